@@ -1,0 +1,65 @@
+"""The composition root: database, translator, dependencies and dispatcher, built from settings."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+from bot.settings import Settings, get_settings
+from handlers.core.context import CoreConfig, Deps
+from handlers.core.dispatcher import Dispatcher
+from handlers.core.i18n import Translator
+from handlers.routes import build_routes
+from storage.db import Database
+from storage.models import utcnow
+
+
+@dataclass
+class App:
+    """Everything a channel or command needs, built once."""
+
+    settings: Settings
+    db: Database
+    deps: Deps
+    dispatcher: Dispatcher
+
+    async def close(self) -> None:
+        """Release the database connections."""
+        await self.db.dispose()
+
+
+def core_config(settings: Settings) -> CoreConfig:
+    """The handler-facing part of the settings."""
+    return CoreConfig(
+        default_lang=settings.lang,
+        tz=settings.tz,
+        policy_version=settings.policy_version,
+        max_text_chars=settings.max_text_chars,
+        flood_messages=settings.flood_messages,
+        flood_window_s=settings.flood_window_s,
+        seen_update_ttl_days=settings.seen_update_ttl_days,
+    )
+
+
+def build(
+    settings: Settings | None = None,
+    *,
+    database_url: str | None = None,
+    clock: Callable[[], datetime] = utcnow,
+    translator: Translator | None = None,
+) -> App:
+    """Build the application; tests pass their own database URL, clock or settings."""
+    settings = settings or get_settings()
+    logging.basicConfig(
+        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
+    )
+    db = Database.connect(database_url or settings.effective_database_url)
+    deps = Deps(
+        db=db,
+        i18n=translator or Translator(tz=settings.tz),
+        config=core_config(settings),
+        clock=clock,
+    )
+    return App(settings, db, deps, Dispatcher(deps, build_routes()))

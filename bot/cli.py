@@ -1,0 +1,225 @@
+"""The `linli` command line: demo, chat, database and administration."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from bot.bootstrap import App, build
+from bot.settings import Settings, get_settings
+
+app = typer.Typer(
+    help="Linli (邻里): community mobilization and volunteer matching.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database schema and maintenance.", no_args_is_help=True)
+admin_app = typer.Typer(
+    help="Administration: imports, roles, invite codes, demo data.", no_args_is_help=True
+)
+app.add_typer(db_app, name="db")
+app.add_typer(admin_app, name="admin")
+
+
+def _run(work: Callable[[App], Awaitable[Any]], settings: Settings | None = None) -> Any:
+    async def main() -> Any:
+        application = build(settings)
+        try:
+            return await work(application)
+        finally:
+            await application.close()
+
+    return asyncio.run(main())
+
+
+@app.command()
+def demo(lang: str = typer.Option("zh_CN", help="Language of the demo: zh_CN or en.")) -> None:
+    """Run the scripted demo on a fresh database and print the transcript."""
+    from bot.demo import run_demo
+
+    asyncio.run(run_demo(lang))
+
+
+@app.command()
+def chat(
+    user: str = typer.Option("居民", help="Who you are speaking as; '@name text' switches."),
+) -> None:
+    """Chat with the bot in the terminal (reads stdin line by line, so scripts can be piped in)."""
+    from bot.console import Console, stdin_lines
+    from storage import migrate
+
+    async def work(application: App) -> None:
+        await migrate.upgrade(application.db.engine)
+        await Console(application).run(stdin_lines(), user)
+
+    _run(work)
+
+
+@db_app.command("upgrade")
+def db_upgrade(revision: str = typer.Argument("head", help="Target revision.")) -> None:
+    """Create or upgrade the database schema (Alembic)."""
+    from storage import migrate
+
+    async def work(application: App) -> None:
+        await migrate.upgrade(application.db.engine, revision)
+        typer.echo(f"database at {await migrate.current_revision(application.db.engine)}")
+
+    _run(work)
+
+
+@db_app.command("current")
+def db_current() -> None:
+    """Show the schema revision of the database and the newest one shipped."""
+    from storage import migrate
+
+    async def work(application: App) -> None:
+        typer.echo(f"database: {await migrate.current_revision(application.db.engine)}")
+        typer.echo(f"code:     {migrate.head_revision()}")
+
+    _run(work)
+
+
+def _translate(key: str, **params: Any) -> str:
+    from handlers.core.i18n import Translator
+
+    settings = get_settings()
+    return Translator(tz=settings.tz).translate(settings.lang, key, **params)
+
+
+@admin_app.command("import")
+def admin_import(
+    kind: str = typer.Argument(
+        ..., help="regions, catalog, organizations, volunteers, staff or residents."
+    ),
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .xlsx file."),
+) -> None:
+    """Import a table; bad rows are reported by line number and the good rows kept."""
+    from handlers.admin.imports import COLUMNS, import_rows
+    from handlers.admin.tables import TableError, read_rows
+
+    if kind not in COLUMNS:
+        raise typer.BadParameter(f"choose one of: {', '.join(COLUMNS)}", param_hint="KIND")
+
+    async def work(application: App) -> int:
+        from storage import migrate
+
+        await migrate.upgrade(application.db.engine)
+        async with application.db.transaction() as session:
+            report = await import_rows(
+                session, kind, read_rows(path, COLUMNS[kind]), application.deps.clock()
+            )
+        for line, key, params in report.errors:
+            typer.echo(
+                _translate("import.row_error", line=line, reason=_translate(key, **params)),
+                err=True,
+            )
+        typer.echo(
+            _translate(
+                "import.summary", kind=kind, imported=report.imported, failed=len(report.errors)
+            )
+        )
+        return len(report.errors)
+
+    try:
+        failed = _run(work)
+    except TableError as exc:
+        typer.echo(_translate("import.file_error", reason=str(exc)), err=True)
+        raise typer.Exit(2) from exc
+    raise typer.Exit(1 if failed else 0)
+
+
+def _admin_action(work: Callable[[App], Awaitable[Any]]) -> Any:
+    from handlers.core.errors import UserError
+
+    try:
+        return _run(work)
+    except UserError as exc:
+        typer.echo(_translate(exc.key, **exc.params), err=True)
+        raise typer.Exit(1) from exc
+
+
+@admin_app.command("grant")
+def admin_grant(
+    person: str = typer.Argument(..., help="Person id, or channel:id such as telegram:12345."),
+    role: str = typer.Argument(..., help="admin, organizer or grid_worker."),
+    region: str = typer.Argument(..., help="Region code the role covers (its whole subtree)."),
+) -> None:
+    """Grant a role over a region subtree."""
+    from handlers.admin import roles
+
+    async def work(application: App) -> None:
+        async with application.db.transaction() as session:
+            await roles.grant(session, person, role, region, application.deps.clock())
+        typer.echo(_translate("admin.granted", person=person, role=role, region=region))
+
+    _admin_action(work)
+
+
+@admin_app.command("revoke")
+def admin_revoke(
+    person: str = typer.Argument(..., help="Person id, or channel:id."),
+    role: str = typer.Argument(..., help="The role to take away."),
+    region: str = typer.Argument(..., help="Region code of the grant."),
+) -> None:
+    """Revoke a role over a region."""
+    from handlers.admin import roles
+
+    async def work(application: App) -> None:
+        async with application.db.transaction() as session:
+            count = await roles.revoke(session, person, role, region, application.deps.clock())
+        typer.echo(_translate("admin.revoked", count=count))
+
+    _admin_action(work)
+
+
+@admin_app.command("invite")
+def admin_invite(
+    role: str = typer.Argument(..., help="admin, organizer or grid_worker."),
+    region: str = typer.Argument(..., help="Region code the role will cover."),
+    count: int = typer.Option(1, min=1, max=500, help="How many single-use codes."),
+    days: int = typer.Option(14, min=1, max=365, help="Days until the codes expire."),
+) -> None:
+    """Create single-use invite codes; the holder redeems one at /start."""
+    from handlers.admin import roles
+
+    async def work(application: App) -> None:
+        async with application.db.transaction() as session:
+            codes = await roles.create_invites(
+                session, role, region, application.deps.clock(), count=count, valid_days=days
+            )
+        for code in codes:
+            typer.echo(code)
+
+    _admin_action(work)
+
+
+@admin_app.command("seed-demo")
+def admin_seed_demo() -> None:
+    """Load the demo district (劲松街道) into the configured database, without running the demo."""
+    from handlers.admin.seed import seed_demo
+    from storage import migrate
+
+    async def work(application: App) -> None:
+        await migrate.upgrade(application.db.engine)
+        async with application.db.transaction() as session:
+            reports = await seed_demo(
+                session, application.deps.clock(), application.settings.policy_version
+            )
+        for report in reports:
+            typer.echo(
+                _translate(
+                    "import.summary",
+                    kind=report.kind,
+                    imported=report.imported,
+                    failed=len(report.errors),
+                )
+            )
+
+    _run(work)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

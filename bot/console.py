@@ -1,0 +1,85 @@
+"""The console channel: a terminal chat against the real handlers and database."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterable
+
+from bot.bootstrap import App
+from handlers.core.messages import Message, Reply
+from storage.repos import outbox
+
+CHANNEL = "console"
+
+
+def render(reply: Reply) -> str:
+    """A reply as plain text: choices become a numbered list, links are spelled out."""
+    lines = [reply.text]
+    lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
+    lines += [f"  🔗 {link.label}: {link.url}" for link in reply.links]
+    if reply.document:
+        name, content = reply.document
+        lines.append(f"  📎 {name} ({len(content.encode())} bytes)")
+    return "\n".join(lines)
+
+
+class Console:
+    """Sends lines as a named user and prints what comes back, including outbox messages."""
+
+    def __init__(self, app: App, write: Callable[[str], None] = print) -> None:
+        self.app = app
+        self.write = write
+        self._seq = 0
+
+    async def say(self, user: str, text: str) -> list[Reply]:
+        """Send one line as `user`; print the replies, then outbox messages for console users."""
+        self._seq += 1
+        message = Message(
+            channel=CHANNEL, user_id=user, text=text, display_name=user, update_key=None
+        )
+        outcome = await self.app.dispatcher.handle(message)
+        for reply in outcome.replies:
+            self.write(_indent(render(reply), "    "))
+        await self.deliver()
+        return outcome.replies
+
+    async def deliver(self) -> int:
+        """Print and mark sent every due console message in the outbox."""
+        now = self.app.deps.clock()
+        async with self.app.db.transaction() as session:
+            rows = await outbox.pending(session, CHANNEL, now, limit=1000)
+            for row in rows:
+                self.write(f"  📨 → {row.external_id}:")
+                self.write(_indent(render(Reply.from_dict(row.payload)), "    "))
+            await outbox.mark_sent(session, [row.id for row in rows], now)
+        return len(rows)
+
+    async def run(self, lines: Iterable[str], user: str) -> None:
+        """Chat line by line; a line "@name text" speaks as another user from then on."""
+        for raw in lines:
+            line = raw.rstrip("\n")
+            if line.startswith("@") and " " in line:
+                user, line = line[1:].split(" ", 1)
+            elif line.startswith("@"):
+                user, line = line[1:], ""
+            if not line.strip():
+                continue
+            self.write(f"[{user}] {line}")
+            await self.say(user, line)
+
+
+def _indent(text: str, prefix: str) -> str:
+    return "\n".join(prefix + line for line in text.splitlines())
+
+
+def stdin_lines() -> Iterable[str]:
+    """Lines from stdin, prompting when a person is typing."""
+    interactive = sys.stdin.isatty()
+    while True:
+        if interactive:
+            sys.stdout.write("> ")
+            sys.stdout.flush()
+        line = sys.stdin.readline()
+        if not line:
+            return
+        yield line

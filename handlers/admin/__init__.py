@@ -1,0 +1,1 @@
+"""Administration use cases: imports, roles and invitations, the demo district."""

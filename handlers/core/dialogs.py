@@ -1,0 +1,134 @@
+"""The dialog engine: flows of steps, state in the database, back and cancel at every step."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from handlers.core.context import Ctx
+from handlers.core.errors import InvalidInput
+from handlers.core.messages import Choice, Message, Reply
+
+Ask = Callable[[Ctx], Awaitable[Reply]]
+Take = Callable[[Ctx, Message], Awaitable[str | None]]
+Finish = Callable[[Ctx], Awaitable[list[Reply]]]
+Guard = Callable[[Ctx], Awaitable[None]]
+
+NEXT = None  # `take` returns this to go to the next step in order
+DONE = "__done__"  # `take` returns this to finish the flow now
+
+BACK_WORDS = frozenset({"/back", "back", "返回", "上一步"})
+CANCEL_WORDS = frozenset({"/cancel", "cancel", "取消", "退出"})
+
+
+@dataclass(frozen=True)
+class Step:
+    """One question: `ask` renders the prompt, `take` stores the answer and picks the next step."""
+
+    name: str
+    ask: Ask
+    take: Take
+    skip: Callable[[Ctx], bool] | None = None  # skipped (forwards and backwards) when true
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A named sequence of steps ending in `finish`; `guard` may refuse to start (NotAllowed)."""
+
+    name: str
+    steps: tuple[Step, ...]
+    finish: Finish
+    guard: Guard | None = None
+
+    def step(self, name: str) -> Step:
+        """The step called `name`."""
+        for step in self.steps:
+            if step.name == name:
+                return step
+        raise KeyError(name)
+
+    def after(self, ctx: Ctx, name: str) -> Step | None:
+        """The step that follows `name` in order, passing over skipped steps."""
+        names = [s.name for s in self.steps]
+        for step in self.steps[names.index(name) + 1 :]:
+            if not (step.skip and step.skip(ctx)):
+                return step
+        return None
+
+    def first(self, ctx: Ctx) -> Step | None:
+        """The first step not skipped."""
+        for step in self.steps:
+            if not (step.skip and step.skip(ctx)):
+                return step
+        return None
+
+
+def _with_controls(ctx: Ctx, reply: Reply) -> Reply:
+    """Add "back" (when there is a step to go back to) and "cancel" to a prompt."""
+    controls: list[Choice] = []
+    if ctx.state.data.get("history"):
+        controls.append(Choice(ctx.t("common.back"), "/back"))
+    controls.append(Choice(ctx.t("common.cancel"), "/cancel"))
+    return Reply(reply.text, reply.choices + tuple(controls), reply.links)
+
+
+async def _prompt(ctx: Ctx, step: Step) -> Reply:
+    ctx.state.step = step.name
+    return _with_controls(ctx, await step.ask(ctx))
+
+
+def clear(ctx: Ctx) -> None:
+    """Leave any flow."""
+    ctx.state.flow = None
+    ctx.state.step = None
+    ctx.state.data = {}
+
+
+async def begin(ctx: Ctx, flow: Flow, answers: dict | None = None) -> list[Reply]:
+    """Start `flow` (replacing any flow in progress) and ask its first question."""
+    clear(ctx)
+    ctx.state.flow = flow.name
+    ctx.state.data = {"answers": dict(answers or {}), "history": []}
+    if flow.guard:
+        await flow.guard(ctx)
+    step = flow.first(ctx)
+    if step is None:
+        return await _finish(ctx, flow)
+    return [await _prompt(ctx, step)]
+
+
+async def _finish(ctx: Ctx, flow: Flow) -> list[Reply]:
+    replies = await flow.finish(ctx)
+    if ctx.state.flow == flow.name:  # finish may have started another flow
+        clear(ctx)
+    return replies
+
+
+async def advance(ctx: Ctx, flow: Flow, message: Message) -> list[Reply]:
+    """Feed the user's answer to the current step; ask the next one, or finish."""
+    current = flow.step(ctx.state.step or flow.steps[0].name)
+    try:
+        target = await current.take(ctx, message)
+    except InvalidInput as exc:
+        return [Reply(ctx.t(exc.key, **exc.params)), await _prompt(ctx, current)]
+    if target == DONE:
+        return await _finish(ctx, flow)
+    step = flow.after(ctx, current.name) if target is NEXT else flow.step(target)
+    ctx.state.data.setdefault("history", []).append(current.name)
+    if step is None:
+        return await _finish(ctx, flow)
+    return [await _prompt(ctx, step)]
+
+
+async def back(ctx: Ctx, flow: Flow) -> list[Reply]:
+    """Return to the previous step and ask it again."""
+    history: list[str] = ctx.state.data.setdefault("history", [])
+    if not history:
+        return [Reply(ctx.t("common.no_back")), await _prompt(ctx, flow.step(ctx.state.step or ""))]
+    step = flow.step(history.pop())
+    return [await _prompt(ctx, step)]
+
+
+async def repeat(ctx: Ctx, flow: Flow) -> list[Reply]:
+    """Ask the current step again."""
+    return [await _prompt(ctx, flow.step(ctx.state.step or flow.steps[0].name))]

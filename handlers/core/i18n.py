@@ -1,0 +1,70 @@
+"""Translation catalogs (gettext via Babel): one domain per feature, merged per language."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.support import Translations
+
+LOCALES_DIR = Path(__file__).resolve().parent.parent / "locales"
+LANGUAGES = ("zh_CN", "en")
+DEFAULT_LANG = "zh_CN"
+
+
+def N_(key: str) -> str:
+    """Mark a key for extraction where it is looked up later (lists of categories …)."""
+    return key
+
+
+def normalize_lang(code: str | None, default: str = DEFAULT_LANG) -> str:
+    """Map "zh-hans", "zh_CN", "en-US" … onto a supported language."""
+    if not code:
+        return default
+    code = code.replace("-", "_").lower()
+    if code.startswith("zh"):
+        return "zh_CN"
+    if code.startswith("en"):
+        return "en"
+    return default
+
+
+class CatalogMissing(RuntimeError):
+    """Compiled catalogs are absent: the install step (`make i18n`) did not run."""
+
+
+class Translator:
+    """Looks keys up in the merged catalogs of each language and formats them."""
+
+    def __init__(self, directory: Path = LOCALES_DIR, tz: str = "Asia/Shanghai") -> None:
+        self.tz = ZoneInfo(tz)
+        self._catalogs: dict[str, Translations] = {}
+        for lang in LANGUAGES:
+            files = sorted((directory / lang / "LC_MESSAGES").glob("*.mo"))
+            if not files:
+                raise CatalogMissing(f"no compiled catalogs in {directory / lang}; run `make i18n`")
+            merged = Translations(domain="linli")
+            for mo in files:
+                with mo.open("rb") as handle:
+                    merged.merge(Translations(handle, domain=mo.stem))
+            self._catalogs[lang] = merged
+
+    def translate(self, lang: str, key: str, /, **params: Any) -> str:
+        """The text for `key` in `lang`, with `{name}` placeholders filled."""
+        catalog = self._catalogs.get(lang) or self._catalogs[DEFAULT_LANG]
+        text = catalog.gettext(key)
+        return text.format(**params) if params else text
+
+    def has(self, lang: str, key: str) -> bool:
+        """Whether the catalog of `lang` translates `key`."""
+        return self._catalogs[lang].gettext(key) != key
+
+    def datetime(self, lang: str, value: datetime, fmt: str = "medium") -> str:
+        """A UTC datetime shown in local time, in the language's style."""
+        locale = "zh_Hans_CN" if lang.startswith("zh") else "en_GB"
+        if fmt == "medium":
+            fmt = "yyyy-MM-dd HH:mm" if lang.startswith("zh") else "d MMM yyyy HH:mm"
+        return format_datetime(value, fmt, tzinfo=self.tz, locale=locale)

@@ -1,0 +1,1 @@
+"""Linli matching: pure, deterministic ranking of candidates for needs; imports nothing of ours."""

@@ -1,0 +1,55 @@
+"""All Linli tables; import this module to register every model on `Base.metadata`."""
+
+from storage.models.activities import Activity, ActivitySignup
+from storage.models.base import Base, UTCDateTime, utcnow
+from storage.models.governance import (
+    GridReport,
+    Proposal,
+    ProposalCosign,
+    ProposalEvent,
+    ReportMeToo,
+)
+from storage.models.messaging import Broadcast, DialogState, DueJob, OutboxMessage, ProcessedUpdate
+from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
+from storage.models.services import (
+    Assignment,
+    Need,
+    ServiceItem,
+    ServiceRecord,
+    TargetGroup,
+    TaskOffer,
+)
+from storage.models.volunteers import Organization, OrganizationMember, VolunteerProfile
+
+__all__ = [
+    "Activity",
+    "ActivitySignup",
+    "Assignment",
+    "AuditEntry",
+    "Base",
+    "Broadcast",
+    "DialogState",
+    "DueJob",
+    "GridReport",
+    "Identity",
+    "InviteCode",
+    "Need",
+    "Organization",
+    "OrganizationMember",
+    "OutboxMessage",
+    "Person",
+    "ProcessedUpdate",
+    "Proposal",
+    "ProposalCosign",
+    "ProposalEvent",
+    "Region",
+    "ReportMeToo",
+    "RoleGrant",
+    "ServiceItem",
+    "ServiceRecord",
+    "TargetGroup",
+    "TaskOffer",
+    "UTCDateTime",
+    "VolunteerProfile",
+    "utcnow",
+]

@@ -1,0 +1,131 @@
+"""The service catalog, needs, task offers, assignments and recorded service hours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from storage.models.base import Base, utcnow
+
+NEED_STATES = ("open", "matching", "assigned", "done", "cancelled")
+OFFER_STATES = ("pending", "accepted", "declined", "timed_out", "withdrawn")
+
+
+class ServiceItem(Base):
+    """One item of the "one window" service catalog, owned by a department."""
+
+    __tablename__ = "service_items"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(64), unique=True)
+    department: Mapped[str] = mapped_column(String(32), index=True)
+    name_zh: Mapped[str] = mapped_column(String(100))
+    name_en: Mapped[str] = mapped_column(String(150))
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    keywords: Mapped[list[Any]] = mapped_column(default=list)
+
+    def name(self, lang: str) -> str:
+        """The item's name in a language."""
+        return self.name_zh if lang.startswith("zh") else self.name_en
+
+
+class TargetGroup(Base):
+    """A group served with priority (独居老人, 残疾人, 困难家庭 …); seen by organizers only."""
+
+    __tablename__ = "target_groups"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name_zh: Mapped[str] = mapped_column(String(50))
+    name_en: Mapped[str] = mapped_column(String(80))
+
+
+class Need(Base):
+    """A request for a service item for a person, entered by them or by a grid worker."""
+
+    __tablename__ = "needs"
+    __table_args__ = (Index("ix_needs_status_region", "status", "region_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    entered_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    service_item_id: Mapped[int] = mapped_column(ForeignKey("service_items.id"))
+    region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    window_start: Mapped[datetime | None]
+    window_end: Mapped[datetime | None]
+    urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    volunteers_needed: Mapped[int] = mapped_column(default=1)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    target_groups: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    rating: Mapped[int | None]
+    rating_comment: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+    closed_at: Mapped[datetime | None]
+
+
+class TaskOffer(Base):
+    """A need offered to one candidate; first acceptance wins, declines move on."""
+
+    __tablename__ = "task_offers"
+    __table_args__ = (
+        UniqueConstraint("need_id", "person_id"),
+        Index("ix_task_offers_status_due", "status", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    rank: Mapped[int] = mapped_column(default=0)
+    score: Mapped[float] = mapped_column(default=0.0)
+    explanation: Mapped[list[Any]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    offered_at: Mapped[datetime] = mapped_column(default=utcnow)
+    due_at: Mapped[datetime | None]
+    responded_at: Mapped[datetime | None]
+
+
+class Assignment(Base):
+    """An accepted task: who serves which need, and how it ended."""
+
+    __tablename__ = "assignments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    need_id: Mapped[int] = mapped_column(ForeignKey("needs.id"), index=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organizations.id"))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    accepted_at: Mapped[datetime] = mapped_column(default=utcnow)
+    done_at: Mapped[datetime | None]
+    confirmed_at: Mapped[datetime | None]
+    confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    cancel_reason: Mapped[str | None] = mapped_column(Text)
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+
+
+class ServiceRecord(Base):
+    """Recorded volunteer service: who, what, where, when, hours, confirmed by whom."""
+
+    __tablename__ = "service_records"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    activity_id: Mapped[int | None] = mapped_column(ForeignKey("activities.id"))
+    content: Mapped[str] = mapped_column(String(200))
+    place: Mapped[str] = mapped_column(String(200), default="")
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    served_at: Mapped[datetime]
+    hours: Mapped[Decimal] = mapped_column(Numeric(6, 1))
+    organizer_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    recorded_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    evaluation: Mapped[str | None] = mapped_column(Text)
+    correction_requested: Mapped[Decimal | None] = mapped_column(Numeric(6, 1))
+    correction_reason: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

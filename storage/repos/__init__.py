@@ -1,0 +1,1 @@
+"""Repositories: the queries handlers use, grouped by what they read and write."""

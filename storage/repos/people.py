@@ -1,0 +1,53 @@
+"""Persons and their channel identities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import Identity, Person
+
+
+async def identity(session: AsyncSession, channel: str, external_id: str) -> Identity | None:
+    """The identity for (channel, external id), with its person, or None."""
+    return (
+        await session.execute(
+            select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
+        )
+    ).scalar_one_or_none()
+
+
+async def get_or_create_identity(
+    session: AsyncSession, channel: str, external_id: str, *, lang: str
+) -> Identity:
+    """The identity for (channel, external id); a new person behind it on first contact.
+
+    The platform's display name is not stored until the person consents at /start.
+    """
+    found = await identity(session, channel, external_id)
+    if found is not None:
+        return found
+    person = Person(display_name="", lang=lang)
+    session.add(person)
+    await session.flush()
+    new = Identity(person_id=person.id, channel=channel, external_id=external_id, person=person)
+    session.add(new)
+    await session.flush()
+    return new
+
+
+async def identities_of(session: AsyncSession, person_id: int) -> list[Identity]:
+    """Every channel identity a person can be reached on."""
+    rows = await session.execute(
+        select(Identity).where(Identity.person_id == person_id, Identity.unreachable_at.is_(None))
+    )
+    return list(rows.scalars())
+
+
+def touch_inbound(ident: Identity, now: datetime) -> None:
+    """Remember the last inbound message (WeChat's 48-hour window), at most once a minute."""
+    last = ident.last_inbound_at
+    if last is None or (now - last).total_seconds() > 60:
+        ident.last_inbound_at = now

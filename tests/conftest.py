@@ -1,0 +1,113 @@
+"""Fixtures shared by every tier: settings, databases on both engines, the app, a chat."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from bot.bootstrap import App, build
+from bot.settings import Settings
+from handlers.admin.seed import seed_demo
+from handlers.core.i18n import Translator
+from tests.support import databases
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+
+os.environ.setdefault("LINLI_DATA_DIR", "/nonexistent-use-fixtures")
+
+
+@pytest.fixture(scope="session")
+def translator() -> Translator:
+    """The compiled catalogs, loaded once."""
+    return Translator()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database, built once per run."""
+    return databases.sqlite_template(tmp_path_factory.mktemp("template"))
+
+
+async def _seed(engine) -> None:
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from tests.support.clock import FakeClock as _Clock
+
+    async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
+        reports = await seed_demo(session, _Clock()(), Settings().policy_version)
+    assert all(not r.errors for r in reports), [r.errors for r in reports]
+
+
+@pytest.fixture(scope="session")
+def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A migrated SQLite database with the demo district, built once per run."""
+    return databases.sqlite_template(tmp_path_factory.mktemp("seeded"), seed=_seed)
+
+
+@pytest.fixture(scope="session")
+def pg_templates() -> tuple[str, str] | None:
+    """PostgreSQL template databases, migrated and seeded once per run (when configured)."""
+    return databases.pg_templates(_seed) if databases.PG_URL else None
+
+
+@pytest.fixture(params=databases.engines())
+def engine_name(request: pytest.FixtureRequest) -> str:
+    """Which engine this test runs on."""
+    return str(request.param)
+
+
+@pytest.fixture
+async def db_url(
+    engine_name: str, tmp_path: Path, sqlite_template: Path, pg_templates: tuple[str, str] | None
+) -> str:
+    """A fresh migrated database for one test, on each engine in turn."""
+    if engine_name == "sqlite":
+        return databases.sqlite_copy(sqlite_template, tmp_path)
+    assert pg_templates
+    return await databases.pg_copy(pg_templates[0])
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    """The test's clock."""
+    return FakeClock()
+
+
+@pytest.fixture
+def settings() -> Settings:
+    """Settings as a fresh deployment has them, with a tight flood limit for tests."""
+    return Settings(LINLI_LANG="zh_CN")
+
+
+@pytest.fixture
+async def app(
+    db_url: str, clock: FakeClock, settings: Settings, translator: Translator
+) -> AsyncIterator[App]:
+    """The application on a fresh database."""
+    application = build(settings, database_url=db_url, clock=clock, translator=translator)
+    yield application
+    await application.close()
+
+
+@pytest.fixture
+async def demo_app(
+    app: App, db_url: str, sqlite_seeded_template: Path, pg_templates: tuple[str, str] | None
+) -> App:
+    """The application with the demo district loaded (copied from a seeded template on SQLite)."""
+    await app.db.dispose()
+    if db_url.startswith("sqlite"):
+        shutil.copy(sqlite_seeded_template, db_url.split("///", 1)[1])
+    else:
+        assert pg_templates
+        assert await databases.pg_copy(pg_templates[1]) == db_url
+    return app
+
+
+@pytest.fixture
+def chat(demo_app: App) -> Chat:
+    """A transcript chat on the demo district."""
+    return Chat(demo_app)

@@ -1,0 +1,100 @@
+"""The `linli` command line, run as a real process: demo, chat from a pipe, admin commands."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+LINLI = [str(Path(sys.executable).with_name("linli"))]
+
+
+def run(
+    args: list[str], tmp_path: Path, stdin: str = "", lang: str = "zh_CN"
+) -> subprocess.CompletedProcess[str]:
+    """Run `linli ARGS` with its data directory in tmp_path."""
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env |= {
+        "LINLI_DATA_DIR": str(tmp_path / "data"),
+        "LINLI_LANG": lang,
+        "LINLI_LOG_LEVEL": "WARNING",
+    }
+    return subprocess.run(
+        [*LINLI, *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=120,
+    )
+
+
+@pytest.mark.parametrize("args", [[], ["db"], ["admin"], ["demo"], ["chat"], ["admin", "import"]])
+def test_every_command_has_english_help(args: list[str], tmp_path: Path) -> None:
+    result = run([*args, "--help"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "Usage" in result.stdout
+
+
+def test_demo_prints_a_chinese_transcript(tmp_path: Path) -> None:
+    result = run(["demo"], tmp_path)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for expected in (
+        "新居民登记",
+        "登记完成，小林",
+        "所在地：劲松街道 · 劲松北社区 · 第一网格",
+        "邀请码无效",
+        "已授予您「社区工作者」角色，管辖范围：百环社区",
+    ):
+        assert expected in out
+    assert "Traceback" not in out + result.stderr and "系统出了点问题" not in out
+
+
+def test_demo_runs_in_english(tmp_path: Path) -> None:
+    result = run(["demo", "--lang", "en"], tmp_path, lang="en")
+    assert result.returncode == 0, result.stderr
+    assert "You are registered, Lin" in result.stdout
+    assert "You now hold the role" in result.stdout
+
+
+def test_chat_reads_a_piped_script(tmp_path: Path) -> None:
+    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+    script = "/start\n1\n1\n1\n1\n小林\n1\n/me\n@王海燕 /me\n"
+    result = run(["chat", "--user", "小林"], tmp_path, stdin=script)
+    assert result.returncode == 0, result.stderr
+    assert "登记完成，小林" in result.stdout
+    assert "角色：社区工作者（劲松北社区）" in result.stdout  # the demo organizer, via "@name"
+
+
+def test_import_reports_bad_rows_by_line_and_keeps_good_ones(tmp_path: Path) -> None:
+    csv = tmp_path / "regions.csv"
+    csv.write_text(
+        "code,parent_code,level,name,community_type,households,lat,lon\n"
+        "X,,district,某区,,,,\nX-1,X,street,某街道,,,,\nX-2,NOPE,street,坏街道,,,,\n",
+        encoding="utf-8",
+    )
+    result = run(["admin", "import", "regions", str(csv)], tmp_path)
+    assert result.returncode == 1
+    assert "第 4 行：找不到区域编码「NOPE」" in result.stderr
+    assert "成功 2 行，失败 1 行" in result.stdout
+
+
+def test_invite_grant_and_revoke(tmp_path: Path) -> None:
+    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+    invite = run(["admin", "invite", "grid_worker", "CY-JS-01-G1", "--count", "2"], tmp_path)
+    codes = invite.stdout.split()
+    assert invite.returncode == 0 and len(codes) == 2 and all(len(c) == 8 for c in codes)
+    assert (
+        run(["admin", "grant", "console:小王", "organizer", "CY-JS-01"], tmp_path).returncode == 1
+    )
+    granted = run(["admin", "grant", "console:王凤兰", "organizer", "CY-JS-01"], tmp_path)
+    assert granted.returncode == 0, granted.stderr
+    revoked = run(["admin", "revoke", "console:王凤兰", "organizer", "CY-JS-01"], tmp_path)
+    assert "已撤销 1 项授权" in revoked.stdout
+    bad = run(["admin", "grant", "console:王凤兰", "mayor", "CY-JS-01"], tmp_path)
+    assert bad.returncode == 1 and "角色「mayor」无效" in bad.stderr

@@ -1,0 +1,203 @@
+"""Registration and the core dialog rules, end to end through the dispatcher, in Chinese first."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from bot.bootstrap import App, build
+from bot.settings import Settings
+from handlers.core.dispatcher import Dispatcher
+from handlers.core.i18n import Translator
+from handlers.routes import build_routes
+from storage.models import AuditEntry, DialogState, Person
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+
+# The answers that take a new resident through /start, with what each next prompt says.
+REGISTRATION = [
+    ("/start", "请选择语言"),
+    ("1", "您是以什么身份使用"),
+    ("1", "请选择您所在的社区"),
+    ("1", "请选择您所在的网格"),
+    ("2", "我们怎么称呼您"),
+    ("小林", "隐私政策"),
+    ("1", "登记完成，小林"),
+]
+
+
+async def test_resident_registers_in_chinese(chat: Chat) -> None:
+    await chat.script("xiaolin", REGISTRATION)
+    profile = await chat.text("xiaolin", "/me")
+    assert "称呼：小林" in profile
+    assert "劲松北社区 · 第二网格" in profile
+    assert "已同意（版本 2026-11" in profile
+
+
+async def test_resident_registers_in_english(chat: Chat) -> None:
+    await chat.script(
+        "tom",
+        [
+            ("/start", "请选择语言"),
+            ("2", "How will you use Linli"),
+            ("1", "choose your community"),
+            ("2", "choose your grid"),
+            ("3", "What should we call you"),
+            ("1", "Privacy policy"),
+            ("1", "You are registered, tom"),
+        ],
+    )
+    assert "Home: 劲松街道 · 百环社区" in await chat.text("tom", "/me")
+    assert "Language set to English" in await chat.text("tom", "/lang") + await chat.text(
+        "tom", "2"
+    )
+
+
+async def test_first_contact_answers_in_the_platform_language(chat: Chat) -> None:
+    assert "Send /start" in await chat.text("amy", "hello", lang_hint="en-US")
+    assert "发送 /start" in await chat.text("li", "你好", lang_hint="zh-hans")
+
+
+@pytest.mark.parametrize("steps_done", range(len(REGISTRATION)))
+async def test_cancel_works_at_every_step(chat: Chat, steps_done: int) -> None:
+    await chat.script("u", REGISTRATION[:steps_done])
+    text = await chat.text("u", "/cancel")
+    assert ("已取消" in text) if steps_done else ("当前没有进行中的操作" in text)
+    profile = await chat.text("u", "/me")
+    assert "称呼：—" in profile and "隐私政策：未同意" in profile
+    async with chat.app.db.transaction() as session:
+        state = await session.get(DialogState, ("console", "u"))
+        assert state is not None and state.flow is None
+
+
+@pytest.mark.parametrize("steps_done", range(2, len(REGISTRATION)))
+async def test_back_returns_to_the_previous_question(chat: Chat, steps_done: int) -> None:
+    await chat.script("u", REGISTRATION[:steps_done])
+    previous_prompt = REGISTRATION[steps_done - 2][1]
+    assert previous_prompt in await chat.text("u", "返回")
+    # and the flow goes on from there
+    await chat.script("u", REGISTRATION[steps_done - 1 :])
+
+
+async def test_cancel_by_button_and_by_word(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:3])
+    assert "已取消" in await chat.text("u", payload="/cancel")
+    await chat.script("u", REGISTRATION[:2])
+    assert "已取消" in await chat.text("u", "取消")
+
+
+async def test_invalid_answers_are_explained_and_asked_again(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:2])
+    text = await chat.text("u", "火星")
+    assert "请从下面的选项中选择" in text and "您是以什么身份使用" in text
+    assert "请从下面的选项中选择" in await chat.text("u", "99")
+    await chat.script("u", REGISTRATION[2:5])
+    assert "最多 30 个字" in await chat.text("u", "长" * 31)
+    await chat.script("u", REGISTRATION[5:])
+
+
+async def test_help_inside_a_flow_keeps_the_flow(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:3])
+    text = await chat.text("u", "/help")
+    assert "发送 /start" in text and "请选择您所在的社区" in text
+    await chat.script("u", REGISTRATION[3:])
+
+
+async def test_dialog_state_survives_a_restart(
+    demo_app: App, db_url: str, clock: FakeClock, translator: Translator
+) -> None:
+    await Chat(demo_app).script("u", REGISTRATION[:4])
+    await demo_app.close()
+    restarted = build(Settings(), database_url=db_url, clock=clock, translator=translator)
+    try:
+        await Chat(restarted).script("u", REGISTRATION[4:])
+    finally:
+        await restarted.close()
+
+
+async def test_decline_consent_registers_nothing(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:-1])
+    assert "不会登记您的信息" in await chat.text("u", "2")
+    assert "隐私政策：未同意" in await chat.text("u", "/me")
+
+
+async def test_unknown_text_gets_help(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION)
+    text = await chat.text("u", "今天天气怎么样")
+    assert "没听懂" in text and "/me 我的信息" in text
+    assert "没听懂" in await chat.text("u", "/nosuchcommand")
+
+
+async def test_oversized_text_is_refused_in_the_users_language(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:3])
+    assert "内容太长了（最多 2000 个字）" in await chat.text("u", "长" * 10_000)
+    # nothing was lost: the flow still waits at the same step
+    await chat.script("u", REGISTRATION[3:])
+    await chat.text("en", "/start")
+    await chat.text("en", "2")
+    assert "That is too long" in await chat.text("en", "x" * 10_000)
+
+
+async def test_flood_is_throttled_then_released(demo_app: App, clock: FakeClock) -> None:
+    chat = Chat(demo_app)
+    limit = demo_app.settings.flood_messages
+    for _ in range(limit):
+        assert await chat.say("spam", "你好")
+    assert "太快了" in await chat.text("spam", "你好")
+    assert await chat.say("spam", "你好") == []  # silent while flooding, no reply storm
+    clock.advance(seconds=demo_app.settings.flood_window_s + 1)
+    assert "没听懂" in await chat.text("spam", "你好")
+
+
+async def test_a_replayed_update_takes_effect_once(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:-1])
+    first = await chat.say("u", "1", update_key="update-42")
+    again = await chat.say("u", "1", update_key="update-42")
+    assert first == again and "登记完成" in first[0].text
+    async with chat.app.db.transaction() as session:
+        consents = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "consent")
+        )
+        assert consents == 1
+
+
+async def test_invite_code_gives_a_scoped_role_once(chat: Chat) -> None:
+    from handlers.admin import roles
+
+    async with chat.app.db.transaction() as session:
+        [code] = await roles.create_invites(
+            session, "grid_worker", "CY-JS-03-G1", chat.app.deps.clock()
+        )
+    invite_steps = [("/start", "请选择语言"), ("1", "身份"), ("2", "请输入邀请码")]
+    await chat.script(
+        "gw",
+        [
+            *invite_steps,
+            (code.lower(), "请选择您所在的社区"),
+            ("3", "网格"),
+            ("4", "称呼"),
+            ("王网格", "隐私政策"),
+            ("1", "已授予您「网格员」角色，管辖范围：第一网格"),
+        ],
+    )
+    assert "网格员（第一网格）" in await chat.text("gw", "/me")
+    await chat.script("other", [*invite_steps, (code, "邀请码无效、已使用或已过期")])
+
+
+async def test_an_unexpected_error_gets_a_polite_reply_and_changes_nothing(
+    demo_app: App, caplog: pytest.LogCaptureFixture
+) -> None:
+    async def boom(ctx):  # a handler with a bug
+        ctx.person.display_name = "changed"
+        raise RuntimeError("bug")
+
+    routes = build_routes()
+    routes.commands["boom"] = boom
+    chat = Chat(demo_app)
+    demo_app.dispatcher = Dispatcher(demo_app.deps, routes)
+    text = await chat.text("u", "/boom")
+    assert "抱歉，系统出了点问题" in text
+    assert "unhandled error" in caplog.text
+    async with demo_app.db.transaction() as session:
+        names = (await session.execute(select(Person.display_name))).scalars().all()
+        assert "changed" not in names

@@ -1,0 +1,1 @@
+"""Test helpers: a controllable clock, databases for both engines, a transcript chat."""

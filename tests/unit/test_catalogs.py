@@ -1,0 +1,82 @@
+"""Every key the code uses is translated in both catalogs, with the same placeholders."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from handlers.core.i18n import LANGUAGES, LOCALES_DIR, Translator
+
+ROOT = Path(__file__).resolve().parents[2]
+KEYWORDS = {
+    name: None
+    for name in (
+        "t",
+        "reply",
+        "N_",
+        "_translate",
+        "UserError",
+        "InvalidInput",
+        "NotAllowed",
+        "Conflict",
+        "RowError",
+        "Section",
+    )
+} | {"notify": (3,), "translate": (2,)}
+PLACEHOLDER = re.compile(r"\{(\w+)\}")
+
+
+def used_keys() -> dict[str, str]:
+    """Catalog keys found in calls like ctx.t("key"), ctx.reply("key"), N_("key")."""
+    found: dict[str, str] = {}
+    for package in ("handlers", "bot"):
+        for filename, _lineno, message, _comments, _context in extract_from_dir(
+            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
+        ):
+            keys = message if isinstance(message, tuple) else (message,)
+            for key in keys:
+                if key and re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", key):
+                    found[key] = f"{package}/{filename}"
+    return found
+
+
+def catalog(lang: str) -> dict[str, str]:
+    """All entries of every domain of a language."""
+    entries: dict[str, str] = {}
+    for po in sorted((LOCALES_DIR / lang / "LC_MESSAGES").glob("*.po")):
+        with po.open("rb") as handle:
+            for message in read_po(handle, locale=lang):
+                if message.id:
+                    assert message.id not in entries, f"{message.id} defined twice ({po.name})"
+                    entries[str(message.id)] = str(message.string)
+    return entries
+
+
+def test_extraction_finds_keys() -> None:
+    keys = used_keys()
+    assert "start.ask_lang" in keys and "error.generic" in keys
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_every_used_key_is_translated(lang: str) -> None:
+    entries = catalog(lang)
+    missing = [
+        f"{key} (in {where})" for key, where in sorted(used_keys().items()) if not entries.get(key)
+    ]
+    assert not missing, f"missing in {lang}:\n" + "\n".join(missing)
+
+
+def test_languages_have_the_same_keys_and_placeholders() -> None:
+    zh, en = catalog("zh_CN"), catalog("en")
+    assert set(zh) == set(en), set(zh) ^ set(en)
+    for key in zh:
+        assert set(PLACEHOLDER.findall(zh[key])) == set(PLACEHOLDER.findall(en[key])), key
+
+
+def test_compiled_catalogs_load(translator: Translator) -> None:
+    assert translator.translate("zh_CN", "start.agree") == "同意"
+    assert translator.translate("en", "start.agree") == "I agree"
