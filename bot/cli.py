@@ -220,6 +220,56 @@ def admin_seed_demo() -> None:
     _run(work)
 
 
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(8080, help="Port to listen on."),
+    workers: int = typer.Option(1, min=1, help="Worker processes (use PostgreSQL when > 1)."),
+    set_webhook: str = typer.Option(
+        "", help="Register this public URL (ending in /telegram) with Telegram, then exit."
+    ),
+) -> None:
+    """Serve the webhooks (/telegram, /wechat) and /healthz; senders drain the outbox."""
+    if set_webhook:
+        from bot.channels.telegram import set_webhook as register
+
+        _run(lambda application: register(application, set_webhook))
+        return
+    import uvicorn
+
+    from storage import migrate
+
+    _run(lambda application: migrate.upgrade(application.db.engine))
+    uvicorn.run(
+        "bot.web:app_factory",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level=get_settings().log_level.lower(),
+    )
+
+
+@app.command()
+def run() -> None:
+    """Run the Telegram bot with long polling (a laptop or a single server); Ctrl-C stops it."""
+    from bot.channels.telegram import run_polling
+
+    _run(run_polling)
+
+
+wechat_app = typer.Typer(help="WeChat official account tools.", no_args_is_help=True)
+app.add_typer(wechat_app, name="wechat")
+
+
+@wechat_app.command("menu")
+def wechat_menu() -> None:
+    """Publish the custom menu whose CLICK keys start the main flows."""
+    from bot.channels.wechat import publish_menu
+
+    _run(publish_menu)
+
+
 def main() -> None:
     """Console-script entry point."""
     app()

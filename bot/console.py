@@ -17,6 +17,8 @@ def render(reply: Reply) -> str:
     lines = [reply.text]
     lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
     lines += [f"  🔗 {link.label}: {link.url}" for link in reply.links]
+    if reply.photo:
+        lines.append(f"  🖼 {reply.photo}")
     if reply.document:
         name, content = reply.document
         lines.append(f"  📎 {name} ({len(content.encode())} bytes)")

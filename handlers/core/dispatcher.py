@@ -17,7 +17,7 @@ from handlers.core.errors import UserError
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
 from storage.repos import dialogs as dialog_repo
-from storage.repos import people
+from storage.repos import outbox, people
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,9 @@ class Dispatcher:
                 message.user_id,
                 lang=normalize_lang(message.lang_hint, deps.config.default_lang),
             )
-            people.touch_inbound(ident, now)
+            if people.touch_inbound(ident, now):
+                # Messages held for a closed channel window (WeChat: 48 h) can go out now.
+                await outbox.release_held(session, message.channel, message.user_id, now)
             state = await dialog_repo.load_state(session, message.channel, message.user_id)
             ctx = Ctx(deps, session, message, ident, ident.person, state, now)
             # Refusals before routing leave the dialog (and the choices shown) as they were.

@@ -81,6 +81,9 @@ class Reply:
     choices: tuple[Choice, ...] = ()
     links: tuple[Link, ...] = ()
     document: tuple[str, str] | None = None  # (file name, content) for exports
+    photo: str | None = (
+        None  # a channel photo reference ("telegram:<file_id>", "wechat:<media_id>")
+    )
     kind: str = "reply"
 
     def to_dict(self) -> dict[str, Any]:
@@ -92,6 +95,8 @@ class Reply:
             data["links"] = [[link.label, link.url] for link in self.links]
         if self.document:
             data["document"] = list(self.document)
+        if self.photo:
+            data["photo"] = self.photo
         if self.kind != "reply":
             data["kind"] = self.kind
         return data
@@ -105,6 +110,7 @@ class Reply:
             choices=tuple(Choice(label, payload) for label, payload in data.get("choices", ())),
             links=tuple(Link(label, url) for label, url in data.get("links", ())),
             document=(doc[0], doc[1]) if doc else None,
+            photo=data.get("photo"),
             kind=data.get("kind", "reply"),
         )
 

@@ -19,6 +19,7 @@ async def notify(
     choices: Sequence[tuple[str, str]] = (),
     kind: str = "notice",
     urgent: bool = False,
+    photo: str | None = None,
     **params: Any,
 ) -> int:
     """Queue `key` for every reachable identity of a person; choices are (label key, payload)."""
@@ -29,6 +30,7 @@ async def notify(
     reply = Reply(
         i18n.translate(person.lang, key, **params),
         tuple(Choice(i18n.translate(person.lang, label), payload) for label, payload in choices),
+        photo=photo,
     )
     count = 0
     for ident in await people.identities_of(ctx.session, person_id):

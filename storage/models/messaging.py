@@ -79,6 +79,8 @@ class OutboxMessage(Base):
     urgent: Mapped[bool] = mapped_column(default=False)
     status: Mapped[str] = mapped_column(String(16), default="pending")
     attempts: Mapped[int] = mapped_column(default=0)
+    # Times the row was taken back from a sender whose lease ran out (it may have been sent).
+    reclaims: Mapped[int] = mapped_column(default=0)
     not_before: Mapped[datetime] = mapped_column(default=utcnow)
     lease_until: Mapped[datetime | None]
     sent_at: Mapped[datetime | None]

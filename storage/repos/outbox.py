@@ -74,3 +74,99 @@ async def mark_sent(
             .where(OutboxMessage.id == row_id)
             .values(platform_message_id=platform_id)
         )
+
+
+async def release_expired(session: AsyncSession, channel: str, now: datetime) -> int:
+    """Take back rows whose sender's lease ran out (it died mid-send); each may be a duplicate."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "sending",
+            OutboxMessage.lease_until < now,
+        )
+        .values(status="pending", reclaims=OutboxMessage.reclaims + 1, lease_until=None)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def claim(
+    session: AsyncSession, channel: str, now: datetime, limit: int, lease_until: datetime
+) -> list[OutboxMessage]:
+    """Atomically move up to `limit` due rows to "sending" under a lease (no two senders share one).
+
+    PostgreSQL: the candidate rows are locked with FOR UPDATE SKIP LOCKED. SQLite: the transaction
+    began with BEGIN IMMEDIATE, so the single UPDATE … RETURNING is already exclusive.
+    """
+    candidates = (
+        select(OutboxMessage.id)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.status == "pending",
+            OutboxMessage.not_before <= now,
+        )
+        .order_by(OutboxMessage.urgent.desc(), OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        candidates = candidates.with_for_update(skip_locked=True)
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+        .values(status="sending", lease_until=lease_until, attempts=OutboxMessage.attempts + 1)
+        .returning(OutboxMessage)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(result.scalars().all(), key=lambda row: (not row.urgent, row.id))
+
+
+async def record(session: AsyncSession, changes: list[dict[str, Any]]) -> None:
+    """Write the outcome of sends: one dict per row with `id` and the columns to set."""
+    if changes:
+        await session.execute(update(OutboxMessage), changes)
+
+
+async def block_identity(
+    session: AsyncSession, channel: str, external_id: str, now: datetime
+) -> None:
+    """The user blocked the bot: mark the identity unreachable and stop its pending messages."""
+    from storage.models import Identity
+
+    await session.execute(
+        update(Identity)
+        .where(Identity.channel == channel, Identity.external_id == external_id)
+        .values(unreachable_at=now)
+    )
+    await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.external_id == external_id,
+            OutboxMessage.status.in_(("pending", "held")),
+        )
+        .values(status="blocked", error="blocked by the user")
+    )
+
+
+async def release_held(session: AsyncSession, channel: str, external_id: str, now: datetime) -> int:
+    """The user wrote again: messages held for the channel's window may be sent now."""
+    result = await session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.channel == channel,
+            OutboxMessage.external_id == external_id,
+            OutboxMessage.status == "held",
+        )
+        .values(status="pending", not_before=now)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def counts(session: AsyncSession, **filters: Any) -> dict[str, int]:
+    """Rows per status, optionally filtered by column values (channel=…, broadcast_id=…)."""
+    from sqlalchemy import func
+
+    query = select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+    for column, value in filters.items():
+        query = query.where(getattr(OutboxMessage, column) == value)
+    return {status: int(n) for status, n in (await session.execute(query)).all()}

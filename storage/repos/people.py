@@ -46,8 +46,14 @@ async def identities_of(session: AsyncSession, person_id: int) -> list[Identity]
     return list(rows.scalars())
 
 
-def touch_inbound(ident: Identity, now: datetime) -> None:
-    """Remember the last inbound message (WeChat's 48-hour window), at most once a minute."""
+def touch_inbound(ident: Identity, now: datetime) -> bool:
+    """Remember the last inbound message (WeChat's 48-hour window), at most once a minute.
+
+    Returns whether it was updated; an identity that writes again is reachable again.
+    """
     last = ident.last_inbound_at
     if last is None or (now - last).total_seconds() > 60:
         ident.last_inbound_at = now
+        ident.unreachable_at = None
+        return True
+    return False

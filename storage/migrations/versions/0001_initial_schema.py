@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-29 22:48:54.085300
+Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
@@ -407,6 +407,7 @@ def upgrade() -> None:
     sa.Column('urgent', sa.Boolean(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('reclaims', sa.Integer(), nullable=False),
     sa.Column('not_before', storage.models.base.UTCDateTime(), nullable=False),
     sa.Column('lease_until', storage.models.base.UTCDateTime(), nullable=True),
     sa.Column('sent_at', storage.models.base.UTCDateTime(), nullable=True),

@@ -1,0 +1,243 @@
+"""The outbox sender: drains due messages for one channel under its rate limits.
+
+Rows go pending → sending (under a lease) → sent / blocked / failed, or back to pending with a
+delay (429, transient errors) or held (WeChat's window). A crash mid-send leaves at most one claim
+(`in_flight` rows) in "sending"; their leases expire, they are sent again and counted in `reclaims`,
+so duplicates are bounded by the in-flight window and visible.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal, Protocol
+
+from aiolimiter import AsyncLimiter
+
+from handlers.core.messages import Reply
+from storage.db import Database
+from storage.models import OutboxMessage
+from storage.repos import outbox
+
+log = logging.getLogger(__name__)
+
+Outcome = Literal["sent", "retry", "blocked", "failed", "held"]
+MAX_ATTEMPTS = 8
+
+
+@dataclass(frozen=True)
+class SendResult:
+    """What the platform said about one send."""
+
+    outcome: Outcome
+    retry_after: float = 0.0
+    platform_id: str | None = None
+    error: str | None = None
+
+
+class Transport(Protocol):
+    """A channel's way of sending one message to one user."""
+
+    channel: str
+
+    async def send(self, external_id: str, reply: Reply, row: OutboxMessage) -> SendResult:
+        """Deliver `reply`; never raise for platform errors, return them."""
+        ...
+
+
+@dataclass(frozen=True)
+class Limits:
+    """A channel's sending limits."""
+
+    per_second: float = 30.0
+    per_chat_per_second: float = 1.0
+    in_flight: int = 16
+    lease_s: float = 60.0
+
+
+@dataclass
+class DrainStats:
+    """Counts from one drain."""
+
+    sent: int = 0
+    retried: int = 0
+    blocked: int = 0
+    failed: int = 0
+    held: int = 0
+    deferred: int = 0
+    reclaimed: int = 0
+    rate_limited: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+class OutboxSender:
+    """Sends one channel's outbox through its transport."""
+
+    def __init__(
+        self,
+        db: Database,
+        transport: Transport,
+        clock: Callable[[], datetime],
+        limits: Limits | None = None,
+    ) -> None:
+        self.db = db
+        self.transport = transport
+        self.clock = clock
+        self.limits = limits or Limits()
+        self._limiter = AsyncLimiter(self.limits.per_second, 1)
+        self._chat_next: dict[str, datetime] = {}
+        self._paused_until: datetime | None = None
+        self.stats = DrainStats()
+
+    @property
+    def channel(self) -> str:
+        """The channel this sender drains."""
+        return self.transport.channel
+
+    async def drain(self, *, max_rounds: int | None = None) -> DrainStats:
+        """Send until nothing is due (or `max_rounds` claims); returns this drain's counts."""
+        before = _copy(self.stats)
+        rounds = 0
+        while max_rounds is None or rounds < max_rounds:
+            rounds += 1
+            if not await self.round():
+                break
+        return _diff(self.stats, before)
+
+    async def run(self, stop: asyncio.Event, idle_s: float = 0.5) -> None:
+        """Drain continuously until `stop` is set."""
+        while not stop.is_set():
+            try:
+                busy = await self.round()
+            except Exception:  # a database hiccup must not kill the sender
+                log.exception("outbox round failed", extra={"channel": self.channel})
+                busy = False
+            if not busy:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), idle_s)
+
+    async def round(self) -> int:
+        """Claim due rows (up to `in_flight`), send, record outcomes; returns rows claimed."""
+        if self._paused_until is not None:
+            pause = (self._paused_until - self.clock()).total_seconds()
+            if pause > 0:
+                await asyncio.sleep(pause)
+        now = self.clock()
+        lease = now + timedelta(seconds=self.limits.lease_s)
+        async with self.db.transaction() as session:
+            self.stats.reclaimed += await outbox.release_expired(session, self.channel, now)
+            rows = await outbox.claim(session, self.channel, now, self.limits.in_flight, lease)
+        if not rows:
+            return 0
+        ready, deferred = self._split_by_chat(rows)
+        results = await asyncio.gather(*(self._send(row) for row in ready))
+        await self._record(list(zip(ready, results, strict=True)), deferred)
+        return len(rows)
+
+    def _split_by_chat(
+        self, rows: list[OutboxMessage]
+    ) -> tuple[list[OutboxMessage], list[OutboxMessage]]:
+        """Rows whose chat may be sent to now, and rows to put back for later (per-chat limit)."""
+        ready, deferred, seen = [], [], set()
+        now = self.clock()
+        for row in rows:
+            next_ok = self._chat_next.get(row.external_id)
+            if row.external_id in seen or (next_ok is not None and next_ok > now):
+                deferred.append(row)
+            else:
+                seen.add(row.external_id)
+                ready.append(row)
+        return ready, deferred
+
+    async def _send(self, row: OutboxMessage) -> SendResult:
+        async with self._limiter:
+            gap = timedelta(seconds=1.0 / self.limits.per_chat_per_second)
+            self._chat_next[row.external_id] = self.clock() + gap
+            try:
+                return await self.transport.send(row.external_id, Reply.from_dict(row.payload), row)
+            except Exception as exc:  # a transport bug or network failure: retry later
+                log.warning("send failed: %s", exc, extra={"channel": self.channel, "row": row.id})
+                return SendResult(
+                    "retry", retry_after=min(2.0**row.attempts, 300.0), error=str(exc)[:200]
+                )
+
+    async def _record(
+        self, done: list[tuple[OutboxMessage, SendResult]], deferred: list[OutboxMessage]
+    ) -> None:
+        now = self.clock()
+        changes: list[dict[str, object]] = []
+        blocked: list[str] = []
+        for row, result in done:
+            changes.append(self._change(row, result, now))
+            if result.outcome == "blocked":
+                blocked.append(row.external_id)
+        for row in deferred:
+            changes.append(
+                {
+                    "id": row.id,
+                    "status": "pending",
+                    "lease_until": None,
+                    "attempts": row.attempts - 1,
+                    "not_before": max(self._chat_next.get(row.external_id, now), now),
+                }
+            )
+            self.stats.deferred += 1
+        async with self.db.transaction() as session:
+            await outbox.record(session, changes)
+            for external_id in blocked:
+                await outbox.block_identity(session, self.channel, external_id, now)
+
+    def _change(self, row: OutboxMessage, result: SendResult, now: datetime) -> dict[str, object]:
+        base: dict[str, object] = {"id": row.id, "lease_until": None, "error": result.error}
+        if result.outcome == "sent":
+            self.stats.sent += 1
+            return base | {
+                "status": "sent",
+                "sent_at": now,
+                "platform_message_id": result.platform_id,
+            }
+        if result.outcome == "retry":
+            if result.error == "rate_limited":
+                self.stats.rate_limited += 1
+                until = now + timedelta(seconds=result.retry_after)
+                self._paused_until = max(self._paused_until or until, until)
+            if row.attempts >= MAX_ATTEMPTS:
+                self.stats.failed += 1
+                return base | {"status": "failed"}
+            self.stats.retried += 1
+            return base | {
+                "status": "pending",
+                "not_before": now + timedelta(seconds=result.retry_after),
+            }
+        if result.outcome == "held":
+            self.stats.held += 1
+            return base | {"status": "held"}
+        if result.outcome == "blocked":
+            self.stats.blocked += 1
+            return base | {"status": "blocked"}
+        self.stats.failed += 1
+        self.stats.errors[result.error or "unknown"] = (
+            self.stats.errors.get(result.error or "unknown", 0) + 1
+        )
+        return base | {"status": "failed"}
+
+
+def _copy(stats: DrainStats) -> DrainStats:
+    return DrainStats(
+        **{k: (dict(v) if isinstance(v, dict) else v) for k, v in vars(stats).items()}
+    )
+
+
+def _diff(after: DrainStats, before: DrainStats) -> DrainStats:
+    values = {}
+    for key, value in vars(after).items():
+        if isinstance(value, dict):
+            old = vars(before)[key]
+            values[key] = {k: n - old.get(k, 0) for k, n in value.items() if n - old.get(k, 0)}
+        else:
+            values[key] = value - vars(before)[key]
+    return DrainStats(**values)
