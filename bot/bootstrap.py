@@ -40,6 +40,8 @@ def core_config(settings: Settings) -> CoreConfig:
         flood_messages=settings.flood_messages,
         flood_window_s=settings.flood_window_s,
         seen_update_ttl_days=settings.seen_update_ttl_days,
+        quiet_start=settings.quiet_start,
+        quiet_end=settings.quiet_end,
     )
 
 

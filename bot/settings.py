@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import time
 from functools import cache
 from pathlib import Path
 
@@ -27,6 +28,8 @@ class Settings(BaseSettings):
     flood_messages: int = Field(20, alias="LINLI_FLOOD_MESSAGES")
     flood_window_s: int = Field(30, alias="LINLI_FLOOD_WINDOW")
     seen_update_ttl_days: int = Field(14, alias="LINLI_SEEN_UPDATE_TTL_DAYS")
+    quiet_start: time = Field(time(22, 0), alias="LINLI_QUIET_START")
+    quiet_end: time = Field(time(8, 0), alias="LINLI_QUIET_END")
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, time
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -26,6 +26,8 @@ class CoreConfig:
     flood_messages: int = 20
     flood_window_s: int = 30
     seen_update_ttl_days: int = 14
+    quiet_start: time = time(22, 0)
+    quiet_end: time = time(8, 0)
     extra: dict[str, Any] = field(default_factory=dict)
 
 
