@@ -220,6 +220,52 @@ def admin_seed_demo() -> None:
     _run(work)
 
 
+@admin_app.command("export")
+def admin_export(
+    kind: str = typer.Argument(..., help="proposals, needs, reports or records."),
+    fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json."),
+    out: Path = typer.Option(None, "--out", help="File to write (default: standard output)."),
+    region: str = typer.Option("", help="Only this region's subtree (a region code)."),
+) -> None:
+    """Export items for the community office (audited)."""
+    from handlers.admin.exports import EXPORTERS, FORMATS, exporter, write
+    from storage.repos import audit
+    from storage.repos import regions as region_repo
+
+    if kind not in EXPORTERS:
+        raise typer.BadParameter(f"choose one of: {', '.join(EXPORTERS)}", param_hint="KIND")
+    if fmt not in FORMATS:
+        raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
+
+    async def work(application: App) -> bytes:
+        async with application.db.transaction() as session:
+            scope = await region_repo.by_code(session, region) if region else None
+            if region and scope is None:
+                from handlers.core.errors import UserError
+
+                raise UserError("admin.no_region", code=region)
+            rows = await exporter(kind)(session, scope)
+            audit.record(
+                session,
+                actor_id=None,
+                action="export",
+                target=kind,
+                now=application.deps.clock(),
+                region=region,
+                rows=len(rows),
+                format=fmt,
+            )
+            return write(rows, fmt)
+
+    data = _admin_action(work)
+    if out is None:
+        import sys
+
+        sys.stdout.buffer.write(data)
+    else:
+        out.write_bytes(data)
+
+
 @app.command()
 def serve(
     host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
