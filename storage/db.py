@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 
+from storage import sqlite_inline
+
 
 def is_sqlite(url: str) -> bool:
     """Whether a database URL points at SQLite."""
@@ -43,11 +45,22 @@ def _sqlite_recipe(engine: AsyncEngine) -> None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for a URL, with the SQLite recipe applied where it is SQLite."""
+    """An async engine for a URL, with the SQLite recipe applied where it is SQLite.
+
+    SQLite files are opened with the inline adapter (storage/sqlite_inline.py) on one pooled
+    connection; `sqlite+aiosqlite` URLs with `?driver=thread` keep aiosqlite's worker thread.
+    """
     if is_sqlite(url):
-        database = make_url(url).database
+        parsed = make_url(url)
+        database = parsed.database
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
+            if parsed.query.get("driver") != "thread":
+                kwargs.setdefault("async_creator", sqlite_inline.creator(database))
+                kwargs.setdefault("pool_size", 1)
+                kwargs.setdefault("max_overflow", 0)
+                kwargs.setdefault("pool_timeout", 60)
+            url = parsed.set(drivername="sqlite+aiosqlite", query={}).render_as_string(False)
         engine = create_async_engine(url, **kwargs)
         _sqlite_recipe(engine)
         return engine

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from handlers.core import dialogs
@@ -76,48 +77,70 @@ class Dispatcher:
         return normalize_lang(message.lang_hint, self.deps.config.default_lang)
 
     async def _handle_once(self, message: Message) -> Outcome:
-        deps = self.deps
-        now = deps.clock()
-        async with deps.db.transaction() as session:
-            if message.update_key:
-                stored = await dialog_repo.replies_for(session, message.channel, message.update_key)
-                if stored is not None:
-                    return Outcome([Reply.from_dict(r) for r in stored], replayed=True)
-            ident = await people.get_or_create_identity(
-                session,
-                message.channel,
-                message.user_id,
-                lang=normalize_lang(message.lang_hint, deps.config.default_lang),
-            )
-            if people.touch_inbound(ident, now):
-                # Messages held for a closed channel window (WeChat: 48 h) can go out now.
-                await outbox.release_held(session, message.channel, message.user_id, now)
-            state = await dialog_repo.load_state(session, message.channel, message.user_id)
-            ctx = Ctx(deps, session, message, ident, ident.person, state, now)
-            # Refusals before routing leave the dialog (and the choices shown) as they were.
-            if self._flooded(ctx):
-                replies = (
-                    []
-                    if state.window_count > deps.config.flood_messages + 1
-                    else [ctx.reply("error.flood", seconds=deps.config.flood_window_s)]
-                )
-            elif len(message.text) > deps.config.max_text_chars:
-                replies = [ctx.reply("error.too_long", limit=deps.config.max_text_chars)]
-            else:
-                replies = await self._route_safely(ctx)
-                self._remember_choices(ctx, replies)
-            state.updated_at = now
-            flag_modified(state, "data")
-            flag_modified(state, "choices")
-            if message.update_key:
-                dialog_repo.record_update(
-                    session,
-                    message.channel,
-                    message.update_key,
-                    [r.to_dict() for r in replies],
-                    now,
-                )
+        """The common path, in one transaction: load, limit, route, save state and the update id.
+
+        A redelivered update fails on the processed-update key at commit (IntegrityError), which
+        rolls its effects back; `handle` then serves the replies stored the first time.
+        """
+        try:
+            async with self.deps.db.transaction() as session:
+                ctx = await self._context(session, message)
+                replies = self._limits(ctx)
+                if replies is None:
+                    replies = await self._route(ctx)
+                    self._remember_choices(ctx, replies)
+                self._save(ctx, replies)
+            return Outcome(replies)
+        except UserError as exc:
+            # Rolled back: a refused action leaves no half-done change behind.
+            return await self._refuse(message, exc)
+
+    async def _refuse(self, message: Message, exc: UserError) -> Outcome:
+        """Answer a refusal in a fresh transaction that changes only the bookkeeping."""
+        async with self.deps.db.transaction() as session:
+            ctx = await self._context(session, message)
+            replies = self._limits(ctx) or [ctx.reply(exc.key, **exc.params)]
+            flow = self.routes.flows.get(ctx.state.flow or "")
+            if flow is not None:
+                replies += await dialogs.repeat(ctx, flow)
+            self._remember_choices(ctx, replies)
+            self._save(ctx, replies)
         return Outcome(replies)
+
+    async def _context(self, session: AsyncSession, message: Message) -> Ctx:
+        now = self.deps.clock()
+        lang = normalize_lang(message.lang_hint, self.deps.config.default_lang)
+        ident, state = await dialog_repo.load_conversation(
+            session, message.channel, message.user_id, lang=lang
+        )
+        if people.touch_inbound(ident, now):
+            # Messages held for a closed channel window (WeChat: 48 h) can go out now.
+            await outbox.release_held(session, message.channel, message.user_id, now)
+        return Ctx(self.deps, session, message, ident, ident.person, state, now)
+
+    def _limits(self, ctx: Ctx) -> list[Reply] | None:
+        """Replies refusing a flood or an oversized text, or None to go on."""
+        cfg = self.deps.config
+        if self._flooded(ctx):
+            if ctx.state.window_count > cfg.flood_messages + 1:
+                return []  # said once per window; no reply storm
+            return [ctx.reply("error.flood", seconds=cfg.flood_window_s)]
+        if len(ctx.message.text) > cfg.max_text_chars:
+            return [ctx.reply("error.too_long", limit=cfg.max_text_chars)]
+        return None
+
+    def _save(self, ctx: Ctx, replies: list[Reply]) -> None:
+        ctx.state.updated_at = ctx.now
+        flag_modified(ctx.state, "data")
+        flag_modified(ctx.state, "choices")
+        if ctx.message.update_key:
+            dialog_repo.record_update(
+                ctx.session,
+                ctx.message.channel,
+                ctx.message.update_key,
+                [r.to_dict() for r in replies],
+                ctx.now,
+            )
 
     def _flooded(self, ctx: Ctx) -> bool:
         """Count the message in the user's window; true once past the limit."""
@@ -128,25 +151,6 @@ class Dispatcher:
             state.window_count = 0
         state.window_count = (state.window_count or 0) + 1
         return state.window_count > cfg.flood_messages
-
-    async def _route_safely(self, ctx: Ctx) -> list[Reply]:
-        """Route inside a savepoint, so a refused action leaves no half-done change behind."""
-        flag_modified(ctx.state, "data")
-        await ctx.session.flush()
-        nested = await ctx.session.begin_nested()
-        try:
-            replies = await self._route(ctx)
-        except UserError as exc:
-            await nested.rollback()
-            # Back to what was flushed before the savepoint: the state as the message found it.
-            for row in (ctx.state, ctx.person, ctx.identity):
-                await ctx.session.refresh(row)
-            replies = [ctx.reply(exc.key, **exc.params)]
-            if ctx.state.flow in self.routes.flows:
-                replies += await dialogs.repeat(ctx, self.routes.flows[ctx.state.flow])
-            return replies
-        await nested.commit()
-        return replies
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
         chosen = self._chosen_payload(ctx)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import and_, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import DialogState, ProcessedUpdate
+from storage.models import DialogState, Identity, Person, ProcessedUpdate
 
 
 async def load_state(session: AsyncSession, channel: str, user_id: str) -> DialogState:
@@ -17,6 +17,44 @@ async def load_state(session: AsyncSession, channel: str, user_id: str) -> Dialo
     if state is None:
         state = DialogState(channel=channel, user_id=user_id, data={}, choices=[], window_count=0)
         session.add(state)
+    return state
+
+
+async def load_conversation(
+    session: AsyncSession, channel: str, user_id: str, *, lang: str
+) -> tuple[Identity, DialogState]:
+    """The identity (with its person) and dialog state of a user, in one query.
+
+    On first contact a person, identity and empty state are created. The platform's display
+    name is not stored until the person consents at /start.
+    """
+    row = (
+        await session.execute(
+            select(Identity, DialogState)
+            .outerjoin(
+                DialogState,
+                and_(
+                    DialogState.channel == Identity.channel,
+                    DialogState.user_id == Identity.external_id,
+                ),
+            )
+            .where(Identity.channel == channel, Identity.external_id == user_id)
+        )
+    ).first()
+    if row is None:
+        person = Person(display_name="", lang=lang)
+        session.add(person)
+        await session.flush()
+        ident = Identity(person_id=person.id, channel=channel, external_id=user_id, person=person)
+        session.add(ident)
+        return ident, _new_state(session, channel, user_id)
+    ident, state = row
+    return ident, state if state is not None else _new_state(session, channel, user_id)
+
+
+def _new_state(session: AsyncSession, channel: str, user_id: str) -> DialogState:
+    state = DialogState(channel=channel, user_id=user_id, data={}, choices=[], window_count=0)
+    session.add(state)
     return state
 
 
