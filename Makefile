@@ -38,7 +38,7 @@ lint: install-dev
 	$(BIN)/mypy
 
 test: lint
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n 2
 
 bench: install-dev
 	$(BIN)/python bench/run.py

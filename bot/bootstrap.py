@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from bot import logs
+from bot.metrics import MeasuredDispatcher
 from bot.settings import Settings, get_settings
 from handlers.core.context import CoreConfig, Deps
 from handlers.core.dispatcher import Dispatcher
@@ -40,6 +41,12 @@ def core_config(settings: Settings) -> CoreConfig:
         flood_messages=settings.flood_messages,
         flood_window_s=settings.flood_window_s,
         seen_update_ttl_days=settings.seen_update_ttl_days,
+        extra={
+            "proposals.cosign_threshold": settings.cosign_threshold,
+            "proposals.cosign_share": settings.cosign_share,
+            "proposals.stale_days": settings.proposal_stale_days,
+            "privacy.retention_days": settings.retention_days,
+        },
         quiet_start=settings.quiet_start,
         quiet_end=settings.quiet_end,
     )
@@ -54,9 +61,7 @@ def build(
 ) -> App:
     """Build the application; tests pass their own database URL, clock or settings."""
     settings = settings or get_settings()
-    logging.basicConfig(
-        level=settings.log_level.upper(), format="%(levelname)s %(name)s %(message)s"
-    )
+    logs.configure(settings.log_level, settings.log_format or "text")
     db = Database.connect(database_url or settings.effective_database_url)
     deps = Deps(
         db=db,
@@ -64,4 +69,4 @@ def build(
         config=core_config(settings),
         clock=clock,
     )
-    return App(settings, db, deps, Dispatcher(deps, build_routes()))
+    return App(settings, db, deps, MeasuredDispatcher(deps, build_routes()))

@@ -81,6 +81,60 @@ def db_current() -> None:
     _run(work)
 
 
+def _refuse_non_sqlite() -> None:
+    from bot.operations import PG_BACKUP, PG_RESTORE
+
+    typer.echo(_translate("ops.not_sqlite", backup=PG_BACKUP, restore=PG_RESTORE), err=True)
+    raise typer.Exit(2)
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Path = typer.Argument(
+        None, dir_okay=False, help="Backup file (default: data/backups/linli-<UTC time>.db)."
+    ),
+) -> None:
+    """Copy the SQLite database to PATH while the bot keeps running (online backup API)."""
+    from datetime import UTC, datetime
+
+    from bot import operations
+
+    settings = get_settings()
+    target = path or operations.default_backup_path(settings.data_dir, datetime.now(UTC))
+    try:
+        operations.backup(settings.effective_database_url, target)
+    except operations.NotSqlite:
+        _refuse_non_sqlite()
+    typer.echo(_translate("ops.backup_done", path=str(target)))
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A backup file."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask for confirmation."),
+) -> None:
+    """Replace the SQLite database with a backup (stop serve and worker first)."""
+    from datetime import UTC, datetime
+
+    from bot import operations
+
+    settings = get_settings()
+    try:
+        operations.sqlite_path(settings.effective_database_url)
+        revision = operations.schema_revision(path)
+    except operations.NotSqlite:
+        _refuse_non_sqlite()
+    except operations.NotABackup as exc:
+        typer.echo(_translate("ops.not_a_backup", path=str(path)), err=True)
+        raise typer.Exit(1) from exc
+    if not yes:
+        typer.confirm(_translate("ops.restore_confirm", path=str(path)), abort=True)
+    aside = operations.default_backup_path(settings.data_dir, datetime.now(UTC))
+    aside = aside.with_name("pre-restore-" + aside.name)
+    operations.restore(settings.effective_database_url, path, aside)
+    typer.echo(_translate("ops.restored", path=str(path), revision=revision, aside=str(aside)))
+
+
 def _translate(key: str, **params: Any) -> str:
     from handlers.core.i18n import Translator
 
@@ -220,6 +274,36 @@ def admin_seed_demo() -> None:
     _run(work)
 
 
+@admin_app.command("audit")
+def admin_audit(
+    limit: int = typer.Option(50, min=1, max=100_000, help="How many entries, newest first."),
+    action: list[str] = typer.Option(
+        [], "--action", help="Only this action (repeatable); 'role.' means every role.* action."
+    ),
+) -> None:
+    """List the audit log of privileged actions (role grants, broadcasts, decisions, exports)."""
+    from zoneinfo import ZoneInfo
+
+    from rich import box
+    from rich.console import Console as TableConsole
+    from rich.table import Table
+
+    from bot.operations import audit_rows
+
+    async def work(application: App) -> Any:
+        async with application.db.transaction() as session:
+            return await audit_rows(session, limit=limit, actions=action)
+
+    rows = _run(work)
+    tz = ZoneInfo(get_settings().tz)
+    headers = ("id", "time", "actor", "action", "target", "details")
+    table = Table(*headers, box=box.SIMPLE, title=_translate("ops.audit_title"))
+    for row in rows:
+        at = row.at.astimezone(tz).strftime("%Y-%m-%d %H:%M")
+        table.add_row(str(row.id), at, row.actor, row.action, row.target, row.details)
+    TableConsole(width=200, color_system=None, markup=False, highlight=False).print(table)
+
+
 @admin_app.command("export")
 def admin_export(
     kind: str = typer.Argument(..., help="proposals, needs, reports or records."),
@@ -285,6 +369,9 @@ def serve(
 
     from storage import migrate
 
+    _server_logs()
+    if workers > 1:
+        _shared_metrics_dir()
     _run(lambda application: migrate.upgrade(application.db.engine))
     uvicorn.run(
         "bot.web:app_factory",
@@ -293,7 +380,30 @@ def serve(
         port=port,
         workers=workers,
         log_level=get_settings().log_level.lower(),
+        log_config=None,  # uvicorn's records go through ours (bot/logs.py)
     )
+
+
+def _server_logs() -> None:
+    """Servers log JSON lines unless LINLI_LOG_FORMAT says otherwise (read before the settings)."""
+    import os
+
+    os.environ.setdefault("LINLI_LOG_FORMAT", "json")
+
+
+def _shared_metrics_dir() -> None:
+    """Several workers sum their metrics through files (prometheus_client multiprocess mode)."""
+    import os
+    import shutil
+
+    from bot.metrics import MULTIPROC_ENV
+
+    if os.environ.get(MULTIPROC_ENV):
+        return
+    directory = get_settings().data_dir / "metrics"
+    shutil.rmtree(directory, ignore_errors=True)  # figures of an earlier run are stale
+    directory.mkdir(parents=True)
+    os.environ[MULTIPROC_ENV] = str(directory.resolve())
 
 
 @app.command()
@@ -301,7 +411,100 @@ def run() -> None:
     """Run the Telegram bot with long polling (a laptop or a single server); Ctrl-C stops it."""
     from bot.channels.telegram import run_polling
 
+    _server_logs()
     _run(run_polling)
+
+
+@app.command()
+def worker(
+    sweeps: bool = typer.Option(True, help="Run the scheduled sweeps (due jobs, digests)."),
+    senders: bool = typer.Option(True, help="Drain the outbox of every configured channel."),
+) -> None:
+    """Run the sweeps and the outbox senders without a web server; Ctrl-C or SIGTERM stops it.
+
+    Any number of workers (and `linli serve` processes) may run at once: due jobs and outbox
+    rows are claimed atomically, so none is done twice and a restart catches up.
+    """
+    import signal
+
+    from bot.channels.registry import configured_channels
+    from bot.scheduler import run_worker
+    from storage import migrate
+
+    _server_logs()
+
+    async def work(application: App) -> None:
+        await migrate.upgrade(application.db.engine)
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(signum, stop.set)
+        await run_worker(
+            application,
+            configured_channels(application),
+            stop,
+            scheduler=sweeps,
+            senders=senders,
+        )
+
+    _run(work)
+
+
+broadcast_app = typer.Typer(help="Broadcasts (notices): progress.", no_args_is_help=True)
+admin_app.add_typer(broadcast_app, name="broadcast")
+
+
+@broadcast_app.command("status")
+def broadcast_status(broadcast_id: int = typer.Argument(..., help="The notice number.")) -> None:
+    """Show a broadcast's progress: sent, blocked, failed, held (WeChat window), pending."""
+    from handlers.broadcasts import describe
+    from handlers.core.errors import UserError
+    from storage.repos import broadcasts
+
+    async def work(application: App) -> None:
+        async with application.db.transaction() as session:
+            found = await broadcasts.get(session, broadcast_id)
+            if found is None:
+                raise UserError("broadcasts.not_found", id=broadcast_id)
+            counts = await broadcasts.progress(session, broadcast_id)
+        typer.echo(describe(application.deps, application.settings.lang, found, counts))
+
+    _admin_action(work)
+
+
+report_app = typer.Typer(help="Reports for the community office.", no_args_is_help=True)
+admin_app.add_typer(report_app, name="report")
+
+
+@report_app.command("1710")
+def report_1710(
+    region: str = typer.Option("", help="Only communities in this region's subtree (a code)."),
+) -> None:
+    """Per community: social organizations by tier against the "1710" target (1 + 7 + 10)."""
+    from rich import box
+    from rich.console import Console as TableConsole
+    from rich.table import Table
+
+    from handlers.core.errors import UserError
+    from handlers.organizations import report_1710 as rows_1710
+    from handlers.organizations import table_1710
+    from storage.repos import regions as region_repo
+
+    async def work(application: App) -> Any:
+        async with application.db.transaction() as session:
+            scope = await region_repo.by_code(session, region) if region else None
+            if region and scope is None:
+                raise UserError("admin.no_region", code=region)
+            return await rows_1710(session, scope)
+
+    rows = _admin_action(work)
+    headers, cells = table_1710(_translate, rows)
+    table = Table(*headers, box=box.SIMPLE, title=_translate("orgs.report.title"))
+    for cell in cells:
+        table.add_row(*cell)
+    TableConsole(width=160, color_system=None, markup=False, highlight=False).print(table)
+    met = sum(1 for row in rows if row.met)
+    typer.echo(_translate("orgs.report.summary", met=met, total=len(rows)))
 
 
 wechat_app = typer.Typer(help="WeChat official account tools.", no_args_is_help=True)

@@ -6,8 +6,8 @@ import sys
 from collections.abc import Callable, Iterable
 
 from bot.bootstrap import App
-from handlers.core.messages import Message, Reply
-from storage.repos import outbox
+from handlers.core.messages import Location, Message, Reply
+from storage.repos import dialogs, outbox
 
 CHANNEL = "console"
 
@@ -33,11 +33,24 @@ class Console:
         self.write = write
         self._seq = 0
 
-    async def say(self, user: str, text: str) -> list[Reply]:
+    async def say(
+        self,
+        user: str,
+        text: str,
+        *,
+        location: Location | None = None,
+        photo: str | None = None,
+    ) -> list[Reply]:
         """Send one line as `user`; print the replies, then outbox messages for console users."""
         self._seq += 1
         message = Message(
-            channel=CHANNEL, user_id=user, text=text, display_name=user, update_key=None
+            channel=CHANNEL,
+            user_id=user,
+            text=text,
+            display_name=user,
+            update_key=None,
+            location=location,
+            photo=photo,
         )
         outcome = await self.app.dispatcher.handle(message)
         for reply in outcome.replies:
@@ -51,8 +64,13 @@ class Console:
         async with self.app.db.transaction() as session:
             rows = await outbox.pending(session, CHANNEL, now, limit=1000)
             for row in rows:
+                reply = Reply.from_dict(row.payload)
                 self.write(f"  📨 → {row.external_id}:")
-                self.write(_indent(render(Reply.from_dict(row.payload)), "    "))
+                self.write(_indent(render(reply), "    "))
+                if reply.choices:  # so the recipient can answer "1", "2" … as to any list
+                    await dialogs.remember_choices(
+                        session, CHANNEL, row.external_id, [c.payload for c in reply.choices]
+                    )
             await outbox.mark_sent(session, [row.id for row in rows], now)
         return len(rows)
 

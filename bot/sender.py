@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,9 +18,13 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from aiolimiter import AsyncLimiter
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.pool import NullPool
 
+from bot import metrics
 from handlers.core.messages import Reply
-from storage.db import Database
+from storage.db import Database, create_engine
 from storage.models import OutboxMessage
 from storage.repos import outbox
 
@@ -57,6 +62,18 @@ class Limits:
     per_chat_per_second: float = 1.0
     in_flight: int = 16
     lease_s: float = 60.0
+    # Some platforms allow less to group chats (Telegram: 20 a minute); `is_group` spots them.
+    per_group_per_second: float | None = None
+    is_group: Callable[[str], bool] | None = None
+    # How many may go out at once (None: a whole second's worth). A small burst paces sends
+    # evenly, which a platform counting per second rewards with fewer 429s.
+    burst: float | None = None
+
+    def chat_gap_s(self, external_id: str) -> float:
+        """The least time between two messages to one chat."""
+        if self.per_group_per_second and self.is_group and self.is_group(external_id):
+            return 1.0 / self.per_group_per_second
+        return 1.0 / self.per_chat_per_second
 
 
 @dataclass
@@ -88,7 +105,8 @@ class OutboxSender:
         self.transport = transport
         self.clock = clock
         self.limits = limits or Limits()
-        self._limiter = AsyncLimiter(self.limits.per_second, 1)
+        burst = self.limits.burst or self.limits.per_second
+        self._limiter = AsyncLimiter(burst, burst / self.limits.per_second)
         self._chat_next: dict[str, datetime] = {}
         self._paused_until: datetime | None = None
         self.stats = DrainStats()
@@ -119,6 +137,61 @@ class OutboxSender:
             if not busy:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(stop.wait(), idle_s)
+
+    async def run_exclusive(
+        self, stop: asyncio.Event, *, retry_s: float = 5.0, idle_s: float = 0.5
+    ) -> None:
+        """Drain only while this process holds the channel's sender lock (PostgreSQL).
+
+        One sender per bot keeps the platform's rate limit: `serve` workers all try; the one that
+        gets the advisory lock sends, the others try again every `retry_s`. The lock lives on a
+        dedicated connection, so it is released when its holder dies (the connection closes) and
+        another worker takes over; the holder checks the connection every `retry_s` and stops
+        sending when it is lost. SQLite has one process, so no lock is needed.
+        """
+        if self.db.dialect != "postgresql":
+            await self.run(stop, idle_s)
+            return
+        lock = SenderLock(self.db, self.channel)
+        while not stop.is_set():
+            try:
+                held = await lock.acquire()
+            except Exception:  # the database is down: try again later
+                log.warning("sender lock: database unreachable", extra={"channel": self.channel})
+                held = False
+            if held:
+                metrics.SENDER_LOCK.labels(self.channel).set(1)
+                log.info("sender lock taken", extra={"channel": self.channel})
+                try:
+                    await self._run_while_held(lock, stop, retry_s, idle_s)
+                finally:
+                    metrics.SENDER_LOCK.labels(self.channel).set(0)
+                    await lock.release()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), retry_s)
+
+    async def _run_while_held(
+        self, lock: SenderLock, stop: asyncio.Event, check_s: float, idle_s: float
+    ) -> None:
+        halt = asyncio.Event()
+
+        async def watch() -> None:
+            while not halt.is_set():
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), check_s)
+                if stop.is_set() or not await lock.alive():
+                    if not stop.is_set():
+                        log.warning("sender lock lost", extra={"channel": self.channel})
+                    halt.set()
+
+        watcher = asyncio.create_task(watch())
+        try:
+            await self.run(halt, idle_s)
+        finally:
+            halt.set()
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
 
     async def round(self) -> int:
         """Claim due rows (up to `in_flight`), send, record outcomes; returns rows claimed."""
@@ -155,7 +228,7 @@ class OutboxSender:
 
     async def _send(self, row: OutboxMessage) -> SendResult:
         async with self._limiter:
-            gap = timedelta(seconds=1.0 / self.limits.per_chat_per_second)
+            gap = timedelta(seconds=self.limits.chat_gap_s(row.external_id))
             self._chat_next[row.external_id] = self.clock() + gap
             try:
                 return await self.transport.send(row.external_id, Reply.from_dict(row.payload), row)
@@ -186,6 +259,8 @@ class OutboxSender:
                 }
             )
             self.stats.deferred += 1
+        for _row, result in done:
+            metrics.count_send(self.channel, result.outcome, result.error)
         async with self.db.transaction() as session:
             await outbox.record(session, changes)
             for external_id in blocked:
@@ -224,6 +299,64 @@ class OutboxSender:
             self.stats.errors.get(result.error or "unknown", 0) + 1
         )
         return base | {"status": "failed"}
+
+
+def lock_key(channel: str) -> int:
+    """A stable 64-bit advisory-lock key for a channel's sender (Python's hash() is salted)."""
+    digest = hashlib.blake2b(f"linli-sender:{channel}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+class SenderLock:
+    """`pg_try_advisory_lock` on a connection of its own, held as long as that connection lives."""
+
+    def __init__(self, db: Database, channel: str) -> None:
+        self.url = db.engine.url.render_as_string(hide_password=False)
+        self.key = lock_key(channel)
+        self._engine: AsyncEngine | None = None
+        self._conn: AsyncConnection | None = None
+
+    async def acquire(self) -> bool:
+        """Try once to take the lock; True if this process now holds it."""
+        if self._engine is None:
+            # No pool: closing the connection really ends the session, and with it the lock.
+            self._engine = create_engine(self.url, poolclass=NullPool)
+        conn = await self._engine.connect()
+        try:
+            got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}))
+            await conn.commit()  # a session-level lock outlives the transaction
+        except Exception:
+            await conn.close()
+            raise
+        if not got:
+            await conn.close()
+            return False
+        self._conn = conn
+        return True
+
+    async def alive(self) -> bool:
+        """Whether the lock's connection still answers (if not, the lock may be someone else's)."""
+        if self._conn is None:
+            return False
+        try:
+            await self._conn.execute(text("SELECT 1"))
+            await self._conn.commit()
+        except Exception:
+            return False
+        return True
+
+    async def release(self) -> None:
+        """Let the lock go and close its connection."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            with contextlib.suppress(Exception):
+                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
+                await conn.commit()
+            with contextlib.suppress(Exception):
+                await conn.close()
+        if self._engine is not None:
+            await self._engine.dispose()
+            self._engine = None
 
 
 def _copy(stats: DrainStats) -> DrainStats:

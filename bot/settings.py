@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import time
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -28,8 +29,25 @@ class Settings(BaseSettings):
     flood_messages: int = Field(20, alias="LINLI_FLOOD_MESSAGES")
     flood_window_s: int = Field(30, alias="LINLI_FLOOD_WINDOW")
     seen_update_ttl_days: int = Field(14, alias="LINLI_SEEN_UPDATE_TTL_DAYS")
+    # Residents' proposals: co-signatures that put a proposal on the joint meeting's agenda when
+    # the community sets no Region.cosign_threshold (a share of its households, if given, else the
+    # flat number), and days an agenda item may wait for a decision before it is flagged.
+    cosign_threshold: int = Field(10, alias="LINLI_COSIGN_THRESHOLD")
+    cosign_share: float | None = Field(None, alias="LINLI_COSIGN_SHARE")
+    proposal_stale_days: int = Field(30, alias="LINLI_PROPOSAL_STALE_DAYS")
     quiet_start: time = Field(time(22, 0), alias="LINLI_QUIET_START")
     quiet_end: time = Field(time(8, 0), alias="LINLI_QUIET_END")
+    # Sweeps (bot/scheduler.py): how often due jobs are looked for, and whether `linli serve` runs
+    # them too (any number of processes may: claims keep them from running a job twice).
+    sweep_interval_s: float = Field(15.0, alias="LINLI_SWEEP_SECONDS")
+    serve_runs_sweeps: bool = Field(True, alias="LINLI_SERVE_SWEEPS")
+
+    # Privacy and operations: closed items are anonymized after this many days (a daily sweep);
+    # logs are JSON lines or text (unset: JSON for serve/worker/run, text in the terminal); a
+    # `serve` worker without its channel's sender lock (PostgreSQL) tries again this often.
+    retention_days: int = Field(730, alias="LINLI_RETENTION_DAYS")
+    log_format: str | None = Field(None, alias="LINLI_LOG_FORMAT")
+    sender_lock_retry_s: float = Field(5.0, alias="LINLI_SENDER_LOCK_RETRY_SECONDS")
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")
@@ -40,6 +58,8 @@ class Settings(BaseSettings):
     wechat_secret: str | None = Field(None, alias="WECHAT_SECRET")
     wechat_aes_key: str | None = Field(None, alias="WECHAT_AES_KEY")
     wechat_api_url: str | None = Field(None, alias="WECHAT_API_URL")
+    # Template messages for when the 48-hour window is closed: {"kind": "template id"} (JSON).
+    wechat_templates: dict[str, Any] = Field(default_factory=dict, alias="WECHAT_TEMPLATES")
 
     @property
     def effective_database_url(self) -> str:

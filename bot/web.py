@@ -1,27 +1,40 @@
-"""The ASGI application for `linli serve`: channel webhooks, /healthz, outbox senders."""
+"""The ASGI application for `linli serve`: channel webhooks, /healthz, /metrics, outbox senders.
+
+Each channel's outbox sender runs in every worker but sends only in the one holding the
+channel's sender lock on PostgreSQL (bot/sender.py `run_exclusive`), so N workers keep one
+platform rate limit.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator, Sequence
 
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
+from bot import metrics
 from bot.bootstrap import App
 from bot.channels import ChannelRuntime
+from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
 from storage import migrate
 
+log = logging.getLogger(__name__)
+
 
 def create_web_app(
-    app: App, channels: Sequence[ChannelRuntime], *, senders: bool = True
+    app: App, channels: Sequence[ChannelRuntime], *, senders: bool = True, sweeps: bool = False
 ) -> Starlette:
-    """One ASGI app serving every configured channel; senders drain each channel's outbox."""
+    """One ASGI app serving every configured channel; senders drain each channel's outbox.
+
+    With `sweeps`, the scheduler (bot/scheduler.py) runs the due jobs in this process too.
+    """
 
     async def healthz(_: Request) -> JSONResponse:
         try:
@@ -43,6 +56,13 @@ def create_web_app(
         }
         return JSONResponse(body, 200 if ok else 503)
 
+    async def metrics_endpoint(_: Request) -> Response:
+        try:
+            await metrics.refresh_outbox(app.db, app.deps.clock())
+        except Exception:  # still serve the in-process figures when the database is down
+            log.warning("metrics: could not read the outbox")
+        return Response(metrics.scrape(), media_type=metrics.CONTENT_TYPE)
+
     @contextlib.asynccontextmanager
     async def lifespan(_: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
@@ -52,17 +72,24 @@ def create_web_app(
             transport = channel.transport()
             if senders and transport is not None:
                 sender = OutboxSender(app.db, transport, app.deps.clock, channel.limits())
-                tasks.append(asyncio.create_task(sender.run(stop)))
+                retry = app.settings.sender_lock_retry_s
+                tasks.append(asyncio.create_task(sender.run_exclusive(stop, retry_s=retry)))
+        scheduler = Scheduler(app) if sweeps else None
+        if scheduler is not None:
+            scheduler.start()
         try:
             yield
         finally:
             stop.set()
+            if scheduler is not None:
+                await scheduler.shutdown()
             await asyncio.gather(*tasks, return_exceptions=True)
             for channel in channels:
                 await channel.stop()
             await app.close()
+            metrics.process_exited()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz)]
+    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/metrics", metrics_endpoint)]
     for channel in channels:
         routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)
@@ -74,4 +101,4 @@ def app_factory() -> Starlette:
     from bot.channels.registry import configured_channels
 
     app = build()
-    return create_web_app(app, configured_channels(app))
+    return create_web_app(app, configured_channels(app), sweeps=app.settings.serve_runs_sweeps)

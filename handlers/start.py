@@ -10,12 +10,28 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.privacy import retention_days
 from storage.models import InviteCode, Region, RoleGrant
 from storage.repos import audit, regions
 
 LANG_CHOICES = (("中文", "zh_CN"), ("English", "en"))
 # Help sections in order: (catalog key, roles that see it or None for everyone).
 HELP_SECTIONS: list[tuple[str, set[str] | None]] = [("help.everyone", None)]
+HELP_SECTIONS.append((N_("proposals.help"), None))
+HELP_SECTIONS.append((N_("proposals.help_organizer"), {"organizer", "admin"}))
+HELP_SECTIONS.append((N_("needs.help"), None))
+HELP_SECTIONS.append((N_("needs.help_staff"), {"grid_worker", "organizer", "admin"}))
+HELP_SECTIONS.append((N_("reports.help"), None))
+HELP_SECTIONS.append((N_("reports.help_staff"), {"grid_worker", "organizer", "admin"}))
+HELP_SECTIONS.append((N_("reports.help_street"), {"organizer", "admin"}))
+HELP_SECTIONS.append((N_("broadcasts.help"), {"organizer", "admin"}))
+HELP_SECTIONS.append((N_("help.volunteers"), None))
+HELP_SECTIONS.append((N_("help.organizations"), {"organizer", "admin"}))
+HELP_SECTIONS.append((N_("activities.help"), None))
+HELP_SECTIONS.append((N_("activities.help_organizer"), {"organizer", "admin"}))
+HELP_SECTIONS.append((N_("help.tasks"), None))
+HELP_SECTIONS.append((N_("help.dispatch"), {"organizer", "admin"}))
+HELP_SECTIONS.append((N_("privacy.help"), None))
 ROLE_LABELS = {
     "admin": N_("role.admin"),
     "organizer": N_("role.organizer"),
@@ -157,6 +173,7 @@ async def _ask_consent(ctx: Ctx) -> Reply:
     return ctx.reply(
         "start.ask_consent",
         version=ctx.deps.config.policy_version,
+        days=retention_days(ctx.deps),
         choices=[
             Choice(ctx.t("start.agree"), "agree"),
             Choice(ctx.t("start.disagree"), "disagree"),

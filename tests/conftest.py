@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
@@ -49,9 +49,13 @@ def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def pg_templates() -> tuple[str, str] | None:
+def pg_templates() -> Iterator[tuple[str, str] | None]:
     """PostgreSQL template databases, migrated and seeded once per run (when configured)."""
-    return databases.pg_templates(_seed) if databases.PG_URL else None
+    if not databases.PG_URL:
+        yield None
+        return
+    yield databases.pg_templates(_seed)
+    databases.pg_drop_all()
 
 
 @pytest.fixture(params=databases.engines())

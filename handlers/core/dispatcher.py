@@ -2,19 +2,21 @@
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
 from handlers.core import dialogs
+from handlers.core.auth import is_registered
 from handlers.core.context import Ctx, Deps
 from handlers.core.dialogs import Flow
 from handlers.core.errors import UserError
+from handlers.core.flood import FloodGuard
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
 from storage.repos import dialogs as dialog_repo
@@ -43,28 +45,36 @@ class Dispatcher:
     def __init__(self, deps: Deps, routes: Routes) -> None:
         self.deps = deps
         self.routes = routes
+        self.flood = FloodGuard(deps.config.flood_messages, deps.config.flood_window_s)
 
     async def handle(self, message: Message) -> Outcome:
         """Handle one message: dedupe, flood and size limits, routing, errors, state, commit."""
-        try:
-            return await self._handle_once(message)
-        except IntegrityError:
-            # A concurrent delivery of the same update won the race: serve its replies.
-            if message.update_key:
-                async with self.deps.db.transaction() as session:
-                    stored = await dialog_repo.replies_for(
-                        session, message.channel, message.update_key
-                    )
+        count = self.flood.count(message.channel, message.user_id, self.deps.clock())
+        for attempt in (1, 2):
+            try:
+                return await self._handle_once(message, count)
+            except IntegrityError:
+                # A concurrent delivery of the same update won the race: serve its replies.
+                stored = await self._stored_replies(message)
                 if stored is not None:
-                    return Outcome([Reply.from_dict(r) for r in stored], replayed=True)
-            raise
-        except Exception:
-            log.exception(
-                "unhandled error", extra={"channel": message.channel, "user": message.user_id}
-            )
-            return Outcome(
-                [Reply(self.deps.i18n.translate(await self._lang_of(message), "error.generic"))]
-            )
+                    return stored
+                if attempt == 2:
+                    log.exception("integrity error twice", extra=_log_context(message))
+                # Else two first messages of a new person raced to create them: once more.
+            except Exception:
+                log.exception("unhandled error", extra=_log_context(message))
+                break
+        lang = await self._lang_of(message)
+        return Outcome([Reply(self.deps.i18n.translate(lang, "error.generic"))])
+
+    async def _stored_replies(self, message: Message) -> Outcome | None:
+        if not message.update_key:
+            return None
+        async with self.deps.db.transaction() as session:
+            stored = await dialog_repo.replies_for(session, message.channel, message.update_key)
+        if stored is None:
+            return None
+        return Outcome([Reply.from_dict(r) for r in stored], replayed=True)
 
     async def _lang_of(self, message: Message) -> str:
         try:
@@ -76,7 +86,7 @@ class Dispatcher:
             log.warning("could not look up the language of %s", message.user_id)
         return normalize_lang(message.lang_hint, self.deps.config.default_lang)
 
-    async def _handle_once(self, message: Message) -> Outcome:
+    async def _handle_once(self, message: Message, count: int) -> Outcome:
         """The common path, in one transaction: load, limit, route, save state and the update id.
 
         A redelivered update fails on the processed-update key at commit (IntegrityError), which
@@ -85,26 +95,28 @@ class Dispatcher:
         try:
             async with self.deps.db.transaction() as session:
                 ctx = await self._context(session, message)
-                replies = self._limits(ctx)
+                before = _snapshot(ctx)
+                replies = self._limits(ctx, count)
                 if replies is None:
                     replies = await self._route(ctx)
                     self._remember_choices(ctx, replies)
-                self._save(ctx, replies)
+                await self._save(ctx, replies, before)
             return Outcome(replies)
         except UserError as exc:
             # Rolled back: a refused action leaves no half-done change behind.
-            return await self._refuse(message, exc)
+            return await self._refuse(message, exc, count)
 
-    async def _refuse(self, message: Message, exc: UserError) -> Outcome:
+    async def _refuse(self, message: Message, exc: UserError, count: int) -> Outcome:
         """Answer a refusal in a fresh transaction that changes only the bookkeeping."""
         async with self.deps.db.transaction() as session:
             ctx = await self._context(session, message)
-            replies = self._limits(ctx) or [ctx.reply(exc.key, **exc.params)]
+            before = _snapshot(ctx)
+            replies = self._limits(ctx, count) or [ctx.reply(exc.key, **exc.params)]
             flow = self.routes.flows.get(ctx.state.flow or "")
             if flow is not None:
                 replies += await dialogs.repeat(ctx, flow)
             self._remember_choices(ctx, replies)
-            self._save(ctx, replies)
+            await self._save(ctx, replies, before)
         return Outcome(replies)
 
     async def _context(self, session: AsyncSession, message: Message) -> Ctx:
@@ -118,39 +130,33 @@ class Dispatcher:
             await outbox.release_held(session, message.channel, message.user_id, now)
         return Ctx(self.deps, session, message, ident, ident.person, state, now)
 
-    def _limits(self, ctx: Ctx) -> list[Reply] | None:
+    def _limits(self, ctx: Ctx, count: int) -> list[Reply] | None:
         """Replies refusing a flood or an oversized text, or None to go on."""
         cfg = self.deps.config
-        if self._flooded(ctx):
-            if ctx.state.window_count > cfg.flood_messages + 1:
+        if count > cfg.flood_messages:
+            if count > cfg.flood_messages + 1:
                 return []  # said once per window; no reply storm
             return [ctx.reply("error.flood", seconds=cfg.flood_window_s)]
         if len(ctx.message.text) > cfg.max_text_chars:
             return [ctx.reply("error.too_long", limit=cfg.max_text_chars)]
         return None
 
-    def _save(self, ctx: Ctx, replies: list[Reply]) -> None:
-        ctx.state.updated_at = ctx.now
-        flag_modified(ctx.state, "data")
-        flag_modified(ctx.state, "choices")
+    async def _save(self, ctx: Ctx, replies: list[Reply], before: tuple[object, ...]) -> None:
+        """Write the dialog state only if it changed, and the update id with its replies."""
+        if _snapshot(ctx) != before:
+            ctx.state.updated_at = ctx.now
+            if ctx.state not in ctx.session:
+                ctx.session.add(ctx.state)
+            flag_modified(ctx.state, "data")
+            flag_modified(ctx.state, "choices")
         if ctx.message.update_key:
-            dialog_repo.record_update(
+            await dialog_repo.record_update(
                 ctx.session,
                 ctx.message.channel,
                 ctx.message.update_key,
                 [r.to_dict() for r in replies],
                 ctx.now,
             )
-
-    def _flooded(self, ctx: Ctx) -> bool:
-        """Count the message in the user's window; true once past the limit."""
-        state, cfg = ctx.state, self.deps.config
-        window = timedelta(seconds=cfg.flood_window_s)
-        if state.window_start is None or ctx.now - state.window_start > window:
-            state.window_start = ctx.now
-            state.window_count = 0
-        state.window_count = (state.window_count or 0) + 1
-        return state.window_count > cfg.flood_messages
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
         chosen = self._chosen_payload(ctx)
@@ -188,6 +194,9 @@ class Dispatcher:
         route = self.routes.commands.get(command)
         if route is None:
             route, unknown = self.routes.commands[self.routes.fallback], True
+        if unknown and is_registered(ctx):
+            dialogs.clear(ctx)
+            return [ctx.reply("error.unknown_command")]  # short: the full help is one /help away
         prefix = [ctx.reply("error.unknown_command")] if unknown else []
         if isinstance(route, Flow):
             return prefix + await dialogs.begin(ctx, route)
@@ -230,3 +239,18 @@ def _with_payload(message: Message, payload: str) -> Message:
         lang_hint=message.lang_hint,
         update_key=message.update_key,
     )
+
+
+def _snapshot(ctx: Ctx) -> tuple[object, ...]:
+    """What of the dialog state is worth writing when it changes."""
+    state = ctx.state
+    return (
+        state.flow,
+        state.step,
+        json.dumps(state.data, sort_keys=True, default=str),
+        list(state.choices),
+    )
+
+
+def _log_context(message: Message) -> dict[str, str]:
+    return {"channel": message.channel, "user": message.user_id}

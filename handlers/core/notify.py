@@ -1,16 +1,106 @@
-"""Messages to people other than the sender, through the outbox, each in their own language."""
+"""Messages to people other than the sender: outbox rows, each rendered in the recipient's language.
+
+`notify` works while a message is handled (pass the `Ctx`) and without one (scheduler sweeps, use
+cases other features call with only a session: pass a `Sink`). Parameters may be given in forms
+that are localized per recipient: `Pair` (a Chinese and an English text), `Key` (a catalog key),
+`At` (a UTC time shown in the recipient's local time). Non-urgent messages written during quiet
+hours wait until they end.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.core.context import Ctx
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.context import CoreConfig, Ctx
+from handlers.core.i18n import Translator
 from handlers.core.messages import Choice, Reply
 from storage.models import Person
 from storage.repos import outbox, people
+
+
+@cache
+def default_translator() -> Translator:
+    """The catalogs for callers that pass none (loaded once)."""
+    return Translator()
+
+
+@dataclass(frozen=True)
+class Sink:
+    """Where notices go: the open session, the catalogs, the configuration, the time of writing."""
+
+    session: AsyncSession
+    i18n: Translator
+    now: datetime
+    config: CoreConfig = field(default_factory=CoreConfig)
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> Sink:
+        """The sink of the message being handled."""
+        return cls(ctx.session, ctx.deps.i18n, ctx.now, ctx.deps.config)
+
+    @classmethod
+    def bare(
+        cls,
+        session: AsyncSession,
+        now: datetime,
+        i18n: Translator | None = None,
+        config: CoreConfig | None = None,
+    ) -> Sink:
+        """A sink for use cases called without a message (scheduler sweeps, other features)."""
+        return cls(session, i18n or default_translator(), now, config or CoreConfig())
+
+
+@dataclass(frozen=True)
+class Pair:
+    """A value with a Chinese and an English form (a service item's name)."""
+
+    zh: str
+    en: str
+
+
+@dataclass(frozen=True)
+class Key:
+    """A catalog key, translated in the recipient's language."""
+
+    key: str
+
+
+@dataclass(frozen=True)
+class At:
+    """A UTC time, shown in the recipient's local time and style."""
+
+    value: datetime
+
+
+@dataclass(frozen=True)
+class Day:
+    """A UTC time shown as the recipient's local date."""
+
+    value: datetime
+
+
+def localize(i18n: Translator, lang: str, value: Any) -> Any:
+    """A parameter in the recipient's language; objects with a `localize(i18n, lang)` do it."""
+    if hasattr(value, "localize"):
+        return value.localize(i18n, lang)
+    if isinstance(value, Day):
+        return i18n.datetime(lang, value.value, "yyyy-MM-dd")
+    if isinstance(value, datetime):
+        return i18n.datetime(lang, value)
+    if isinstance(value, Pair):
+        return value.zh if lang.startswith("zh") else value.en
+    if isinstance(value, Key):
+        return i18n.translate(lang, value.key)
+    if isinstance(value, At):
+        return i18n.datetime(lang, value.value)
+    return value
 
 
 def after_quiet_hours(now: datetime, tz: str, start: time, end: time) -> datetime:
@@ -27,8 +117,8 @@ def after_quiet_hours(now: datetime, tz: str, start: time, end: time) -> datetim
 
 
 async def notify(
-    ctx: Ctx,
-    person_id: int,
+    target: Ctx | Sink,
+    person_id: int | None,
     key: str,
     *,
     choices: Sequence[tuple[str, str]] = (),
@@ -37,34 +127,34 @@ async def notify(
     photo: str | None = None,
     **params: Any,
 ) -> int:
-    """Queue `key` for every reachable identity of a person; choices are (label key, payload).
-
-    Non-urgent messages written during quiet hours wait until they end (local time).
-    """
-    person = await ctx.session.get(Person, person_id)
+    """Queue `key` for every reachable identity of a person; choices are (label key, payload)."""
+    sink = Sink.of(target) if isinstance(target, Ctx) else target
+    if person_id is None:
+        return 0
+    person = await sink.session.get(Person, person_id)
     if person is None or person.erased_at is not None:
         return 0
-    i18n = ctx.deps.i18n
+    lang, i18n, cfg = person.lang, sink.i18n, sink.config
+    local = {name: localize(i18n, lang, value) for name, value in params.items()}
     reply = Reply(
-        i18n.translate(person.lang, key, **params),
-        tuple(Choice(i18n.translate(person.lang, label), payload) for label, payload in choices),
+        i18n.translate(lang, key, **local),
+        tuple(Choice(i18n.translate(lang, label), payload) for label, payload in choices),
         photo=photo,
     )
-    cfg = ctx.deps.config
     send_at = (
-        ctx.now if urgent else after_quiet_hours(ctx.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
+        sink.now if urgent else after_quiet_hours(sink.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
     )
     count = 0
-    for ident in await people.identities_of(ctx.session, person_id):
+    for ident in await people.identities_of(sink.session, person_id):
         outbox.enqueue(
-            ctx.session,
+            sink.session,
             person_id=person_id,
             channel=ident.channel,
             external_id=ident.external_id,
             payload=reply.to_dict(),
             kind=kind,
             urgent=urgent,
-            now=ctx.now,
+            now=sink.now,
             not_before=send_at,
         )
         count += 1

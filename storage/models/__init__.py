@@ -9,7 +9,14 @@ from storage.models.governance import (
     ProposalEvent,
     ReportMeToo,
 )
-from storage.models.messaging import Broadcast, DialogState, DueJob, OutboxMessage, ProcessedUpdate
+from storage.models.messaging import (
+    Broadcast,
+    ChannelToken,
+    DialogState,
+    DueJob,
+    OutboxMessage,
+    ProcessedUpdate,
+)
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.services import (
     Assignment,
@@ -28,6 +35,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "ChannelToken",
     "DialogState",
     "DueJob",
     "GridReport",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -26,8 +26,6 @@ class DialogState(Base):
     data: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # Payloads of the choices last shown, so "2" can mean the second one on text-only channels.
     choices: Mapped[list[Any]] = mapped_column(default=list)
-    window_start: Mapped[datetime | None]
-    window_count: Mapped[int] = mapped_column(default=0)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -89,11 +87,29 @@ class OutboxMessage(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ChannelToken(Base):
+    """A platform access token held once per deployment, shared by every process (WeChat)."""
+
+    __tablename__ = "channel_tokens"
+
+    channel: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, default="")
+    expires_at: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class DueJob(Base):
-    """Work that comes due at a time (reminder, offer time-out, escalation), claimed by sweeps."""
+    """Work that comes due at a time (reminder, offer time-out, escalation), claimed by sweeps.
+
+    (kind, ref) is unique: scheduling the same job again moves it, and a periodic sweep's row per
+    period (("honour_roll", "2026-12")) can be created by every worker but exists once.
+    """
 
     __tablename__ = "due_jobs"
-    __table_args__ = (Index("ix_due_jobs_status_due", "status", "due_at"),)
+    __table_args__ = (
+        Index("ix_due_jobs_status_due", "status", "due_at"),
+        UniqueConstraint("kind", "ref"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(32))

@@ -30,3 +30,13 @@ async def latest(session: AsyncSession, limit: int = 50) -> list[AuditEntry]:
     """The newest audit entries."""
     rows = await session.execute(select(AuditEntry).order_by(AuditEntry.id.desc()).limit(limit))
     return list(rows.scalars())
+
+
+async def exists(session: AsyncSession, *, action: str, target: str) -> bool:
+    """Whether an action on a target was already recorded."""
+    row = await session.execute(
+        select(AuditEntry.id)
+        .where(AuditEntry.action == action, AuditEntry.target == target)
+        .limit(1)
+    )
+    return row.first() is not None

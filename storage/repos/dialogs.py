@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, select
+from sqlalchemy import and_, bindparam, delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DialogState, Identity, Person, ProcessedUpdate
@@ -15,9 +15,24 @@ async def load_state(session: AsyncSession, channel: str, user_id: str) -> Dialo
     """The user's dialog state, created empty on first contact."""
     state = await session.get(DialogState, (channel, user_id))
     if state is None:
-        state = DialogState(channel=channel, user_id=user_id, data={}, choices=[], window_count=0)
+        state = DialogState(channel=channel, user_id=user_id, data={}, choices=[])
         session.add(state)
     return state
+
+
+# Built once: statement construction and cache-key generation cost more than SQLite's lookup.
+_CONVERSATION = (
+    select(Identity, DialogState)
+    .outerjoin(
+        DialogState,
+        and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
+    )
+    .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user"))
+    # Two updates of one user at once (parallel webhooks, several workers) take turns: the
+    # second sees the dialog state the first wrote. SQLite transactions are exclusive already.
+    .with_for_update(of=Identity)
+)
+_RECORD_UPDATE = insert(ProcessedUpdate)
 
 
 async def load_conversation(
@@ -28,34 +43,32 @@ async def load_conversation(
     On first contact a person, identity and empty state are created. The platform's display
     name is not stored until the person consents at /start.
     """
-    row = (
-        await session.execute(
-            select(Identity, DialogState)
-            .outerjoin(
-                DialogState,
-                and_(
-                    DialogState.channel == Identity.channel,
-                    DialogState.user_id == Identity.external_id,
-                ),
-            )
-            .where(Identity.channel == channel, Identity.external_id == user_id)
-        )
-    ).first()
+    row = (await session.execute(_CONVERSATION, {"channel": channel, "user": user_id})).first()
     if row is None:
         person = Person(display_name="", lang=lang)
         session.add(person)
         await session.flush()
         ident = Identity(person_id=person.id, channel=channel, external_id=user_id, person=person)
         session.add(ident)
-        return ident, _new_state(session, channel, user_id)
+        return ident, _new_state(channel, user_id)
     ident, state = row
-    return ident, state if state is not None else _new_state(session, channel, user_id)
+    return ident, state if state is not None else _new_state(channel, user_id)
 
 
-def _new_state(session: AsyncSession, channel: str, user_id: str) -> DialogState:
-    state = DialogState(channel=channel, user_id=user_id, data={}, choices=[], window_count=0)
-    session.add(state)
-    return state
+def _new_state(channel: str, user_id: str) -> DialogState:
+    """An empty state, not yet added to the session: it is written only once it holds something."""
+    return DialogState(channel=channel, user_id=user_id, data={}, choices=[])
+
+
+async def remember_choices(
+    session: AsyncSession, channel: str, user_id: str, payloads: list[str]
+) -> None:
+    """Make a message's choices the ones a bare number answers (text-only channels' pushes)."""
+    state = await session.get(DialogState, (channel, user_id))
+    if state is None:
+        state = _new_state(channel, user_id)
+        session.add(state)
+    state.choices = list(payloads)
 
 
 async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any] | None:
@@ -69,11 +82,19 @@ async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any
     ).scalar_one_or_none()
 
 
-def record_update(
+async def record_update(
     session: AsyncSession, channel: str, key: str, replies: list[Any], now: datetime
 ) -> None:
-    """Mark an update processed, in the same transaction as its effects."""
-    session.add(ProcessedUpdate(channel=channel, update_key=key, replies=replies, seen_at=now))
+    """Mark an update processed, in the same transaction as its effects.
+
+    A redelivery of the same update fails here with IntegrityError (the primary key).
+    """
+    await session.flush()  # the effects first, so a duplicate fails only after them
+    connection = await session.connection()  # Core: no ORM bookkeeping for a plain insert
+    await connection.execute(
+        _RECORD_UPDATE,
+        {"channel": channel, "update_key": key, "replies": replies, "seen_at": now},
+    )
 
 
 async def purge_seen(session: AsyncSession, older_than: datetime) -> int:

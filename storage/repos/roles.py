@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Region, RoleGrant
 
+_ACTIVE_GRANTS = select(RoleGrant).where(
+    RoleGrant.person_id == bindparam("person"), RoleGrant.revoked_at.is_(None)
+)
+
 
 async def active_grants(session: AsyncSession, person_id: int) -> list[RoleGrant]:
     """A person's roles that are not revoked."""
-    rows = await session.execute(
-        select(RoleGrant).where(RoleGrant.person_id == person_id, RoleGrant.revoked_at.is_(None))
-    )
+    rows = await session.execute(_ACTIVE_GRANTS, {"person": person_id})
     return list(rows.scalars())
 
 

@@ -73,8 +73,8 @@ def pg_templates(seed: Callable[[AsyncEngine], Awaitable[None]]) -> tuple[str, s
     Each test then gets a fresh copy (CREATE DATABASE … TEMPLATE), which is much faster than
     seeding the demo district again.
     """
-    base = _pg_base_name()
-    empty, seeded = f"{base}_linli_empty", f"{base}_linli_seeded"
+    base = f"{_pg_base_name()}_linli_{os.getpid()}"  # runs in parallel don't share databases
+    empty, seeded = f"{base}_empty", f"{base}_seeded"
 
     async def build() -> None:
         for name, seeder in ((empty, None), (seeded, seed)):
@@ -93,9 +93,16 @@ def pg_templates(seed: Callable[[AsyncEngine], Awaitable[None]]) -> tuple[str, s
 
 async def pg_copy(template: str) -> str:
     """A URL of a fresh database copied from a template."""
-    run = f"{_pg_base_name()}_linli_run"
+    run = f"{_pg_base_name()}_linli_{os.getpid()}_run"
     await _pg_admin(
         f'DROP DATABASE IF EXISTS "{run}" WITH (FORCE)',
         f'CREATE DATABASE "{run}" TEMPLATE "{template}"',
     )
     return _pg_named(run)
+
+
+def pg_drop_all() -> None:
+    """Drop the databases this run created."""
+    prefix = f"{_pg_base_name()}_linli_{os.getpid()}_"
+    names = [prefix + suffix for suffix in ("empty", "seeded", "run")]
+    asyncio.run(_pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names)))

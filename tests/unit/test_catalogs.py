@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
 import pytest
-from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
 from handlers.core.i18n import LANGUAGES, LOCALES_DIR, Translator
 
 ROOT = Path(__file__).resolve().parents[2]
-KEYWORDS = {
-    name: None
+# Calls whose argument at this index (0-based) is a catalog key.
+KEY_ARGUMENT = {
+    name: 0
     for name in (
         "t",
         "reply",
@@ -25,22 +26,37 @@ KEYWORDS = {
         "Conflict",
         "RowError",
         "Section",
+        "Run",
     )
-} | {"notify": (3,), "translate": (2,)}
+} | {"notify": 2, "translate": 1}
+KEY = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def used_keys() -> dict[str, str]:
-    """Catalog keys found in calls like ctx.t("key"), ctx.reply("key"), N_("key")."""
+    """Catalog keys in calls like ctx.t("key"), ctx.reply("key"), N_("key"), at any nesting.
+
+    An AST walk rather than Babel's extractor, which skips keyword calls nested in the
+    arguments of another (a Choice(ctx.t("…")) inside ctx.reply(…)).
+    """
     found: dict[str, str] = {}
     for package in ("handlers", "bot"):
-        for filename, _lineno, message, _comments, _context in extract_from_dir(
-            ROOT / package, method_map=[("**.py", "python")], keywords=KEYWORDS
-        ):
-            keys = message if isinstance(message, tuple) else (message,)
-            for key in keys:
-                if key and re.fullmatch(r"[a-z0-9_]+(\.[a-z0-9_]+)+", key):
-                    found[key] = f"{package}/{filename}"
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if not isinstance(node, ast.Call):
+                    continue
+                func = node.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                index = KEY_ARGUMENT.get(name)
+                if index is None or len(node.args) <= index:
+                    continue
+                arg = node.args[index]
+                if (
+                    isinstance(arg, ast.Constant)
+                    and isinstance(arg.value, str)
+                    and KEY.fullmatch(arg.value)
+                ):
+                    found[arg.value] = str(path.relative_to(ROOT))
     return found
 
 
@@ -59,6 +75,7 @@ def catalog(lang: str) -> dict[str, str]:
 def test_extraction_finds_keys() -> None:
     keys = used_keys()
     assert "start.ask_lang" in keys and "error.generic" in keys
+    assert "start.role_resident" in keys  # nested: Choice(ctx.t(...)) inside ctx.reply(...)
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)

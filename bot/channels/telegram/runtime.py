@@ -1,0 +1,293 @@
+"""Running the Telegram channel: the webhook inside `linli serve`, long polling for `linli run`."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hmac
+import json
+import logging
+import re
+import signal
+from collections import Counter
+from collections.abc import Awaitable, Iterator
+from typing import Any
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+from telegram import Bot, BotCommand, Update
+from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
+
+from bot.bootstrap import App
+from bot.channels import ChannelError
+from bot.channels.telegram.adapter import TelegramAdapter
+from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL, chat_of
+from bot.channels.telegram.transport import LIMITS, BotApi, TelegramTransport
+from bot.sender import Limits, OutboxSender, Transport
+from bot.settings import Settings
+from handlers.core.i18n import N_
+from handlers.routes import build_routes
+
+log = logging.getLogger(__name__)
+PtbApp = Application[Any, Any, Any, Any, Any, Any]
+
+WEBHOOK_PATH = "/telegram"
+MAX_BODY = 1 << 20  # updates are a few kB; anything near this is not from Telegram
+SECRET_HEADER = "x-telegram-bot-api-secret-token"
+SECRET_FORMAT = re.compile(r"[A-Za-z0-9_-]{1,256}")  # what Telegram accepts as secret_token
+COMMAND_NAME = re.compile(r"[a-z0-9_]{1,32}")
+# Telegram's command menu, in this order: everyday commands for everyone (role-specific ones are in
+# /help). A command is listed only while handlers/routes.py serves it ("cancel" always is).
+MENU = (
+    ("start", N_("telegram.cmd.start")),
+    ("help", N_("telegram.cmd.help")),
+    ("propose", N_("telegram.cmd.propose")),
+    ("proposals", N_("telegram.cmd.proposals")),
+    ("need", N_("telegram.cmd.need")),
+    ("needs", N_("telegram.cmd.needs")),
+    ("report", N_("telegram.cmd.report")),
+    ("reports", N_("telegram.cmd.reports")),
+    ("volunteer", N_("telegram.cmd.volunteer")),
+    ("tasks", N_("telegram.cmd.tasks")),
+    ("activities", N_("telegram.cmd.activities")),
+    ("hours", N_("telegram.cmd.hours")),
+    ("me", N_("telegram.cmd.me")),
+    ("lang", N_("telegram.cmd.lang")),
+    ("cancel", N_("telegram.cmd.cancel")),
+)
+MENU_LANGUAGES = (("zh_CN", "zh"), ("en", "en"))  # catalog language → Telegram language_code
+
+
+class PerChatProcessor(BaseUpdateProcessor):
+    """Polling: one chat's updates in order, different chats at the same time."""
+
+    def __init__(self, max_concurrent_updates: int = 32) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[int, asyncio.Lock] = {}
+        self._users: Counter[int] = Counter()
+
+    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
+        """Await the update's processing behind its chat's lock."""
+        chat = chat_of(update)
+        if chat is None:
+            await coroutine
+            return
+        lock = self._locks.setdefault(chat, asyncio.Lock())
+        self._users[chat] += 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._users[chat] -= 1
+            if not self._users[chat]:
+                del self._users[chat], self._locks[chat]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
+
+def file_url(api_url: str) -> str:
+    """The file download base for a Bot API base URL (…/bot → …/file/bot)."""
+    base = api_url.rstrip("/")
+    return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
+
+
+def build_application(settings: Settings, *, polling: bool) -> PtbApp:
+    """PTB's Application from the settings: no persistence, no job queue (state is ours)."""
+    if not settings.telegram_token:
+        raise ChannelError("config", "TELEGRAM_TOKEN is not set")
+    builder = Application.builder().token(settings.telegram_token).job_queue(None)
+    if settings.telegram_api_url:
+        builder = builder.base_url(settings.telegram_api_url).base_file_url(
+            file_url(settings.telegram_api_url)
+        )
+    # Polling runs chats side by side; the webhook path processes each request inline.
+    return (
+        builder.concurrent_updates(PerChatProcessor()) if polling else builder.updater(None)
+    ).build()
+
+
+def webhook_secret(settings: Settings) -> str:
+    """The webhook secret; the webhook is refused without a well-formed one."""
+    secret = settings.telegram_webhook_secret or ""
+    if not SECRET_FORMAT.fullmatch(secret):
+        raise ChannelError(
+            "config", "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z a-z 0-9 _ -"
+        )
+    return secret
+
+
+def menu(app: App, lang: str) -> list[BotCommand]:
+    """The command menu in one language."""
+    served = {*build_routes().commands, "cancel"}
+    return [
+        BotCommand(name, app.deps.i18n.translate(lang, key))
+        for name, key in MENU
+        if name in served and COMMAND_NAME.fullmatch(name)
+    ]
+
+
+async def register_commands(app: App, bot: Bot) -> None:
+    """setMyCommands in Chinese and English, and the default language for everyone else."""
+    for lang, code in MENU_LANGUAGES:
+        await bot.set_my_commands(menu(app, lang), language_code=code)
+    await bot.set_my_commands(menu(app, app.settings.lang))
+
+
+class TelegramChannel:
+    """The webhook channel of `linli serve` (a `ChannelRuntime`)."""
+
+    name = CHANNEL
+
+    def __init__(self, app: App, application: PtbApp) -> None:
+        self.app = app
+        self.application = application
+        secret = app.settings.telegram_webhook_secret
+        # `linli worker` only sends, so it needs no secret; the webhook refuses to exist without.
+        self.secret = webhook_secret(app.settings).encode() if secret else None
+        self.adapter = TelegramAdapter(app, BotApi(application.bot))
+
+    @classmethod
+    def from_app(cls, app: App) -> TelegramChannel:
+        """The channel as the settings describe it."""
+        return cls(app, build_application(app.settings, polling=False))
+
+    def routes(self) -> list[BaseRoute]:
+        """POST /telegram: the webhook (only with a secret: Telegram must prove who it is)."""
+        if self.secret is None:
+            webhook_secret(self.app.settings)  # raises, saying what is missing
+        return [Route(WEBHOOK_PATH, self.webhook, methods=["POST"])]
+
+    async def start(self) -> None:
+        """Initialize PTB (getMe) and publish the command menu."""
+        await self.application.initialize()
+        await _publish_menu(self.app, self.application.bot)
+
+    async def stop(self) -> None:
+        """Close PTB's HTTP connections."""
+        await self.application.shutdown()
+
+    def transport(self) -> Transport:
+        """The outbox transport over this bot."""
+        return TelegramTransport.for_bot(self.application.bot)
+
+    def limits(self) -> Limits:
+        """Telegram's sending limits."""
+        return LIMITS
+
+    async def webhook(self, request: Request) -> Response:
+        """Check the secret, cap and parse the body, process; 200 only once it is all committed."""
+        given = request.headers.get(SECRET_HEADER, "").encode()
+        if self.secret is None or not hmac.compare_digest(given, self.secret):
+            return Response(status_code=403)
+        body = await _read_capped(request, MAX_BODY)
+        if body is None:
+            return Response(status_code=413)
+        try:
+            data = json.loads(body)
+            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+                raise ValueError("not an update")
+            update = Update.de_json(data, self.application.bot)
+        except Exception:  # whatever the body is, it is not an update we can take
+            log.warning("telegram webhook: malformed update refused")
+            return Response(status_code=400)
+        try:
+            await self.adapter.process(update)
+        except Exception:  # Telegram redelivers on non-2xx; dedupe makes the retry safe
+            log.exception("telegram update %s failed", update.update_id)
+            return Response(status_code=500)
+        return Response(status_code=200)
+
+
+async def _read_capped(request: Request, limit: int) -> bytes | None:
+    """The body, or None if it is larger than `limit` bytes (read no further than that)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        return None
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+async def _publish_menu(app: App, bot: Bot) -> None:
+    try:
+        await register_commands(app, bot)
+    except Exception:  # a menu is a convenience; the bot works without it
+        log.warning("could not publish the Telegram command menu", exc_info=True)
+
+
+async def set_webhook(app: App, url: str) -> None:
+    """Register `url` (ending in /telegram) with Telegram, with the secret, and publish the menu."""
+    secret = webhook_secret(app.settings)
+    application = build_application(app.settings, polling=False)
+    async with application:
+        await application.bot.set_webhook(
+            url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
+        )
+        await _publish_menu(app, application.bot)
+    print(app.deps.i18n.translate(app.settings.lang, "telegram.webhook_set", url=url))
+
+
+async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
+    log.error("telegram update failed: %s", update, exc_info=context.error)
+
+
+async def run_polling(
+    app: App, *, stop: asyncio.Event | None = None, poll_timeout: float = 10.0
+) -> None:
+    """Long polling plus the outbox sender, until Ctrl-C / SIGTERM (or `stop` is set)."""
+    from storage import migrate
+
+    await migrate.upgrade(app.db.engine)
+    application = build_application(app.settings, polling=True)
+    adapter = TelegramAdapter(app, BotApi(application.bot))
+    application.add_handler(TypeHandler(Update, adapter.on_update))
+    application.add_error_handler(_log_error)
+    stop = stop or asyncio.Event()
+    with _stop_on_signals(stop):
+        async with application:
+            await _publish_menu(app, application.bot)
+            updater = application.updater
+            assert updater is not None
+            await updater.start_polling(
+                timeout=int(poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
+            )
+            await application.start()
+            log.info("polling Telegram as @%s", application.bot.username)
+            sender = OutboxSender(
+                app.db, TelegramTransport.for_bot(application.bot), app.deps.clock, LIMITS
+            )
+            sending = asyncio.create_task(sender.run(stop))
+            try:
+                await stop.wait()
+            finally:
+                stop.set()
+                await sending
+                await updater.stop()
+                await application.stop()
+
+
+@contextlib.contextmanager
+def _stop_on_signals(stop: asyncio.Event) -> Iterator[None]:
+    """Ctrl-C and SIGTERM end polling cleanly (where the loop supports signal handlers)."""
+    loop = asyncio.get_running_loop()
+    installed = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, stop.set)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):
+            pass  # not the main thread, or Windows
+    try:
+        yield
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)

@@ -1,0 +1,296 @@
+"""The WeChat channel runtime: the /wechat webhook, the 5-second rule, the outbox transport."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Coroutine
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse, Response
+from starlette.routing import BaseRoute, Route
+
+from bot.bootstrap import App
+from bot.channels import ChannelError
+from bot.channels.wechat.api import WeChatApi
+from bot.channels.wechat.mapping import (
+    CHANNEL,
+    Dispatch,
+    Ignored,
+    Unsubscribed,
+    Unsupported,
+    to_action,
+)
+from bot.channels.wechat.protocol import MAX_BODY_BYTES, Protocol, Rejected
+from bot.channels.wechat.rendering import photos, render, split
+from bot.channels.wechat.transport import WeChatTransport
+from bot.sender import Limits
+from handlers.core.messages import Message, Outcome, Reply
+from storage.models import DialogState
+from storage.repos import outbox, people
+
+log = logging.getLogger(__name__)
+
+REPLY_DEADLINE_S = 4.0  # WeChat gives up after 5 s and retries; leave a second for the network
+PG_DISPATCHES = 8  # concurrent dispatches per process on PostgreSQL, below the pool's size
+
+
+@dataclass(frozen=True)
+class WeChatConfig:
+    """The account's credentials and options, from the settings."""
+
+    token: str
+    appid: str = ""
+    secret: str = ""
+    aes_key: str | None = None
+    api_url: str | None = None
+    templates: dict[str, Any] = field(default_factory=dict)
+
+
+class WeChatChannel:
+    """Serves /wechat in `linli serve` and sends the outbox through the customer-service API."""
+
+    name = CHANNEL
+
+    def __init__(
+        self, app: App, config: WeChatConfig, *, reply_deadline_s: float = REPLY_DEADLINE_S
+    ) -> None:
+        self.app = app
+        self.config = config
+        self.dispatcher = app.dispatcher
+        self.clock = app.deps.clock
+        self.reply_deadline_s = reply_deadline_s
+        self.protocol = Protocol(config.token, config.appid, config.aes_key)
+        self._api: WeChatApi | None = None
+        self._inflight: dict[str, asyncio.Task[Outcome]] = {}
+        self._deferred: set[str] = set()
+        self._background: set[asyncio.Task[None]] = set()
+        # Dispatches wait in the event loop, not in the database: SQLite takes one writer at a
+        # time, and a connection that finds it busy sleeps in the busy handler for whole
+        # milliseconds; PostgreSQL's pool (5 + 10 connections) times out when flooded.
+        self._gate = asyncio.Semaphore(1 if app.db.dialect == "sqlite" else PG_DISPATCHES)
+
+    @classmethod
+    def from_app(cls, app: App) -> WeChatChannel:
+        """The channel as the settings describe it."""
+        s = app.settings
+        if not s.wechat_token:
+            raise ChannelError("config", "WECHAT_TOKEN is not set")
+        if s.wechat_aes_key and not s.wechat_appid:
+            raise ChannelError("config", "WECHAT_AES_KEY needs WECHAT_APPID")
+        if s.wechat_aes_key and len(s.wechat_aes_key) != 43:
+            raise ChannelError("config", "WECHAT_AES_KEY must be the 43-character EncodingAESKey")
+        config = WeChatConfig(
+            token=s.wechat_token,
+            appid=s.wechat_appid or "",
+            secret=s.wechat_secret or "",
+            aes_key=s.wechat_aes_key or None,
+            api_url=s.wechat_api_url or None,
+            templates=dict(s.wechat_templates),
+        )
+        return cls(app, config)
+
+    # -- ChannelRuntime -----------------------------------------------------------------------
+
+    def routes(self) -> list[BaseRoute]:
+        """GET /wechat verifies the URL; POST /wechat receives messages and events."""
+        return [Route("/wechat", self.endpoint, methods=["GET", "POST"])]
+
+    async def start(self) -> None:
+        """Nothing to connect: the HTTP client opens on first use."""
+
+    async def stop(self) -> None:
+        """Let late replies reach the outbox, then close the HTTP client."""
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self.settle(), timeout=10)
+        if self._api is not None:
+            await self._api.close()
+
+    def transport(self) -> WeChatTransport | None:
+        """Proactive sending needs the app id and secret (for the access token)."""
+        if not (self.config.appid and self.config.secret):
+            return None
+        deps = self.app.deps
+        return WeChatTransport(
+            self.api,
+            self.app.db,
+            deps.i18n,
+            deps.clock,
+            templates=self.config.templates,
+            default_lang=deps.config.default_lang,
+        )
+
+    def limits(self) -> Limits:
+        """WeChat's customer-service API: a few messages per user, generous overall."""
+        return Limits(per_second=50, per_chat_per_second=2, in_flight=16, lease_s=60)
+
+    @property
+    def api(self) -> WeChatApi:
+        """The API client (needs WECHAT_APPID and WECHAT_SECRET)."""
+        if self._api is None:
+            if not (self.config.appid and self.config.secret):
+                raise ChannelError("config", "WECHAT_APPID and WECHAT_SECRET are needed")
+            self._api = WeChatApi(
+                appid=self.config.appid,
+                secret=self.config.secret,
+                db=self.app.db,
+                clock=self.clock,
+                base_url=self.config.api_url,
+            )
+        return self._api
+
+    async def settle(self) -> None:
+        """Wait for handling that outlived its request (tests, shutdown)."""
+        while self._background or self._inflight:
+            await asyncio.gather(
+                *self._background, *self._inflight.values(), return_exceptions=True
+            )
+
+    # -- the webhook -------------------------------------------------------------------------------
+
+    async def endpoint(self, request: Request) -> Response:
+        """Verify, parse, dispatch within the deadline, answer; refusals never touch the DB."""
+        now_s = int(self.clock().timestamp())
+        try:
+            if request.method == "GET":
+                return PlainTextResponse(self.protocol.verify_url(request.query_params, now_s))
+            inbound = self.protocol.open(request.query_params, await _body(request), now_s)
+            action = to_action(inbound.message)
+        except Rejected as exc:
+            log.warning("wechat request refused: %s", exc.reason)
+            return PlainTextResponse("forbidden" if exc.status == 403 else "refused", exc.status)
+        text = await self._answer(action)
+        if not text:
+            return PlainTextResponse("success")
+        xml = self.protocol.render_text(inbound, text, now_s)
+        return Response(xml, media_type="application/xml")
+
+    async def _answer(self, action: Dispatch | Unsupported | Unsubscribed | Ignored) -> str | None:
+        """The passive reply text, or None to answer "success"."""
+        if isinstance(action, Dispatch):
+            if action.only_in_flow and not await self._in_flow(action.message.user_id):
+                return None
+            outcome = await self._handle(action.message)
+            if outcome is None:  # too slow: the replies go out through the outbox
+                return None
+            return await self._passive(action.message, outcome)
+        if isinstance(action, Unsupported):
+            lang = await self._lang(action.user_id)
+            return self.app.deps.i18n.translate(lang, "wechat.unsupported")
+        if isinstance(action, Unsubscribed):
+            async with self._transaction() as session:
+                await outbox.block_identity(session, CHANNEL, action.user_id, self.clock())
+        return None
+
+    async def _handle(self, message: Message) -> Outcome | None:
+        """Dispatch, waiting at most the deadline; a redelivery joins the handling in progress."""
+        key = message.update_key or ""
+        task = self._inflight.get(key)
+        if task is None:
+            task = asyncio.create_task(self._dispatch(message))
+            self._inflight[key] = task
+            task.add_done_callback(lambda _: self._inflight.pop(key, None))
+        elif key in self._deferred:
+            return None  # already promised to the outbox
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.reply_deadline_s)
+        except TimeoutError:
+            if key not in self._deferred:
+                self._deferred.add(key)
+                self._spawn(self._deliver_late(task, message))
+            return None
+
+    async def _dispatch(self, message: Message) -> Outcome:
+        async with self._gate:
+            return await self.dispatcher.handle(message)
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[AsyncSession]:
+        """The channel's own short transactions, queued with the dispatches."""
+        async with self._gate, self.app.db.transaction() as session:
+            yield session
+
+    async def _passive(self, message: Message, outcome: Outcome) -> str | None:
+        """The first piece of the rendered replies; the rest (long text, photos) via the outbox."""
+        pieces = await self._pieces(message.user_id, outcome.replies)
+        passive = pieces[0].text if pieces and pieces[0].text else None
+        later = pieces[1:] if passive else pieces
+        if later and not outcome.replayed:  # a replay's rest was queued the first time
+            await self._enqueue(message.user_id, later)
+        return passive
+
+    async def _pieces(self, user_id: str, replies: list[Reply]) -> list[Reply]:
+        """Replies as WeChat messages: text pieces under the size limit, then photos."""
+        needs_words = any(r.choices or r.document for r in replies)
+        lang = await self._lang(user_id) if needs_words else self.app.deps.config.default_lang
+        text = render(replies, lambda key: self.app.deps.i18n.translate(lang, key))
+        pieces = [Reply(piece) for piece in split(text) if piece]
+        return pieces + [Reply("", photo=f"wechat:{media}") for media in photos(replies)]
+
+    async def _deliver_late(self, task: asyncio.Task[Outcome], message: Message) -> None:
+        key = message.update_key or ""
+        try:
+            outcome = await task
+        finally:
+            self._deferred.discard(key)
+        if outcome.replayed:  # another delivery of the same update answered it
+            return
+        await self._enqueue(message.user_id, await self._pieces(message.user_id, outcome.replies))
+
+    async def _enqueue(self, user_id: str, pieces: list[Reply]) -> None:
+        if not pieces:
+            return
+        now = self.clock()
+        async with self._transaction() as session:
+            ident = await people.identity(session, CHANNEL, user_id)
+            for piece in pieces:
+                outbox.enqueue(
+                    session,
+                    person_id=ident.person_id if ident else None,
+                    channel=CHANNEL,
+                    external_id=user_id,
+                    payload=piece.to_dict(),
+                    kind="reply",
+                    urgent=True,
+                    now=now,
+                )
+
+    async def _in_flow(self, user_id: str) -> bool:
+        async with self._transaction() as session:
+            state = await session.get(DialogState, (CHANNEL, user_id))
+            return state is not None and state.flow is not None
+
+    async def _lang(self, user_id: str) -> str:
+        async with self._transaction() as session:
+            ident = await people.identity(session, CHANNEL, user_id)
+            return ident.person.lang if ident is not None else self.app.deps.config.default_lang
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(_logged(work))
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+async def _logged(work: Coroutine[Any, Any, None]) -> None:
+    try:
+        await work
+    except Exception:  # a late reply must not vanish silently
+        log.exception("wechat late reply failed")
+
+
+async def _body(request: Request) -> bytes:
+    """The request body, refused (413) past the cap before it is all read."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise Rejected(413, "body too large")
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise Rejected(413, "body too large")
+        chunks.append(chunk)
+    return b"".join(chunks)

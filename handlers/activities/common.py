@@ -1,0 +1,187 @@
+"""What every part of the activities feature shares: its rules, notices, labels and lookups."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from functools import cache
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.auth import require_role
+from handlers.core.context import CoreConfig, Ctx, Deps
+from handlers.core.errors import UserError
+from handlers.core.i18n import Translator
+from handlers.core.notify import Sink, after_quiet_hours, notify
+from matching import taxonomy
+from storage.models import Activity, Region
+from storage.repos import activities as repo
+from storage.repos import regions
+
+MANAGERS = ("organizer", "admin")
+
+# CoreConfig.extra keys that override the defaults (set them in the composition root).
+PROMOTE_HOURS_KEY = "activities.promote_hours"
+CHECKIN_BEFORE_KEY = "activities.checkin_before_minutes"
+REMINDER_HOURS_KEY = "activities.reminder_hours"
+MOBILIZE_LIMIT_KEY = "activities.mobilize_limit"
+MOBILIZE_BEFORE_KEY = "activities.mobilize_before_hours"
+
+
+@dataclass(frozen=True)
+class Rules:
+    """The feature's time limits and sizes; defaults from the issue, overridable per deployment."""
+
+    promote_timeout: timedelta = timedelta(hours=2)
+    checkin_opens: timedelta = timedelta(hours=1)
+    reminder_hours: tuple[int, ...] = (24, 2)
+    mobilize_limit: int = 20
+    mobilize_before: timedelta = timedelta(hours=48)
+
+    @classmethod
+    def of(cls, extra: Mapping[str, Any] | None) -> Rules:
+        """The rules with any overrides found in CoreConfig.extra."""
+        extra = extra or {}
+        base = cls()
+        reminders = extra.get(REMINDER_HOURS_KEY)
+        return cls(
+            promote_timeout=timedelta(hours=float(extra.get(PROMOTE_HOURS_KEY, 2))),
+            checkin_opens=timedelta(minutes=float(extra.get(CHECKIN_BEFORE_KEY, 60))),
+            reminder_hours=tuple(int(h) for h in reminders) if reminders else base.reminder_hours,
+            mobilize_limit=int(extra.get(MOBILIZE_LIMIT_KEY, base.mobilize_limit)),
+            mobilize_before=timedelta(hours=float(extra.get(MOBILIZE_BEFORE_KEY, 48))),
+        )
+
+
+@cache
+def default_translator() -> Translator:
+    """The catalogs for callers that pass no dependencies (loaded once)."""
+    return Translator(tz=CoreConfig().tz)
+
+
+@dataclass(frozen=True)
+class Span:
+    """An activity's start and end, shown in each reader's local time and style."""
+
+    start: datetime
+    end: datetime
+
+    def localize(self, i18n: Translator, lang: str) -> str:
+        """The span in a reader's language and local time."""
+        return span(i18n, lang, self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Env:
+    """What the use cases work with: the session, catalogs, settings and the time of the change.
+
+    Built from the message being handled, or bare for the scheduler's sweeps.
+    """
+
+    session: AsyncSession
+    i18n: Translator
+    config: CoreConfig
+    now: datetime
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> Env:
+        """The environment of the message being handled."""
+        return cls(ctx.session, ctx.deps.i18n, ctx.deps.config, ctx.now)
+
+    @classmethod
+    def bare(cls, session: AsyncSession, now: datetime, deps: Deps | None = None) -> Env:
+        """An environment without a message (scheduler sweeps, other features)."""
+        if deps is not None:
+            return cls(session, deps.i18n, deps.config, now)
+        return cls(session, default_translator(), CoreConfig(), now)
+
+    @property
+    def rules(self) -> Rules:
+        """This deployment's rules."""
+        return Rules.of(self.config.extra)
+
+    @property
+    def tz(self) -> ZoneInfo:
+        """The local time zone (LINLI_TZ)."""
+        return ZoneInfo(self.config.tz)
+
+    def wake(self) -> datetime:
+        """When a non-urgent notice written now goes out (after the quiet hours)."""
+        cfg = self.config
+        return after_quiet_hours(self.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
+
+    async def tell(
+        self,
+        person_id: int | None,
+        key: str,
+        *,
+        choices: Sequence[tuple[str, str]] = (),
+        urgent: bool = False,
+        **params: Any,
+    ) -> int:
+        """Queue a notice for every identity of a person, in their language (core notify)."""
+        sink = Sink(self.session, self.i18n, self.now, self.config)
+        return await notify(
+            sink, person_id, key, choices=choices, kind="activity", urgent=urgent, **params
+        )
+
+
+def span(i18n: Translator, lang: str, start: datetime, end: datetime) -> str:
+    """Local time like 2026-12-06 09:00–11:00; the end in full when it falls on another day."""
+    first = i18n.datetime(lang, start)
+    same_day = i18n.datetime(lang, start, "yyyy-MM-dd") == i18n.datetime(lang, end, "yyyy-MM-dd")
+    return f"{first}–{i18n.datetime(lang, end, 'HH:mm') if same_day else i18n.datetime(lang, end)}"
+
+
+def skill_names(codes: Sequence[str], lang: str, limit: int = 5) -> str:
+    """Skill codes as names in a language, the first few only ("陪诊、助浴 …")."""
+    table = taxonomy.skill_by_code()
+    names = [table[c].name(lang) if c in table else c for c in codes]
+    sep = "、" if lang.startswith("zh") else ", "
+    shown = sep.join(names[:limit])
+    return shown + (" …" if len(names) > limit else "")
+
+
+def parse_id(text: str) -> int | None:
+    """An activity id typed as "12" or "#12", else None."""
+    value = text.strip().lstrip("#＃")
+    return int(value) if value.isdigit() and len(value) < 10 else None
+
+
+async def find(ctx: Ctx, activity_id: int | None) -> Activity:
+    """The activity, or a clear refusal."""
+    activity = await repo.get(ctx.session, activity_id) if activity_id is not None else None
+    if activity is None:
+        raise UserError("activities.not_found")
+    return activity
+
+
+async def manage(ctx: Ctx, activity: Activity) -> Region:
+    """Refuse unless the person is an organizer or admin over the activity's audience region."""
+    region = await regions.by_id(ctx.session, activity.region_id)
+    if region is None:
+        raise UserError("activities.not_found")
+    await require_role(ctx, MANAGERS, region)
+    return region
+
+
+def card(ctx: Ctx, activity: Activity, held: int, waiting: int) -> str:
+    """One activity as a few lines: title, time, place, places taken."""
+    return ctx.t(
+        "activities.card",
+        id=activity.id,
+        title=activity.title,
+        when=span(ctx.deps.i18n, ctx.lang, activity.starts_at, activity.ends_at),
+        place=activity.place,
+        taken=held,
+        slots=activity.slots,
+        waiting=waiting,
+    )
+
+
+def held_and_waiting(counts: Mapping[str, int]) -> tuple[int, int]:
+    """(places held, people waiting) from an activity's sign-up counts."""
+    return sum(counts.get(s, 0) for s in repo.HOLDING), counts.get("waitlisted", 0)

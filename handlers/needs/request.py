@@ -1,0 +1,70 @@
+"""A resident asks for a service (/need, 需求): what, when, where, notes → a need, status "open"."""
+
+from __future__ import annotations
+
+from handlers.core.auth import require_registered
+from handlers.core.context import Ctx
+from handlers.core.dialogs import Flow
+from handlers.core.errors import UserError
+from handlers.core.messages import Choice, Reply
+from handlers.needs import steps
+from storage.models import Need, ServiceItem
+from storage.repos import audit
+
+
+async def _prepare(ctx: Ctx) -> None:
+    await require_registered(ctx)
+    if ctx.person.home_region_id is None:
+        raise UserError("needs.no_home")
+    ctx.data["home"] = ctx.person.home_region_id
+
+
+def create_need(ctx: Ctx, person_id: int, region_id: int, **extra: object) -> Need:
+    """A new open need from the flow's answers (added to the session)."""
+    start, end = steps.chosen_window(ctx)
+    need = Need(
+        person_id=person_id,
+        entered_by_id=ctx.person.id,
+        service_item_id=ctx.data["item"],
+        region_id=region_id,
+        place=ctx.data.get("place", ""),
+        window_start=start,
+        window_end=end,
+        notes=ctx.data.get("notes", ""),
+        status="open",
+        created_at=ctx.now,
+        updated_at=ctx.now,
+        **extra,
+    )
+    ctx.session.add(need)
+    return need
+
+
+async def _finish(ctx: Ctx) -> list[Reply]:
+    need = create_need(ctx, ctx.person.id, ctx.data["home"])
+    await ctx.session.flush()
+    audit.record(
+        ctx.session,
+        actor_id=ctx.person.id,
+        action="need.create",
+        target=f"need:{need.id}",
+        now=ctx.now,
+        item=need.service_item_id,
+    )
+    item = await ctx.session.get(ServiceItem, need.service_item_id)
+    return [
+        ctx.reply(
+            "needs.created",
+            id=need.id,
+            item=item.name(ctx.lang) if item else "",
+            choices=[Choice(ctx.t("needs.view"), f"/need_status {need.id}")],
+        )
+    ]
+
+
+NEED = Flow(
+    name="need",
+    guard=_prepare,
+    steps=(steps.WHAT, steps.ITEM, steps.WHEN, steps.PLACE, steps.NOTES, steps.confirm()),
+    finish=_finish,
+)

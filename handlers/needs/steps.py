@@ -1,0 +1,211 @@
+"""Dialog steps both need flows ask: which service, when, where, notes, and the confirmation."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+from handlers.core.context import Ctx
+from handlers.core.dialogs import DONE, NEXT, Step
+from handlers.core.errors import InvalidInput
+from handlers.core.i18n import N_
+from handlers.core.messages import Choice, Message, Reply
+from handlers.needs import catalog, windows
+from handlers.needs.common import NOTES_LIMIT, place_label, window_text
+from storage.models import ServiceItem
+from storage.repos import regions
+
+QUERY_LIMIT = 100
+PLACE_LIMIT = 100
+PRESET_LABELS = {
+    "today_pm": N_("needs.when_today_pm"),
+    "tomorrow_am": N_("needs.when_tomorrow_am"),
+    "tomorrow_pm": N_("needs.when_tomorrow_pm"),
+    "weekend": N_("needs.when_weekend"),
+}
+WINDOW_ERRORS = {
+    "unknown": N_("needs.window_unknown"),
+    "past": N_("needs.window_past"),
+    "order": N_("needs.window_order"),
+    "far": N_("needs.window_far"),
+}
+
+
+SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "不用了"})
+
+
+def skipped(message: Message) -> bool:
+    """The "skip" button, or the word typed on a channel without buttons."""
+    return message.value.strip().lower() in SKIP_WORDS
+
+
+def free_text(message: Message) -> str:
+    """What the person typed (a pressed button is not free text)."""
+    return "" if message.payload is not None else message.text.strip()
+
+
+def local_now(ctx: Ctx) -> datetime:
+    """The current time in the deployment's zone (LINLI_TZ)."""
+    return ctx.now.astimezone(ZoneInfo(ctx.deps.config.tz))
+
+
+# -- which service -------------------------------------------------------------------------------
+
+
+async def _ask_what(ctx: Ctx) -> Reply:
+    return ctx.reply("needs.ask_what")
+
+
+async def _take_what(ctx: Ctx, message: Message) -> str | None:
+    text = free_text(message)
+    if not text:
+        raise InvalidInput("needs.what_empty")
+    if len(text) > QUERY_LIMIT:
+        raise InvalidInput("needs.what_too_long", limit=QUERY_LIMIT)
+    found = await catalog.search(ctx.session, text)
+    if not found:
+        raise InvalidInput("needs.no_match", text=text[:30])
+    ctx.data["query"] = text
+    ctx.data["hits"] = [item.id for item in found]
+    return NEXT
+
+
+async def _ask_item(ctx: Ctx) -> Reply:
+    items = [await ctx.session.get(ServiceItem, item_id) for item_id in ctx.data["hits"]]
+    choices = [Choice(item.name(ctx.lang), f"s{item.id}") for item in items if item is not None]
+    choices.append(Choice(ctx.t("needs.none_of_these"), "again"))
+    return ctx.reply("needs.ask_item", choices=choices)
+
+
+async def _take_item(ctx: Ctx, message: Message) -> str | None:
+    if message.value == "again":
+        return "what"
+    allowed = {f"s{item_id}": item_id for item_id in ctx.data.get("hits", [])}
+    if message.value not in allowed:
+        raise InvalidInput("common.pick_from_list")
+    ctx.data["item"] = allowed[message.value]
+    return NEXT
+
+
+# -- when ----------------------------------------------------------------------------------------
+
+
+async def _ask_when(ctx: Ctx) -> Reply:
+    codes = windows.available_presets(local_now(ctx))
+    choices = [Choice(ctx.t(PRESET_LABELS[code]), code) for code in codes]
+    choices.append(Choice(ctx.t("needs.when_flexible"), "flexible"))
+    return ctx.reply("needs.ask_when", choices=choices)
+
+
+async def _take_when(ctx: Ctx, message: Message) -> str | None:
+    value, now = message.value, local_now(ctx)
+    if value == "flexible":
+        ctx.data["start"] = ctx.data["end"] = None
+        return NEXT
+    try:
+        if value in windows.PRESETS and message.payload is not None:
+            start, end = windows.check(*windows.preset(value, now), now)
+        else:
+            start, end = windows.parse(free_text(message), now)
+    except windows.WindowError as exc:
+        raise InvalidInput(WINDOW_ERRORS[exc.reason]) from exc
+    ctx.data["start"] = start.astimezone(UTC).isoformat()
+    ctx.data["end"] = end.astimezone(UTC).isoformat()
+    return NEXT
+
+
+def chosen_window(ctx: Ctx) -> tuple[datetime | None, datetime | None]:
+    """The window answered so far, in UTC (None, None for "any time")."""
+    start, end = ctx.data.get("start"), ctx.data.get("end")
+    if not start or not end:
+        return None, None
+    return datetime.fromisoformat(start), datetime.fromisoformat(end)
+
+
+# -- where ---------------------------------------------------------------------------------------
+
+
+async def _home_label(ctx: Ctx) -> str:
+    home = await regions.by_id(ctx.session, ctx.data["home"])
+    return await place_label(ctx.session, home) if home else ""
+
+
+async def _ask_place(ctx: Ctx) -> Reply:
+    home = await _home_label(ctx)
+    return ctx.reply(
+        "needs.ask_place", choices=[Choice(ctx.t("needs.place_home", place=home[:40]), "home")]
+    )
+
+
+async def _take_place(ctx: Ctx, message: Message) -> str | None:
+    if message.value == "home":
+        ctx.data["place"] = await _home_label(ctx)
+        return NEXT
+    text = free_text(message)
+    if not text:
+        raise InvalidInput("needs.place_empty")
+    if len(text) > PLACE_LIMIT:
+        raise InvalidInput("needs.place_too_long", limit=PLACE_LIMIT)
+    ctx.data["place"] = text
+    return NEXT
+
+
+# -- notes and confirmation ----------------------------------------------------------------------
+
+
+async def _ask_notes(ctx: Ctx) -> Reply:
+    return ctx.reply("needs.ask_notes", choices=[Choice(ctx.t("common.skip"), "skip")])
+
+
+async def _take_notes(ctx: Ctx, message: Message) -> str | None:
+    if skipped(message):
+        ctx.data["notes"] = ""
+        return NEXT
+    text = free_text(message)
+    if not text:
+        raise InvalidInput("needs.notes_empty")
+    if len(text) > NOTES_LIMIT:
+        raise InvalidInput("needs.notes_too_long", limit=NOTES_LIMIT)
+    ctx.data["notes"] = text
+    return NEXT
+
+
+async def summary(ctx: Ctx) -> str:
+    """The answers so far, as shown before confirming."""
+    item = await ctx.session.get(ServiceItem, ctx.data["item"])
+    start, end = chosen_window(ctx)
+    return ctx.t(
+        "needs.summary",
+        item=item.name(ctx.lang) if item else "",
+        window=window_text(ctx, start, end),
+        place=ctx.data.get("place", ""),
+        notes=ctx.data.get("notes") or "—",
+    )
+
+
+def confirm(extra: Callable[[Ctx], Awaitable[str]] | None = None) -> Step:
+    """The last step: the summary (plus `extra` lines) and a submit button."""
+
+    async def ask(ctx: Ctx) -> Reply:
+        text = await summary(ctx)
+        if extra is not None:
+            text += "\n" + await extra(ctx)
+        return Reply(
+            ctx.t("needs.ask_confirm", summary=text), (Choice(ctx.t("needs.submit"), "submit"),)
+        )
+
+    return Step("confirm", ask, _take_confirm)
+
+
+async def _take_confirm(ctx: Ctx, message: Message) -> str | None:
+    if message.value != "submit":
+        raise InvalidInput("common.pick_from_list")
+    return DONE
+
+
+WHAT = Step("what", _ask_what, _take_what)
+ITEM = Step("item", _ask_item, _take_item)
+WHEN = Step("when", _ask_when, _take_when)
+PLACE = Step("place", _ask_place, _take_place)
+NOTES = Step("notes", _ask_notes, _take_notes)

@@ -1,0 +1,177 @@
+"""Practical projects (实事项目): /progress notes, marking done, residents confirm or dispute."""
+
+from __future__ import annotations
+
+from handlers.core.context import Ctx
+from handlers.core.dialogs import DONE, NEXT, Flow, Step
+from handlers.core.errors import Conflict, InvalidInput, UserError
+from handlers.core.i18n import N_
+from handlers.core.messages import Choice, Message, Reply
+from handlers.proposals.common import (
+    BODY_MAX,
+    load,
+    parse_id,
+    push,
+    require_follower,
+    require_organizer,
+    status_label,
+    tell_organizers,
+)
+from storage.models import Proposal
+from storage.repos import audit
+from storage.repos import proposals as repo
+
+# A project takes progress notes while under way, and again after residents dispute "done".
+WORKING_STATES = ("accepted", "in_progress", "disputed")
+
+
+def _not_working(ctx: Ctx, proposal: Proposal) -> Conflict:
+    return Conflict("proposals.not_project", id=proposal.id, status=status_label(ctx, proposal))
+
+
+# -- /progress ID ----------------------------------------------------------------------------------
+
+
+async def _prepare(ctx: Ctx) -> None:
+    proposal = await load(ctx, ctx.data.get("id") or parse_id(ctx.args))
+    await require_organizer(ctx, proposal)
+    if proposal.status not in WORKING_STATES:
+        raise _not_working(ctx, proposal)
+    ctx.data["id"] = proposal.id
+
+
+async def _ask_note(ctx: Ctx) -> Reply:
+    proposal = await load(ctx, ctx.data["id"])
+    return ctx.reply("proposals.ask_progress", id=proposal.id, title=proposal.title)
+
+
+async def _take_note(ctx: Ctx, message: Message) -> str | None:
+    note = message.text.strip()
+    if not note:
+        raise InvalidInput("proposals.note_empty")
+    if len(note) > BODY_MAX:
+        raise InvalidInput("proposals.note_too_long", limit=BODY_MAX, length=len(note))
+    ctx.data["note"] = note
+    return NEXT
+
+
+async def _ask_state(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        "proposals.ask_progress_state",
+        choices=[
+            Choice(ctx.t("proposals.btn.still_working"), "working"),
+            Choice(ctx.t("proposals.btn.mark_done"), "done"),
+        ],
+    )
+
+
+async def _take_state(ctx: Ctx, message: Message) -> str | None:
+    if message.value not in ("working", "done"):
+        raise InvalidInput("common.pick_from_list")
+    ctx.data["done"] = message.value == "done"
+    return DONE
+
+
+async def _finish(ctx: Ctx) -> list[Reply]:
+    try:  # the project may have changed meanwhile: then nothing of this note is kept
+        async with ctx.session.begin_nested():
+            return await record_progress(ctx, ctx.data["id"], ctx.data["note"], ctx.data["done"])
+    except Conflict as exc:
+        return [ctx.reply(exc.key, **exc.params)]
+
+
+PROGRESS = Flow(
+    name="progress",
+    guard=_prepare,
+    steps=(Step("note", _ask_note, _take_note), Step("state", _ask_state, _take_state)),
+    finish=_finish,
+)
+
+
+async def record_progress(ctx: Ctx, proposal_id: int, note: str, done: bool) -> list[Reply]:
+    """Post a progress note, or mark the project done and ask its followers to confirm."""
+    proposal = await load(ctx, proposal_id, lock=True)
+    await require_organizer(ctx, proposal)
+    if proposal.status not in WORKING_STATES:
+        raise _not_working(ctx, proposal)
+    if not done:
+        proposal.status = "in_progress"
+        repo.add_event(ctx.session, proposal, "progress", ctx.now, ctx.person.id, note)
+        await push(ctx, proposal, N_("proposals.push.progress"), note=note)
+        return [ctx.reply("proposals.progress_ok", id=proposal.id)]
+    proposal.status, proposal.done_at = "done", ctx.now
+    repo.add_event(ctx.session, proposal, "done", ctx.now, ctx.person.id, note)
+    audit.record(
+        ctx.session,
+        actor_id=ctx.person.id,
+        action="proposal.done",
+        target=f"proposal:{proposal.id}",
+        now=ctx.now,
+    )
+    await push(
+        ctx,
+        proposal,
+        N_("proposals.push.done"),
+        choices=[
+            (N_("proposals.btn.confirm"), f"confirm:{proposal.id}"),
+            (N_("proposals.btn.dispute"), f"dispute:{proposal.id}"),
+        ],
+        note=note,
+    )
+    return [ctx.reply("proposals.done_ok", id=proposal.id)]
+
+
+# -- confirm or dispute "done" ---------------------------------------------------------------------
+
+
+async def confirm(ctx: Ctx, proposal_id: int) -> list[Reply]:
+    """A follower confirms the project is done (once per person per "done")."""
+    proposal = await load(ctx, proposal_id, lock=True)
+    await require_follower(ctx, proposal)
+    if proposal.status != "done" or proposal.done_at is None:
+        raise Conflict("proposals.not_done", id=proposal.id, status=status_label(ctx, proposal))
+    if await repo.has_event(ctx.session, proposal.id, "confirmed", ctx.person.id, proposal.done_at):
+        raise UserError("proposals.already_confirmed", id=proposal.id)
+    repo.add_event(ctx.session, proposal, "confirmed", ctx.now, ctx.person.id)
+    return [ctx.reply("proposals.confirmed_ok", id=proposal.id, title=proposal.title)]
+
+
+async def dispute(ctx: Ctx, proposal_id: int) -> list[Reply]:
+    """A follower says it is not done: the project goes back to the organizers."""
+    proposal = await load(ctx, proposal_id, lock=True)
+    await require_follower(ctx, proposal)
+    if proposal.status != "done":
+        raise Conflict("proposals.not_done", id=proposal.id, status=status_label(ctx, proposal))
+    proposal.status = "disputed"
+    repo.add_event(ctx.session, proposal, "disputed", ctx.now, ctx.person.id)
+    await push(ctx, proposal, N_("proposals.push.disputed"))
+    await tell_organizers(
+        ctx,
+        proposal,
+        N_("proposals.org.disputed"),
+        choices=[
+            (N_("proposals.btn.progress"), f"/progress {proposal.id}"),
+            (N_("proposals.btn.view"), f"/proposal {proposal.id}"),
+        ],
+    )
+    return [ctx.reply("proposals.disputed_ok", id=proposal.id)]
+
+
+async def confirm_command(ctx: Ctx) -> list[Reply]:
+    """/confirm ID."""
+    return await confirm(ctx, parse_id(ctx.args))
+
+
+async def dispute_command(ctx: Ctx) -> list[Reply]:
+    """/dispute ID."""
+    return await dispute(ctx, parse_id(ctx.args))
+
+
+async def confirm_button(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """The "confirm:ID" button."""
+    return await confirm(ctx, parse_id(args[0] if args else ""))
+
+
+async def dispute_button(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """The "dispute:ID" button."""
+    return await dispute(ctx, parse_id(args[0] if args else ""))

@@ -1,0 +1,168 @@
+"""What the grid-report modules share: categories, deadlines, states, who handles and follows."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.auth import STAFF_ROLES
+from handlers.core.context import CoreConfig, Ctx
+from handlers.core.errors import UserError
+from handlers.core.i18n import N_
+from handlers.core.messages import Message
+from handlers.core.notify import Key, Sink, notify
+from storage.models import GridReport, Region
+from storage.repos import regions, roles
+from storage.repos import reports as reports_repo
+
+# The city-management problems the district targets (疏解整治促提升), plus "other".
+CATEGORIES = {
+    "illegal_construction": N_("reports.cat_illegal_construction"),  # 私搭乱建
+    "wall_opening": N_("reports.cat_wall_opening"),  # 开墙打洞
+    "unlicensed_business": N_("reports.cat_unlicensed_business"),  # 无照经营
+    "back_alley": N_("reports.cat_back_alley"),  # 背街小巷环境
+    "ground_lock": N_("reports.cat_ground_lock"),  # 私装地锁
+    "illegal_ads": N_("reports.cat_illegal_ads"),  # 非法小广告
+    "other": N_("reports.cat_other"),  # 其它
+}
+# Hours to respond and to resolve, per category; CoreConfig.extra["reports.deadlines"] overrides
+# any of them, e.g. {"ground_lock": {"respond_hours": 12, "resolve_hours": 72}}.
+DEADLINES: dict[str, tuple[int, int]] = {
+    "illegal_construction": (24, 15 * 24),
+    "wall_opening": (24, 15 * 24),
+    "unlicensed_business": (24, 7 * 24),
+    "back_alley": (24, 3 * 24),
+    "ground_lock": (24, 7 * 24),
+    "illegal_ads": (24, 2 * 24),
+    "other": (24, 7 * 24),
+}
+STATUS_LABELS = {
+    "open": N_("reports.status_open"),
+    "acknowledged": N_("reports.status_acknowledged"),
+    "resolved": N_("reports.status_resolved"),
+    "closed": N_("reports.status_closed"),
+    "reopened": N_("reports.status_reopened"),
+}
+UNANSWERED = ("open", "reopened")  # waiting for the grid worker's first response
+ACTIVE = ("open", "acknowledged", "reopened")  # still being handled
+STREET_ROLES = ("organizer", "admin")
+RATING_CHOICES = (
+    (N_("reports.rate_1"), 1),
+    (N_("reports.rate_2"), 2),
+    (N_("reports.rate_3"), 3),
+    (N_("reports.rate_4"), 4),
+    (N_("reports.rate_5"), 5),
+)
+STARS = ("★", "★★", "★★★", "★★★★", "★★★★★")
+UNHAPPY = 2  # a rating at or below this reopens the report (once)
+
+
+SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "不用了"})
+
+
+def skipped(message: Message) -> bool:
+    """The "skip" button, or the word typed on a channel without buttons."""
+    return message.value.strip().lower() in SKIP_WORDS
+
+
+def deadlines(config: CoreConfig, category: str) -> tuple[timedelta, timedelta]:
+    """(respond within, resolve within) for a category, with the deployment's overrides."""
+    respond, resolve = DEADLINES.get(category, DEADLINES["other"])
+    override: Any = (config.extra.get("reports.deadlines") or {}).get(category)
+    if isinstance(override, Mapping):
+        respond = int(override.get("respond_hours", respond))
+        resolve = int(override.get("resolve_hours", resolve))
+    elif isinstance(override, Sequence) and len(override) == 2:
+        respond, resolve = int(override[0]), int(override[1])
+    return timedelta(hours=respond), timedelta(hours=resolve)
+
+
+def set_deadlines(report: GridReport, config: CoreConfig, now: datetime) -> None:
+    """Start the response and resolution clocks now."""
+    respond, resolve = deadlines(config, report.category)
+    report.respond_due, report.resolve_due = now + respond, now + resolve
+
+
+def parse_id(raw: str) -> int:
+    """A report number from "7" or "#7"; UserError otherwise."""
+    text = raw.strip().lstrip("#＃")
+    if not text.isdigit() or len(text) > 9:
+        raise UserError("reports.bad_id")
+    return int(text)
+
+
+async def load(ctx: Ctx, raw: str) -> GridReport:
+    """The report a command or button names; UserError if there is none."""
+    report = await reports_repo.get(ctx.session, parse_id(raw))
+    if report is None:
+        raise UserError("reports.not_found", id=raw.strip().lstrip("#＃"))
+    return report
+
+
+async def grid_of(session: AsyncSession, report: GridReport) -> Region:
+    """The grid a report belongs to."""
+    grid = await regions.by_id(session, report.grid_id)
+    assert grid is not None  # a foreign key
+    return grid
+
+
+async def is_staff_for(ctx: Ctx, report: GridReport) -> bool:
+    """Whether the person is a grid worker, organizer or admin over the report's grid."""
+    grid = await grid_of(ctx.session, report)
+    return await roles.holds(ctx.session, ctx.person.id, STAFF_ROLES, grid)
+
+
+async def responders(session: AsyncSession, grid: Region) -> list[int]:
+    """Who handles a grid's reports: its grid workers, else the community's organizers."""
+    workers = await roles.holders(session, ("grid_worker",), grid)
+    if workers:
+        return workers
+    community = await regions.ancestor_at(session, grid, "community")
+    return await roles.holders(session, ("organizer",), community or grid)
+
+
+async def street_staff(session: AsyncSession, grid: Region) -> list[int]:
+    """The street's organizers and admins (who review escalations and matters beyond authority)."""
+    street = await regions.ancestor_at(session, grid, "street")
+    return await roles.holders(session, STREET_ROLES, street or grid)
+
+
+async def followers(session: AsyncSession, report: GridReport) -> list[int]:
+    """The reporter and every neighbour who said "me too"."""
+    people = [report.reporter_id] if report.reporter_id else []
+    for person_id in await reports_repo.metoo_people(session, report.id):
+        if person_id not in people:
+            people.append(person_id)
+    return people
+
+
+async def tell(
+    sink: Sink,
+    people: Sequence[int | None],
+    key: str,
+    report: GridReport,
+    *,
+    skip: int | None = None,
+    choices: Sequence[tuple[str, str]] = (),
+    photo: str | None = None,
+    **params: Any,
+) -> None:
+    """Send one notice about a report to several people (not to `skip`, the one acting)."""
+    seen: set[int] = set()
+    for person_id in people:
+        if person_id is None or person_id == skip or person_id in seen:
+            continue
+        seen.add(person_id)
+        await notify(
+            sink,
+            person_id,
+            key,
+            choices=choices or [("reports.view", f"/report_status {report.id}")],
+            photo=photo,
+            id=report.id,
+            category=Key(CATEGORIES.get(report.category, CATEGORIES["other"])),
+            **params,
+        )

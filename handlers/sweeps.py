@@ -1,0 +1,257 @@
+"""Sweeps: due work kept as DueJob rows, claimed under a lease and run, one transaction per job.
+
+The scheduler (bot/scheduler.py) only triggers `Sweeper.tick`; what is due lives in the database,
+so a restart catches up and several workers share the work without running a job twice:
+
+- `build_registry(deps)`: a plain dict, job kind → use case `(session, job, now)`.
+- `PERIODIC`: sweeps that recur (escalations, digests, the honour roll, purges). Each period is
+  one DueJob row with a unique (kind, ref) such as ("honour_roll", "2026-12"); every worker may
+  plan it, one row exists, one worker runs it.
+- A failing job is rolled back, retried with backoff, and marked failed after its last attempt;
+  the failure is logged and never stops the sweep.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from functools import partial
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers import broadcasts, digests, privacy
+from handlers.activities import signups
+from handlers.activities.mobilize import mobilize_due
+from handlers.core.context import Deps
+from handlers.core.notify import Sink
+from handlers.proposals import flag_stale
+from handlers.proposals.common import stale_days
+from handlers.reports import escalate_overdue
+from handlers.tasks.dispatch import dispatch_open, expire_offer
+from storage.models import DueJob
+from storage.repos import jobs
+
+log = logging.getLogger(__name__)
+
+JobHandler = Callable[[AsyncSession, DueJob, datetime], Awaitable[None]]
+
+MAX_ATTEMPTS = 5
+BACKOFF_BASE = timedelta(minutes=1)
+BACKOFF_MAX = timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A recurring sweep: every `minutes`, or daily / weekly (Monday) / monthly (1st) at `at`.
+
+    Only the period that contains `now` (local time) is planned, and only within `grace` of its
+    start: a worker down for a day catches up on today's run, not on last month's honour roll.
+    """
+
+    kind: str
+    every: str  # "minutes", "daily", "weekly", "monthly"
+    minutes: int = 5
+    at: time = time(0, 0)
+    grace: timedelta = timedelta(days=1)
+
+    def current(self, local: datetime) -> tuple[str, datetime] | None:
+        """(ref, start) of the period that has started by `local`, or None if past its grace."""
+        if self.every == "minutes":
+            slot = (local.hour * 60 + local.minute) // self.minutes * self.minutes
+            start = local.replace(hour=slot // 60, minute=slot % 60, second=0, microsecond=0)
+            return start.strftime("%Y-%m-%dT%H:%M"), start
+        start = local.replace(hour=self.at.hour, minute=self.at.minute, second=0, microsecond=0)
+        if self.every == "daily":
+            if start > local:
+                start -= timedelta(days=1)
+            ref = start.strftime("%Y-%m-%d")
+        elif self.every == "weekly":
+            start -= timedelta(days=start.weekday())
+            if start > local:
+                start -= timedelta(days=7)
+            year, week, _ = start.isocalendar()
+            ref = f"{year}-W{week:02d}"
+        elif self.every == "monthly":
+            start = start.replace(day=1)
+            if start > local:
+                start = (start - timedelta(days=1)).replace(day=1)
+            ref = start.strftime("%Y-%m")
+        else:
+            raise ValueError(f"unknown period {self.every!r}")
+        return (ref, start) if local - start <= self.grace else None
+
+
+PERIODIC: tuple[Periodic, ...] = (
+    Periodic("dispatch_needs", "minutes", minutes=1),
+    Periodic("escalate_reports", "minutes", minutes=5),
+    Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
+    Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
+    Periodic("honour_roll", "monthly", at=time(10, 0), grace=timedelta(days=3)),
+    Periodic("purge", "daily", at=time(3, 30)),
+    Periodic("retention", "daily", at=time(4, 0)),
+)
+
+
+def build_registry(deps: Deps) -> dict[str, JobHandler]:
+    """Every job kind this worker can run → its use case `(session, job, now)`.
+
+    Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
+    waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id).
+    Periodic (ref = period):
+    dispatch_needs (new needs offered every minute), escalate_reports, flag_stale_proposals,
+    weekly_digest, honour_roll, purge, retention.
+    """
+
+    async def reminder(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await signups.send_reminder(session, job, now, deps=deps)
+
+    async def waitlist_timeout(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        signup_id = int(job.payload.get("signup_id") or job.ref)
+        await signups.expire_promotion(session, signup_id, now, deps=deps)
+
+    async def mobilize(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await mobilize_due(session, job, now, deps=deps)
+
+    async def offer_timeout(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await expire_offer(Sink.bare(session, now, deps.i18n, deps.config), deps.config, job)
+
+    async def dispatch(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await dispatch_open(Sink.bare(session, now, deps.i18n, deps.config), deps.config)
+
+    async def escalations(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await escalate_overdue(session, now, i18n=deps.i18n)
+
+    async def stale(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await flag_stale(session, now, stale_days(deps.config), deps.i18n)
+
+    return {
+        "broadcast_start": partial(broadcasts.start_scheduled, deps),
+        "activity_reminder": reminder,
+        "waitlist_timeout": waitlist_timeout,
+        "activity_mobilize": mobilize,
+        "offer_timeout": offer_timeout,
+        "dispatch_needs": dispatch,
+        "escalate_reports": escalations,
+        "flag_stale_proposals": stale,
+        "weekly_digest": partial(digests.weekly_digest, deps),
+        "honour_roll": partial(digests.honour_roll, deps),
+        "purge": partial(digests.purge, deps),
+        "retention": partial(privacy.retention_sweep, deps),
+    }
+
+
+@dataclass
+class SweepStats:
+    """What one tick did."""
+
+    planned: int = 0
+    ran: int = 0
+    retried: int = 0
+    failed: int = 0
+    reclaimed: int = 0
+    lost_lease: int = 0
+    kinds: dict[str, int] = field(default_factory=dict)
+
+
+class Sweeper:
+    """Plans periodic rows and runs due jobs; safe to run in several workers at once."""
+
+    def __init__(
+        self,
+        deps: Deps,
+        registry: dict[str, JobHandler] | None = None,
+        periodic: tuple[Periodic, ...] = PERIODIC,
+        *,
+        batch: int = 20,
+        lease: timedelta = timedelta(minutes=5),
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.deps = deps
+        self.registry = build_registry(deps) if registry is None else registry
+        self.periodic = tuple(p for p in periodic if p.kind in self.registry)
+        self.batch = batch
+        self.lease = lease
+        self.max_attempts = max_attempts
+        self.stopping = False  # set on shutdown: finish the claimed batch, claim no more
+
+    async def tick(self, max_batches: int = 50) -> SweepStats:
+        """Plan this period's rows, then run due jobs until none is left (or `max_batches`)."""
+        stats = SweepStats(planned=await self.plan())
+        for _ in range(max_batches):
+            if self.stopping or not await self.run_due(stats):
+                break
+        return stats
+
+    async def plan(self) -> int:
+        """Create the row of every periodic sweep whose current period has started."""
+        now = self.deps.clock()
+        local = now.astimezone(ZoneInfo(self.deps.config.tz))
+        created = 0
+        async with self.deps.db.transaction() as session:
+            for spec in self.periodic:
+                current = spec.current(local)
+                if current is None:
+                    continue
+                ref, start = current
+                due = start.astimezone(now.tzinfo)
+                created += await jobs.ensure(session, spec.kind, ref, due, now, {"period": ref})
+        return created
+
+    async def run_due(self, stats: SweepStats | None = None) -> int:
+        """Claim one batch of due jobs and run each in its own transaction; returns jobs claimed."""
+        stats = stats if stats is not None else SweepStats()
+        now = self.deps.clock()
+        async with self.deps.db.transaction() as session:
+            stats.reclaimed += await jobs.release_expired(session, now)
+            claimed = await jobs.claim(
+                session, now, self.batch, now + self.lease, list(self.registry)
+            )
+        for job in claimed:
+            await self._run(job, stats)
+        return len(claimed)
+
+    async def _run(self, job: DueJob, stats: SweepStats) -> None:
+        handler = self.registry[job.kind]
+        try:
+            async with self.deps.db.transaction() as session:
+                # Marked done first: on PostgreSQL the row stays locked until the job's effects
+                # commit with it; a claim we lost (lease ran out, reclaimed) changes nothing.
+                if not await jobs.finish(session, job.id, job.lease_until):
+                    stats.lost_lease += 1
+                    return
+                await handler(session, job, self.deps.clock())
+        except Exception as exc:
+            await self._after_failure(job, exc, stats)
+            return
+        stats.ran += 1
+        stats.kinds[job.kind] = stats.kinds.get(job.kind, 0) + 1
+
+    async def _after_failure(self, job: DueJob, exc: Exception, stats: SweepStats) -> None:
+        error = f"{type(exc).__name__}: {exc}"
+        now = self.deps.clock()
+        async with self.deps.db.transaction() as session:
+            if job.attempts >= self.max_attempts:
+                await jobs.fail(session, job.id, job.lease_until, error)
+                stats.failed += 1
+                log.exception(
+                    "job %s %s failed for good after %d attempts",
+                    job.kind,
+                    job.ref,
+                    job.attempts,
+                    exc_info=exc,
+                )
+                return
+            delay = min(BACKOFF_BASE * 2 ** (job.attempts - 1), BACKOFF_MAX)
+            await jobs.retry_later(session, job.id, job.lease_until, now + delay, error)
+            stats.retried += 1
+            log.warning(
+                "job %s %s failed (attempt %d), retrying in %s: %s",
+                job.kind,
+                job.ref,
+                job.attempts,
+                delay,
+                error,
+            )

@@ -1,0 +1,137 @@
+"""From rows to the matching engine's plain data: a need's spec, volunteers and organizations."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from matching import Candidate, NeedSpec
+from matching.taxonomy import SLOTS, slot_of
+from storage.models import Need, Region, ServiceItem, TaskOffer
+from storage.repos import regions
+from storage.repos import tasks as repo
+
+# Departments whose services an organization of one category is made for (mediation, culture,
+# disability support). Elsewhere organizations compete on skills like volunteers; a broad
+# "life service" category alone would offer a haircut group an escort to hospital.
+DEPARTMENT_CATEGORY = {
+    "司法": "mediation",
+    "文化体育": "culture_sports",
+    "残联": "charity",
+}
+
+
+def week_start(now: datetime, tz: str) -> datetime:
+    """Monday 00:00 local time of the week containing `now`, in UTC."""
+    local = now.astimezone(ZoneInfo(tz))
+    monday = (local - timedelta(days=local.weekday())).replace(
+        hour=0, minute=0, second=0, microsecond=0
+    )
+    return monday.astimezone(now.tzinfo)
+
+
+def window_slots(start: datetime | None, end: datetime | None, tz: str) -> frozenset[str]:
+    """The weekly availability slots a time window touches (empty: any time)."""
+    if start is None:
+        return frozenset()
+    zone = ZoneInfo(tz)
+    end = end or start + timedelta(hours=2)
+    slots: set[str] = set()
+    moment = start
+    while moment < end and len(slots) < 21:
+        local = moment.astimezone(zone)
+        slot = slot_of(local.weekday(), local.hour)
+        if slot:
+            slots.add(slot)
+        moment += timedelta(hours=1)
+    return frozenset(slots)
+
+
+async def scope_of(session: AsyncSession, region: Region) -> Region:
+    """Where candidates are looked for: the need's street (or the widest region above it)."""
+    street = await regions.ancestor_at(session, region, "street")
+    return street or region
+
+
+def need_spec(
+    need: Need, item: ServiceItem, region: Region, offers: list[TaskOffer], tz: str
+) -> NeedSpec:
+    """The engine's view of a need; everyone already offered it is excluded."""
+    excluded = {o.person_id for o in offers if o.person_id is not None}
+    excluded |= {-o.organization_id for o in offers if o.organization_id is not None}
+    text = " ".join([item.name_zh, item.name_en, *item.keywords, need.notes or ""])
+    return NeedSpec(
+        id=need.id,
+        text=text,
+        skills=frozenset(item.skills),
+        place=region.path_ids(),
+        slots=window_slots(need.window_start, need.window_end, tz),
+        excluded=frozenset(excluded),
+        org_category=DEPARTMENT_CATEGORY.get(item.department),
+        lat=region.lat,
+        lon=region.lon,
+        volunteers_needed=need.volunteers_needed,
+    )
+
+
+async def candidates(
+    session: AsyncSession, scope: Region, now: datetime, tz: str
+) -> list[Candidate]:
+    """Volunteers living in `scope` and organizations serving it, with load and history.
+
+    Organizations take negative candidate ids (-organization.id) so the two kinds never collide.
+    """
+    since = week_start(now, tz)
+    load = await repo.load_since(session, since)
+    offered = await repo.offers_since(session, since)
+    found: list[Candidate] = []
+    for profile, person, grid in await repo.volunteer_rows(session, scope):
+        home = grid.path_ids()
+        if person.home_region is not None and person.home_region.path.startswith(grid.path):
+            home = person.home_region.path_ids()
+        idle = (
+            (now - profile.last_task_at).total_seconds() / 86400 if profile.last_task_at else 30.0
+        )
+        found.append(
+            Candidate(
+                id=person.id,
+                kind="volunteer",
+                skills=frozenset(profile.skills),
+                free_text=profile.free_skills or "",
+                home=home,
+                reach=profile.reach,
+                slots=frozenset(profile.availability),
+                certifications=frozenset(profile.certifications),
+                paused=profile.paused,
+                load_this_week=load.get(person.id, 0),
+                max_per_week=profile.max_tasks_week,
+                offers_this_week=offered.get(person.id, 0),
+                offered=profile.offers,
+                accepted=profile.accepts,
+                completed=profile.completions,
+                no_shows=profile.no_shows,
+                idle_days=idle,
+                lat=grid.lat,
+                lon=grid.lon,
+            )
+        )
+    for org, region in await repo.organization_rows(session, scope):
+        found.append(
+            Candidate(
+                id=-org.id,
+                kind="org",
+                skills=frozenset(),
+                free_text="",
+                home=region.path_ids(),
+                reach="street" if region.level in ("district", "street") else "community",
+                slots=frozenset(SLOTS),  # an organization arranges its own people
+                capacity=org.capacity,
+                max_per_week=max(org.capacity, 1),
+                category=org.category,
+                lat=region.lat,
+                lon=region.lon,
+            )
+        )
+    return found

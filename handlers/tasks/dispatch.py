@@ -1,0 +1,399 @@
+"""Offering a need to its best matches: first acceptance wins; declines and time-outs move on."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from handlers.core.auth import require_registered
+from handlers.core.context import CoreConfig, Ctx
+from handlers.core.errors import Conflict, NotAllowed
+from handlers.core.messages import Choice, Reply
+from handlers.core.notify import At, Key, Pair, Sink, notify
+from handlers.core.timing import timed
+from handlers.needs import open_needs, set_status
+from handlers.tasks.candidates import candidates, need_spec, scope_of
+from handlers.tasks.explain import as_rows, explain_both
+from matching import MatchIndex, assign_batch, rank
+from storage.models import (
+    Assignment,
+    DueJob,
+    Need,
+    Organization,
+    Person,
+    Region,
+    ServiceItem,
+    TaskOffer,
+    VolunteerProfile,
+)
+from storage.repos import audit, regions, roles
+from storage.repos import tasks as repo
+
+
+@dataclass(frozen=True)
+class DispatchRules:
+    """How needs are offered: how many at a time, for how long, the oversupply cap."""
+
+    k: int = 3
+    offer_ttl: timedelta = timedelta(hours=2)
+    oversupply_cap: int = 6
+    oversupply_days: int = 30
+
+
+def rules_of(config: CoreConfig) -> DispatchRules:
+    """Dispatch rules, with overrides from the configuration's `extra`."""
+    extra: dict[str, Any] = config.extra.get("dispatch", {})
+    return DispatchRules(
+        k=int(extra.get("k", 3)),
+        offer_ttl=timedelta(minutes=float(extra.get("offer_ttl_minutes", 120))),
+        oversupply_cap=int(extra.get("oversupply_cap", 6)),
+        oversupply_days=int(extra.get("oversupply_days", 30)),
+    )
+
+
+@dataclass(frozen=True)
+class NeedView:
+    """A need with what its notices show."""
+
+    need: Need
+    item: ServiceItem
+    region: Region
+
+    @classmethod
+    async def load(cls, session: AsyncSession, need: Need) -> NeedView:
+        """The need's item and region."""
+        item = await session.get(ServiceItem, need.service_item_id)
+        region = await session.get(Region, need.region_id)
+        assert item is not None and region is not None
+        return cls(need, item, region)
+
+    @property
+    def item_name(self) -> Pair:
+        """The service's name in both languages."""
+        return Pair(self.item.name_zh, self.item.name_en)
+
+    @property
+    def when(self) -> At | Key:
+        """When the service is wanted."""
+        return At(self.need.window_start) if self.need.window_start else Key("tasks.any_time")
+
+
+async def offer_round(
+    sink: Sink, config: CoreConfig, need: Need, actor_id: int | None = None
+) -> list[TaskOffer]:
+    """Offer the need to the best candidates not asked yet; alert organizers when none is left.
+
+    The need moves to "matching" only when offers go out, and back to "open" when nobody is left;
+    organizers hear about a need nobody can take once, not on every sweep.
+    """
+    session, rules = sink.session, rules_of(config)
+    view = await NeedView.load(session, need)
+    if need.status not in ("open", "matching"):
+        return []
+    if need.person_id is not None:
+        since = sink.now - timedelta(days=rules.oversupply_days)
+        if await repo.served_recently(session, need.person_id, since) >= rules.oversupply_cap:
+            await _tell_organizers_once(sink, view, "tasks.oversupply")
+            return []
+    offers = await repo.offers_for(session, need.id)
+    taken = len(await repo.assignments_for(session, need.id))
+    wanted = max(need.volunteers_needed - taken, 1) * rules.k
+    pending = sum(1 for o in offers if o.status == "pending")
+    spec = need_spec(need, view.item, view.region, offers, config.tz)
+    pool = await candidates(session, await scope_of(session, view.region), sink.now, config.tz)
+    with timed("matching.rank"):
+        matches = rank(spec, pool, k=max(wanted - pending, 0)) if wanted > pending else []
+    if not matches and not pending:
+        if need.status == "matching":
+            await set_status(session, need, "open", sink.now, actor_id, i18n=sink.i18n)
+        await _tell_organizers_once(sink, view, "tasks.nobody_left")
+        return []
+    if matches and need.status == "open":
+        await set_status(session, need, "matching", sink.now, actor_id, i18n=sink.i18n)
+    made = []
+    for number, match in enumerate(matches, start=len(offers)):
+        made.append(
+            await _offer(sink, rules, view, match.candidate_id, number, match.score, match.reasons)
+        )
+    return made
+
+
+async def _offer(
+    sink: Sink,
+    rules: DispatchRules,
+    view: NeedView,
+    candidate_id: int,
+    number: int,
+    score: float,
+    reasons: Sequence[Any],
+) -> TaskOffer:
+    session, need = sink.session, view.need
+    org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
+    recipient = org.contact_person_id if org is not None else candidate_id
+    due = sink.now + rules.offer_ttl
+    offer = TaskOffer(
+        need_id=need.id,
+        person_id=None if org else candidate_id,
+        organization_id=org.id if org else None,
+        rank=number,
+        score=round(float(score), 4),
+        explanation=as_rows(reasons),
+        status="pending",
+        offered_at=sink.now,
+        due_at=due,
+    )
+    session.add(offer)
+    await session.flush()
+    session.add(repo.job("offer_timeout", offer.id, due, sink.now))
+    if org is None:
+        profile = await session.get(VolunteerProfile, candidate_id)
+        if profile is not None:
+            profile.offers += 1
+    await notify(
+        sink,
+        recipient,
+        "tasks.offer",
+        choices=[
+            ("tasks.accept", f"offer:{offer.id}:accept"),
+            ("tasks.decline", f"offer:{offer.id}:decline"),
+        ],
+        kind="offer",
+        urgent=True,
+        id=offer.id,
+        item=view.item_name,
+        when=view.when,
+        place=view.region.name,
+        notes=need.notes or "—",
+        why=explain_both(sink.i18n, reasons),
+        org=f" · {org.name}" if org else "",
+        due=At(due),
+    )
+    return offer
+
+
+async def _tell_organizers_once(sink: Sink, view: NeedView, key: str) -> None:
+    """Alert the community's organizers, unless this need's alert was already sent."""
+    target = f"need:{view.need.id}"
+    if await audit.exists(sink.session, action=key, target=target):
+        return
+    audit.record(sink.session, actor_id=None, action=key, target=target, now=sink.now)
+    await _tell_organizers(sink, view, key)
+
+
+async def _tell_organizers(sink: Sink, view: NeedView, key: str) -> None:
+    community = await regions.ancestor_at(sink.session, view.region, "community") or view.region
+    for person_id in await roles.holders(sink.session, ("organizer", "admin"), community):
+        await notify(
+            sink,
+            person_id,
+            key,
+            urgent=True,
+            id=view.need.id,
+            item=view.item_name,
+            place=view.region.name,
+        )
+
+
+def _recipient_of(offer: TaskOffer, org: Organization | None) -> int | None:
+    return org.contact_person_id if org is not None else offer.person_id
+
+
+async def _own_offer(ctx: Ctx, args: list[str]) -> tuple[TaskOffer, Organization | None]:
+    await require_registered(ctx)
+    offer = await ctx.session.get(TaskOffer, int(args[0])) if args and args[0].isdigit() else None
+    if offer is None:
+        raise Conflict("tasks.offer_gone")
+    org = (
+        await ctx.session.get(Organization, offer.organization_id)
+        if offer.organization_id
+        else None
+    )
+    if _recipient_of(offer, org) != ctx.person.id:
+        raise NotAllowed()
+    return offer, org
+
+
+async def answer_offer(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Button "offer:ID:accept" or "offer:ID:decline"."""
+    if len(args) >= 2 and args[1] == "accept":
+        return await accept(ctx, args)
+    if len(args) >= 2 and args[1] == "decline":
+        return await decline(ctx, args)
+    raise Conflict("tasks.offer_gone")
+
+
+async def accept(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Accept an offer: exactly one acceptance per place wins, even when two press at once."""
+    offer, org = await _own_offer(ctx, args)
+    session, sink = ctx.session, Sink.of(ctx)
+    need = await repo.lock_need(session, offer.need_id)  # the second acceptor waits here
+    if need is None:
+        raise Conflict("tasks.offer_gone")
+    taken = await repo.assignments_for(session, need.id)
+    if need.status not in ("matching", "open") or len(taken) >= need.volunteers_needed:
+        raise Conflict("tasks.taken")
+    if not await repo.respond(session, offer.id, "accepted", ctx.now):
+        raise Conflict("tasks.offer_gone")
+    await repo.cancel_timeouts(session, [offer.id])
+    assignment = Assignment(
+        need_id=need.id,
+        person_id=ctx.person.id,
+        organization_id=offer.organization_id,
+        status="active",
+        accepted_at=ctx.now,
+    )
+    session.add(assignment)
+    profile = await session.get(VolunteerProfile, ctx.person.id)
+    if profile is not None:
+        profile.accepts += 1
+    await session.flush()
+    view = await NeedView.load(session, need)
+    if len(taken) + 1 >= need.volunteers_needed:
+        await set_status(
+            session, need, "assigned", ctx.now, ctx.person.id, i18n=ctx.deps.i18n, announce=False
+        )
+        for other in await repo.withdraw_pending(session, need.id, ctx.now):
+            other_org = (
+                await session.get(Organization, other.organization_id)
+                if other.organization_id
+                else None
+            )
+            await notify(
+                sink,
+                _recipient_of(other, other_org),
+                "tasks.offer_taken",
+                id=other.id,
+                item=view.item_name,
+            )
+    beneficiary = await _beneficiary(session, need)
+    helper_name = org.name if org else ctx.person.display_name
+    await notify(
+        sink,
+        _contact_of(need, beneficiary),
+        "tasks.helper_found",
+        urgent=True,
+        id=need.id,
+        item=view.item_name,
+        name=helper_name,
+        phone=ctx.person.phone or "—",
+    )
+    return [
+        ctx.reply(
+            "tasks.accepted",
+            id=assignment.id,
+            item=view.item.name(ctx.lang),
+            name=beneficiary.display_name if beneficiary else "—",
+            phone=(beneficiary.phone if beneficiary else None) or "—",
+            place=view.region.name,
+            when=ctx.when(need.window_start) if need.window_start else ctx.t("tasks.any_time"),
+            notes=need.notes or "—",
+            choices=[Choice(ctx.t("tasks.mark_done"), f"taskdone:{assignment.id}")],
+        )
+    ]
+
+
+async def _beneficiary(session: AsyncSession, need: Need) -> Person | None:
+    return await session.get(Person, need.person_id) if need.person_id else None
+
+
+def _contact_of(need: Need, beneficiary: Person | None) -> int | None:
+    """Who hears about the need: the resident, or whoever entered it for them."""
+    return need.person_id if beneficiary is not None else need.entered_by_id
+
+
+async def decline(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Decline an offer; the need moves on to the next candidates when no offer is pending."""
+    offer, _ = await _own_offer(ctx, args)
+    if not await repo.respond(ctx.session, offer.id, "declined", ctx.now):
+        raise Conflict("tasks.offer_gone")
+    await repo.cancel_timeouts(ctx.session, [offer.id])
+    await _move_on(Sink.of(ctx), ctx.deps.config, offer.need_id, ctx.person.id)
+    return [ctx.reply("tasks.declined", id=offer.id)]
+
+
+async def _move_on(sink: Sink, config: CoreConfig, need_id: int, actor_id: int | None) -> None:
+    need = await repo.lock_need(sink.session, need_id)
+    offers = await repo.offers_for(sink.session, need_id)
+    if (
+        need is not None
+        and need.status == "matching"
+        and not any(o.status == "pending" for o in offers)
+    ):
+        await offer_round(sink, config, need, actor_id)
+
+
+async def expire_offer(sink: Sink, config: CoreConfig, job: DueJob) -> None:
+    """A due "offer_timeout" row: the offer lapses and the need moves on (scheduler use case)."""
+    offer_id = int(job.ref)
+    offer = await sink.session.get(TaskOffer, offer_id)
+    if offer is None or not await repo.respond(sink.session, offer_id, "timed_out", sink.now):
+        return
+    await _move_on(sink, config, offer.need_id, None)
+
+
+async def dispatch_open(sink: Sink, config: CoreConfig, region: Region | None = None) -> int:
+    """Offer every open need (in a region subtree, or everywhere); returns offers made."""
+    made = 0
+    for need in await open_needs(sink.session, region):
+        made += len(await offer_round(sink, config, need))
+    return made
+
+
+async def dispatch_batch(
+    sink: Sink, config: CoreConfig, region: Region | None = None
+) -> dict[int, list[int]]:
+    """Offer many open needs at once, choosing the first offers with the exact batch assignment.
+
+    Competing needs get different volunteers (total score maximized under capacities); needs
+    left without a pick fall back to an ordinary round.
+    """
+    session = sink.session
+    needs = await open_needs(session, region)
+    if not needs:
+        return {}
+    views = [await NeedView.load(session, n) for n in needs]
+    scope = region or await scope_of(session, views[0].region)
+    pool = await candidates(session, scope, sink.now, config.tz)
+    specs = [need_spec(v.need, v.item, v.region, [], config.tz) for v in views]
+    index = MatchIndex(pool)
+    picks = assign_batch(specs, index)
+    rules = rules_of(config)
+    for view in views:
+        chosen = picks.get(view.need.id, [])
+        await set_status(session, view.need, "matching", sink.now, None, i18n=sink.i18n)
+        if not chosen:
+            await offer_round(sink, config, view.need)
+            continue
+        ranked = {m.candidate_id: m for m in index.top(specs[views.index(view)], k=50)}
+        for number, candidate_id in enumerate(chosen):
+            match = ranked.get(candidate_id)
+            await _offer(
+                sink,
+                rules,
+                view,
+                candidate_id,
+                number,
+                match.score if match else 0.0,
+                match.reasons if match else (),
+            )
+    return picks
+
+
+async def dispatch_command(ctx: Ctx) -> list[Reply]:
+    """/dispatch ID (organizers): offer a need now, or again."""
+    from handlers.core.auth import require_role
+
+    raw = ctx.args.split()[0] if ctx.args else ""
+    need = await ctx.session.get(Need, int(raw)) if raw.isdigit() else None
+    if need is None:
+        raise Conflict("tasks.no_need")
+    region = await ctx.session.get(Region, need.region_id)
+    await require_role(ctx, ("organizer", "admin"), region)
+    if need.status not in ("open", "matching"):
+        raise Conflict("tasks.not_dispatchable", id=need.id)
+    offers = await offer_round(Sink.of(ctx), ctx.deps.config, need, ctx.person.id)
+    return [ctx.reply("tasks.dispatched", id=need.id, count=len(offers))]

@@ -1,0 +1,239 @@
+"""After acceptance: my tasks, marking done, confirming (hours recorded), disputing, cancelling."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from handlers.core.auth import require_registered
+from handlers.core.context import Ctx
+from handlers.core.dialogs import DONE, Flow, Step
+from handlers.core.errors import Conflict, InvalidInput, NotAllowed
+from handlers.core.i18n import N_
+from handlers.core.messages import Choice, Message, Reply
+from handlers.core.notify import Sink, notify
+from handlers.hours import record_service
+from handlers.hours.records import check_hours
+from handlers.hours.rules import rules_of, show
+from handlers.needs import set_status
+from handlers.needs.common import is_staff_for, rater_id
+from handlers.tasks.dispatch import NeedView, offer_round
+from storage.models import Assignment, Need
+from storage.repos import regions, roles
+from storage.repos import tasks as repo
+
+MAX_TASK_HOURS = Decimal(12)
+STATUS_LABELS = {"active": N_("tasks.status_active"), "done_marked": N_("tasks.status_done_marked")}
+
+
+async def list_tasks(ctx: Ctx) -> list[Reply]:
+    """/tasks: offers waiting for my answer and the tasks I have accepted."""
+    await require_registered(ctx)
+    offers, tasks = await repo.mine(ctx.session, ctx.person.id)
+    if not offers and not tasks:
+        return [ctx.reply("tasks.none")]
+    replies = []
+    for offer in offers:
+        need = await ctx.session.get(Need, offer.need_id)
+        assert need is not None
+        view = await NeedView.load(ctx.session, need)
+        replies.append(
+            ctx.reply(
+                "tasks.offer_line",
+                id=offer.id,
+                item=view.item.name(ctx.lang),
+                place=view.region.name,
+                choices=[
+                    Choice(ctx.t("tasks.accept"), f"offer:{offer.id}:accept"),
+                    Choice(ctx.t("tasks.decline"), f"offer:{offer.id}:decline"),
+                ],
+            )
+        )
+    for task in tasks:
+        need = await ctx.session.get(Need, task.need_id)
+        assert need is not None
+        view = await NeedView.load(ctx.session, need)
+        choices = (
+            [Choice(ctx.t("tasks.mark_done"), f"taskdone:{task.id}")]
+            if task.status == "active"
+            else []
+        )
+        replies.append(
+            ctx.reply(
+                "tasks.task_line",
+                id=task.id,
+                item=view.item.name(ctx.lang),
+                place=view.region.name,
+                status=ctx.t(STATUS_LABELS.get(task.status, STATUS_LABELS["done_marked"])),
+                choices=choices,
+            )
+        )
+    return replies
+
+
+async def _assignment(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
+    await require_registered(ctx)
+    task = await ctx.session.get(Assignment, int(raw)) if raw.isdigit() else None
+    need = await ctx.session.get(Need, task.need_id) if task else None
+    if task is None or need is None:
+        raise Conflict("tasks.no_task")
+    return task, need
+
+
+def _hours(text: str, need: Need) -> Decimal:
+    if text:
+        try:
+            hours = Decimal(text.replace("小时", "").replace("h", "").strip())
+        except ArithmeticError:
+            raise InvalidInput("tasks.bad_hours", limit=MAX_TASK_HOURS) from None
+        if not hours.is_finite() or not 0 < hours <= MAX_TASK_HOURS:
+            raise InvalidInput("tasks.bad_hours", limit=MAX_TASK_HOURS)
+        return hours
+    if need.window_start and need.window_end and need.window_end > need.window_start:
+        span = Decimal((need.window_end - need.window_start).total_seconds()) / 3600
+        return min(span, MAX_TASK_HOURS)
+    return Decimal(1)
+
+
+async def mark_done(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Button "taskdone:ID" (or /task_done ID [hours]): the volunteer says the task is done."""
+    task, need = await _assignment(ctx, args[0] if args else "")
+    if task.person_id != ctx.person.id:
+        raise NotAllowed()
+    if task.status != "active":
+        raise Conflict("tasks.not_active", id=task.id)
+    task.hours = check_hours(
+        _hours(args[1] if len(args) > 1 else "", need), rules_of(ctx.deps.config.extra)
+    )
+    task.status, task.done_at = "done_marked", ctx.now
+    view = await NeedView.load(ctx.session, need)
+    confirmer = await rater_id(ctx.session, need)
+    await notify(
+        Sink.of(ctx),
+        confirmer,
+        "tasks.confirm_ask",
+        id=task.id,
+        item=view.item_name,
+        name=ctx.person.display_name,
+        hours=show(task.hours or Decimal(1)),
+        choices=[("tasks.confirm", f"taskok:{task.id}"), ("tasks.dispute", f"taskbad:{task.id}")],
+    )
+    return [ctx.reply("tasks.done_marked", id=task.id, hours=show(task.hours or Decimal(1)))]
+
+
+async def task_done_command(ctx: Ctx) -> list[Reply]:
+    """/task_done ID [hours]."""
+    return await mark_done(ctx, ctx.args.split())
+
+
+async def _confirmable(ctx: Ctx, args: list[str]) -> tuple[Assignment, Need]:
+    task, need = await _assignment(ctx, args[0] if args else "")
+    if ctx.person.id != await rater_id(ctx.session, need) and not await is_staff_for(ctx, need):
+        raise NotAllowed()
+    if task.status != "done_marked":
+        raise Conflict("tasks.not_done_yet", id=task.id)
+    return task, need
+
+
+async def confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Button "taskok:ID": the resident (or an organizer) confirms; hours are recorded."""
+    task, need = await _confirmable(ctx, args)
+    view = await NeedView.load(ctx.session, need)
+    task.status, task.confirmed_at, task.confirmed_by_id = "confirmed", ctx.now, ctx.person.id
+    assert task.person_id is not None and task.done_at is not None
+    record = await record_service(
+        ctx.session,
+        i18n_ctx=ctx,
+        person_id=task.person_id,
+        content=view.item.name_zh,
+        place=view.region.name,
+        region_id=view.region.id,
+        served_at=task.done_at,
+        hours=task.hours or Decimal(1),
+        organizer_id=None,
+        recorded_by_id=ctx.person.id,
+        now=ctx.now,
+        assignment_id=task.id,
+    )
+    open_tasks = [
+        t for t in await repo.assignments_for(ctx.session, need.id) if t.status != "confirmed"
+    ]
+    if not open_tasks and need.status == "assigned":
+        await set_status(ctx.session, need, "done", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+    return [ctx.reply("tasks.confirmed", id=task.id, hours=show(record.hours))]
+
+
+async def dispute(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """Button "taskbad:ID": the resident says it was not done; organizers look into it."""
+    task, need = await _confirmable(ctx, args)
+    task.status = "disputed"
+    view = await NeedView.load(ctx.session, need)
+    sink = Sink.of(ctx)
+    community = await regions.ancestor_at(ctx.session, view.region, "community") or view.region
+    for person_id in await roles.holders(ctx.session, ("organizer", "admin"), community):
+        await notify(
+            sink,
+            person_id,
+            "tasks.disputed_alert",
+            id=task.id,
+            item=view.item_name,
+            place=view.region.name,
+        )
+    await notify(sink, task.person_id, "tasks.disputed_notice", id=task.id, item=view.item_name)
+    return [ctx.reply("tasks.disputed", id=task.id)]
+
+
+# -- cancelling an accepted task, with a reason ---------------------------------------------------
+
+
+async def _start_cancel(ctx: Ctx) -> None:
+    task, need = await _assignment(ctx, ctx.args.split()[0] if ctx.args else "")
+    if ctx.person.id not in (task.person_id, need.person_id, need.entered_by_id):
+        raise NotAllowed()
+    if task.status not in ("active", "done_marked"):
+        raise Conflict("tasks.not_active", id=task.id)
+    ctx.data["task"] = task.id
+
+
+async def _ask_reason(ctx: Ctx) -> Reply:
+    return ctx.reply("tasks.ask_cancel_reason")
+
+
+async def _take_reason(ctx: Ctx, message: Message) -> str | None:
+    reason = message.text.strip()
+    if not reason or reason.startswith("/") or len(reason) > 200:
+        raise InvalidInput("tasks.bad_reason", limit=200)
+    ctx.data["reason"] = reason
+    return DONE
+
+
+async def _finish_cancel(ctx: Ctx) -> list[Reply]:
+    task, need = await _assignment(ctx, str(ctx.data["task"]))
+    if task.status not in ("active", "done_marked"):
+        raise Conflict("tasks.not_active", id=task.id)
+    task.status, task.cancel_reason = "cancelled", ctx.data["reason"]
+    view = await NeedView.load(ctx.session, need)
+    by_volunteer = ctx.person.id == task.person_id
+    other = (need.person_id or need.entered_by_id) if by_volunteer else task.person_id
+    sink = Sink.of(ctx)
+    await notify(
+        sink,
+        other,
+        "tasks.cancelled_notice",
+        id=task.id,
+        item=view.item_name,
+        reason=ctx.data["reason"],
+    )
+    if need.status == "assigned" and by_volunteer:
+        await set_status(ctx.session, need, "matching", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+        await offer_round(sink, ctx.deps.config, need, ctx.person.id)
+    elif need.status == "assigned":
+        await set_status(ctx.session, need, "cancelled", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+    return [ctx.reply("tasks.cancelled", id=task.id)]
+
+
+TASK_CANCEL = Flow(
+    name="task_cancel",
+    guard=_start_cancel,
+    steps=(Step("reason", _ask_reason, _take_reason),),
+    finish=_finish_cancel,
+)

@@ -1,0 +1,192 @@
+"""Task offers and assignments: candidates' load, offers per need, atomic acceptance."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import (
+    Assignment,
+    DueJob,
+    Need,
+    Organization,
+    Person,
+    Region,
+    TaskOffer,
+    VolunteerProfile,
+)
+
+
+async def volunteer_rows(
+    session: AsyncSession, scope: Region
+) -> list[tuple[VolunteerProfile, Person, Region]]:
+    """Volunteer profiles whose home grid lies in `scope`, with the person and the home grid."""
+    rows = await session.execute(
+        select(VolunteerProfile, Person, Region)
+        .join(Person, Person.id == VolunteerProfile.person_id)
+        .join(Region, Region.id == VolunteerProfile.home_grid_id)
+        .where(Person.erased_at.is_(None), Region.path.startswith(scope.path))
+    )
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def organization_rows(
+    session: AsyncSession, scope: Region
+) -> list[tuple[Organization, Region]]:
+    """Organizations serving a region inside `scope` or one of its ancestors."""
+    ancestors = scope.path_ids()
+    rows = await session.execute(
+        select(Organization, Region)
+        .join(Region, Region.id == Organization.region_id)
+        .where(Organization.contact_person_id.is_not(None))
+        .where(Region.path.startswith(scope.path) | Region.id.in_(ancestors))
+    )
+    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+
+
+async def load_since(session: AsyncSession, since: datetime) -> dict[int, int]:
+    """Assignments accepted since `since`, per person (their load this week)."""
+    rows = await session.execute(
+        select(Assignment.person_id, func.count())
+        .where(Assignment.accepted_at >= since, Assignment.status != "cancelled")
+        .group_by(Assignment.person_id)
+    )
+    return {pid: int(n) for pid, n in rows.all() if pid is not None}
+
+
+async def offers_since(session: AsyncSession, since: datetime) -> dict[int, int]:
+    """Offers made since `since`, per person (the fairness cap)."""
+    rows = await session.execute(
+        select(TaskOffer.person_id, func.count())
+        .where(TaskOffer.offered_at >= since)
+        .group_by(TaskOffer.person_id)
+    )
+    return {pid: int(n) for pid, n in rows.all() if pid is not None}
+
+
+async def offers_for(session: AsyncSession, need_id: int) -> list[TaskOffer]:
+    """Every offer made for a need."""
+    rows = await session.execute(select(TaskOffer).where(TaskOffer.need_id == need_id))
+    return list(rows.scalars())
+
+
+async def lock_need(session: AsyncSession, need_id: int) -> Need | None:
+    """The need, locked until commit (PostgreSQL; SQLite transactions are already exclusive)."""
+    rows = await session.execute(
+        select(Need)
+        .where(Need.id == need_id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return rows.scalar_one_or_none()
+
+
+async def respond(session: AsyncSession, offer_id: int, status: str, now: datetime) -> bool:
+    """Move a pending offer to `status`; False if it was no longer pending."""
+    result = await session.execute(
+        update(TaskOffer)
+        .where(TaskOffer.id == offer_id, TaskOffer.status == "pending")
+        .values(status=status, responded_at=now)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def withdraw_pending(session: AsyncSession, need_id: int, now: datetime) -> list[TaskOffer]:
+    """Withdraw the need's still-pending offers (someone accepted); returns them."""
+    pending = (
+        (
+            await session.execute(
+                select(TaskOffer).where(TaskOffer.need_id == need_id, TaskOffer.status == "pending")
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for offer in pending:
+        offer.status, offer.responded_at = "withdrawn", now
+    await cancel_timeouts(session, [o.id for o in pending])
+    return list(pending)
+
+
+async def cancel_timeouts(session: AsyncSession, offer_ids: list[int]) -> None:
+    """Cancel the time-out jobs of offers that were answered."""
+    if offer_ids:
+        await session.execute(
+            update(DueJob)
+            .where(
+                DueJob.kind == "offer_timeout",
+                DueJob.ref.in_([str(i) for i in offer_ids]),
+                DueJob.status == "pending",
+            )
+            .values(status="cancelled")
+        )
+
+
+async def assignments_for(
+    session: AsyncSession, need_id: int, active_only: bool = True
+) -> list[Assignment]:
+    """Assignments of a need (not cancelled, by default)."""
+    query = select(Assignment).where(Assignment.need_id == need_id)
+    if active_only:
+        query = query.where(Assignment.status != "cancelled")
+    return list((await session.execute(query)).scalars())
+
+
+async def served_recently(session: AsyncSession, beneficiary_id: int, since: datetime) -> int:
+    """Distinct helpers assigned to a beneficiary's needs since `since` (the oversupply guard)."""
+    rows = await session.execute(
+        select(func.count(func.distinct(Assignment.person_id)))
+        .join(Need, Need.id == Assignment.need_id)
+        .where(
+            Need.person_id == beneficiary_id,
+            Assignment.accepted_at >= since,
+            Assignment.status != "cancelled",
+        )
+    )
+    return int(rows.scalar_one())
+
+
+async def mine(session: AsyncSession, person_id: int) -> tuple[list[TaskOffer], list[Assignment]]:
+    """A volunteer's pending offers and open assignments."""
+    offers = (
+        (
+            await session.execute(
+                select(TaskOffer)
+                .where(TaskOffer.person_id == person_id, TaskOffer.status == "pending")
+                .order_by(TaskOffer.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    tasks = (
+        (
+            await session.execute(
+                select(Assignment)
+                .where(
+                    Assignment.person_id == person_id,
+                    Assignment.status.in_(("active", "done_marked")),
+                )
+                .order_by(Assignment.id)
+            )
+        )
+        .scalars()
+        .all()
+    )
+    return list(offers), list(tasks)
+
+
+def job(kind: str, ref: int, due_at: datetime, now: datetime, **payload: Any) -> DueJob:
+    """A due-work row."""
+    return DueJob(
+        kind=kind,
+        ref=str(ref),
+        due_at=due_at,
+        payload=payload,
+        status="pending",
+        attempts=0,
+        created_at=now,
+    )

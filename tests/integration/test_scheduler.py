@@ -1,0 +1,108 @@
+"""The scheduler triggers sweeps (APScheduler), in `linli serve`'s lifespan and in the worker."""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from bot.bootstrap import App
+from bot.scheduler import Scheduler, run_worker
+from bot.sender import Limits
+from bot.web import create_web_app
+from handlers.sweeps import Sweeper
+from storage.models import DueJob, OutboxMessage
+from storage.repos import jobs
+from tests.support.audience import queue_notice, seed_recipients
+from tests.support.clock import FakeClock
+from tests.support.transport import ScriptedTransport
+
+
+async def _eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-untyped-def]
+    deadline = asyncio.get_running_loop().time() + timeout
+    while not await check():
+        assert asyncio.get_running_loop().time() < deadline, "timed out"
+        await asyncio.sleep(0.02)
+
+
+async def test_apscheduler_triggers_the_sweep(app: App, clock: FakeClock) -> None:
+    ran: list[str] = []
+
+    async def probe(session, job, now) -> None:  # type: ignore[no-untyped-def]
+        ran.append(job.ref)
+
+    async with app.db.transaction() as session:
+        await jobs.schedule(session, "probe", "a", clock(), clock())
+    scheduler = Scheduler(
+        app, interval_s=0.05, sweeper=Sweeper(app.deps, {"probe": probe}, periodic=())
+    )
+    scheduler.start()
+    try:
+        trigger = scheduler._scheduler.get_job("sweep")  # type: ignore[union-attr]
+        assert trigger.coalesce and trigger.max_instances == 1
+        assert trigger.misfire_grace_time >= 60  # not APScheduler's silent 1 s default
+
+        async def done() -> bool:
+            return ran == ["a"] and scheduler.ticks >= 3
+
+        await _eventually(done)
+    finally:
+        await scheduler.shutdown()
+    assert ran == ["a"]  # later ticks found nothing more to do
+
+
+async def test_serve_runs_the_sweeps_in_its_lifespan(app: App) -> None:
+    web = create_web_app(app, [], sweeps=True)
+
+    async def swept() -> bool:
+        async with app.db.transaction() as session:
+            done = await session.execute(select(DueJob.kind).where(DueJob.status == "done"))
+            return "escalate_reports" in set(done.scalars())
+
+    async with web.router.lifespan_context(web):
+        await _eventually(swept)
+
+
+@dataclass
+class FakeChannel:
+    """A channel runtime whose transport records sends."""
+
+    name: str = "webhook"
+    sent: ScriptedTransport = field(default_factory=lambda: ScriptedTransport(channel="webhook"))
+    started: bool = False
+
+    def routes(self) -> list:  # type: ignore[type-arg]
+        return []
+
+    async def start(self) -> None:
+        self.started = True
+
+    async def stop(self) -> None:
+        self.started = False
+
+    def transport(self) -> ScriptedTransport:
+        return self.sent
+
+    def limits(self) -> Limits:
+        return Limits(per_second=1000, in_flight=20)
+
+
+async def test_the_worker_runs_sweeps_and_senders_until_stopped(app: App, clock: FakeClock) -> None:
+    region = await seed_recipients(app, 50)
+    await queue_notice(app, region, "明天上午停电检修。")
+    channel = FakeChannel()
+    stop = asyncio.Event()
+    worker = asyncio.create_task(run_worker(app, [channel], stop))
+
+    async def delivered() -> bool:
+        return len(channel.sent.delivered) == 50
+
+    await _eventually(delivered)
+    stop.set()
+    await asyncio.wait_for(worker, 10)
+    assert not channel.started and set(channel.sent.delivered.values()) == {1}
+    async with app.db.transaction() as session:
+        statuses = set((await session.execute(select(OutboxMessage.status))).scalars())
+        kinds = set((await session.execute(select(DueJob.kind))).scalars())
+    assert statuses == {"sent"} and "escalate_reports" in kinds
