@@ -15,7 +15,7 @@ def _iso(value: datetime | None) -> str:
 
 
 async def export_rows(
-    session: AsyncSession, region: Region, *, include_sensitive: bool = False
+    session: AsyncSession, region: Region | None, *, include_sensitive: bool = False
 ) -> list[dict[str, object]]:
     """One flat row per need in a region subtree, oldest first.
 

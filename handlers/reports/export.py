@@ -14,7 +14,7 @@ def _iso(value: datetime | None) -> str:
     return value.isoformat() if value else ""
 
 
-async def export_rows(session: AsyncSession, region: Region) -> list[dict[str, object]]:
+async def export_rows(session: AsyncSession, region: Region | None) -> list[dict[str, object]]:
     """One flat row per report whose grid lies in a region subtree, oldest first.
 
     The reporter is left out (who complained about a neighbour is not for circulation).

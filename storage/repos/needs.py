@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import or_, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Identity, Need, Person, Region, ServiceItem, TargetGroup
@@ -113,13 +113,15 @@ async def rate(session: AsyncSession, need_id: int, stars: int, now: datetime) -
     return bool(getattr(result, "rowcount", 0))
 
 
-async def export(session: AsyncSession, scope: Region) -> list[tuple[Need, ServiceItem, Region]]:
-    """Every need in a region subtree with its service item and region, oldest first."""
+async def export(
+    session: AsyncSession, scope: Region | None
+) -> list[tuple[Need, ServiceItem, Region]]:
+    """Every need (in a region subtree, if given) with its service item and region, oldest first."""
     rows = await session.execute(
         select(Need, ServiceItem, Region)
         .join(ServiceItem, ServiceItem.id == Need.service_item_id)
         .join(Region, Region.id == Need.region_id)
-        .where(Region.path.startswith(scope.path))
+        .where(Region.path.startswith(scope.path) if scope is not None else true())
         .order_by(Need.id)
     )
     return [(need, item, region) for need, item, region in rows.all()]

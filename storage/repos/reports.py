@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, or_, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -204,12 +204,12 @@ async def places_near(
     return list(rows.scalars())
 
 
-async def export(session: AsyncSession, scope: Region) -> list[tuple[GridReport, Region]]:
-    """Every report whose grid lies in a region subtree, with the grid, oldest first."""
+async def export(session: AsyncSession, scope: Region | None) -> list[tuple[GridReport, Region]]:
+    """Every report (whose grid lies in a region subtree, if given), with the grid, oldest first."""
     rows = await session.execute(
         select(GridReport, Region)
         .join(Region, Region.id == GridReport.grid_id)
-        .where(Region.path.startswith(scope.path))
+        .where(Region.path.startswith(scope.path) if scope is not None else true())
         .order_by(GridReport.id)
     )
     return [(report, grid) for report, grid in rows.all()]
