@@ -114,6 +114,7 @@ def service_needs(d: DemoContext) -> Section:
             Say("杨帆", "5"),  # 独居老人
             Say("杨帆", "3"),  # 残疾人
             Say("杨帆", "9"),  # done
+            Say("杨帆", "1"),  # she agreed, in person, to have them recorded
             Say("杨帆", "1"),  # submit
             Say("杨帆", "/needs_open"),
         ),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -49,6 +49,7 @@ class Dispatcher:
 
     async def handle(self, message: Message) -> Outcome:
         """Handle one message: dedupe, flood and size limits, routing, errors, state, commit."""
+        message = _clean(message)
         count = self.flood.count(message.channel, message.user_id, self.deps.clock())
         for attempt in (1, 2):
             try:
@@ -250,6 +251,17 @@ def _snapshot(ctx: Ctx) -> tuple[object, ...]:
         json.dumps(state.data, sort_keys=True, default=str),
         list(state.choices),
     )
+
+
+def _clean(message: Message) -> Message:
+    """Drop NUL characters: PostgreSQL text cannot hold them, and no person types one."""
+    if "\x00" in message.text or (message.payload and "\x00" in message.payload):
+        return replace(
+            message,
+            text=message.text.replace("\x00", ""),
+            payload=message.payload.replace("\x00", "") if message.payload else message.payload,
+        )
+    return message
 
 
 def _log_context(message: Message) -> dict[str, str]:

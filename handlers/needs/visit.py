@@ -196,6 +196,31 @@ async def _take_groups(ctx: Ctx, message: Message) -> str | None:
     return "groups"
 
 
+def _needs_consent(ctx: Ctx) -> bool:
+    return bool(ctx.data.get("groups"))
+
+
+async def _ask_consent(ctx: Ctx) -> Reply:
+    return ctx.reply(
+        "needs.visit_ask_consent",
+        groups=await _group_names(ctx),
+        choices=[
+            Choice(ctx.t("needs.visit_consent_yes"), "yes"),
+            Choice(ctx.t("needs.visit_consent_no"), "no"),
+        ],
+    )
+
+
+async def _take_consent(ctx: Ctx, message: Message) -> str | None:
+    """Target groups are sensitive personal information: kept only with the resident's consent."""
+    if message.value not in ("yes", "no"):
+        raise InvalidInput("common.pick_from_list")
+    if message.value == "no":
+        ctx.data["groups"] = []
+    ctx.data["sensitive_consent"] = message.value == "yes"
+    return NEXT
+
+
 async def _group_names(ctx: Ctx) -> str:
     wanted = set(ctx.data.get("groups", []))
     groups = await needs_repo.target_groups(ctx.session)
@@ -242,7 +267,19 @@ async def _finish(ctx: Ctx) -> list[Reply]:
             now=ctx.now,
             region_id=ctx.data["home"],
         )
-    need = create_need(ctx, person_id, ctx.data["home"], target_groups=ctx.data.get("groups", []))
+    groups = ctx.data.get("groups", []) if ctx.data.get("sensitive_consent") else []
+    if groups:
+        resident = await ctx.session.get(Person, person_id)
+        if resident is not None and resident.sensitive_consent_at is None:
+            resident.sensitive_consent_at = ctx.now  # given in person, recorded by the worker
+            audit.record(
+                ctx.session,
+                actor_id=ctx.person.id,
+                action="consent.sensitive_in_person",
+                target=f"person:{person_id}",
+                now=ctx.now,
+            )
+    need = create_need(ctx, person_id, ctx.data["home"], target_groups=groups)
     await ctx.session.flush()
     audit.record(
         ctx.session,
@@ -289,6 +326,7 @@ VISIT = Flow(
         steps.PLACE,
         steps.NOTES,
         Step("groups", _ask_groups, _take_groups),
+        Step("consent", _ask_consent, _take_consent, skip=lambda c: not _needs_consent(c)),
         steps.confirm(_confirm_extra),
     ),
     finish=_finish,

@@ -238,7 +238,8 @@ async def test_a_grid_worker_enters_a_need_for_a_resident_after_a_visit(chat: Ch
             ("陈", "1. 陈永福（劲松一区104号楼）"),
             ("1", "您需要什么服务"),
             *VISIT_SERVICE,
-            ("9", "居民：陈永福（劲松北社区 劲松一区104号楼）\n服务对象类别：残疾人、独居老人"),
+            ("9", "「残疾人、独居老人」属于敏感个人信息"),
+            ("1", "居民：陈永福（劲松北社区 劲松一区104号楼）\n服务对象类别：残疾人、独居老人"),
             ("1", "已为陈永福登记服务需求 #1（助浴服务），状态：待匹配"),
         ],
     )
@@ -266,7 +267,8 @@ async def test_a_resident_without_a_phone_is_recorded_and_the_worker_rates(chat:
             ("1", "刘桂香住在哪栋楼？"),
             ("4", "您需要什么服务"),
             *VISIT_SERVICE,
-            ("9", "居民：刘桂香"),
+            ("9", "敏感个人信息"),
+            ("1", "居民：刘桂香"),
             ("1", "已为刘桂香登记服务需求 #1（助浴服务）"),
         ],
     )
@@ -421,7 +423,8 @@ async def test_export_rows_leave_out_target_groups_unless_asked(chat: Chat) -> N
             ("陈", "陈永福"),
             ("1", "服务"),
             *VISIT_SERVICE,
-            ("9", "居民"),
+            ("9", "敏感个人信息"),
+            ("1", "居民"),
             ("1", "已为陈永福登记"),
         ],
     )
@@ -456,3 +459,25 @@ async def test_an_english_speaking_resident_asks_for_help(chat: Chat) -> None:
     await move_need(chat.app, 1, "matching")
     notice = (await inbox(chat.app, "Michael Brown"))[-1]
     assert notice == "We are finding a volunteer for your request #1 (Medical escort service)."
+
+
+async def test_target_groups_need_the_residents_consent(chat: Chat) -> None:
+    await chat.script(
+        "张磊",
+        [
+            ("/visit", "请输入居民姓名"),
+            ("陈", "陈永福"),
+            ("1", "您需要什么服务"),
+            *VISIT_SERVICE,
+            ("9", "只有居民本人（或监护人）当面明确同意后才能记录"),
+            ("2", "服务对象类别：—"),
+            ("1", "已为陈永福登记服务需求 #1"),
+        ],
+    )
+    need = await get_need(chat.app, 1)
+    assert need.target_groups == []
+    async with chat.app.db.transaction() as session:
+        person = (
+            await session.execute(select(Person).where(Person.display_name == "陈永福"))
+        ).scalar_one()
+        assert person.sensitive_consent_at is None

@@ -319,7 +319,8 @@ async def test_no_message_carries_target_groups_or_birth_years(chat: Chat) -> No
             ("陈", "陈永福"),
             ("1", "您需要什么服务"),
             *VISIT_SERVICE,
-            ("9", "服务对象类别：残疾人、独居老人"),
+            ("9", "敏感个人信息"),
+            ("1", "服务对象类别：残疾人、独居老人"),
             ("1", "已为陈永福登记服务需求 #1"),
         ],
     )

@@ -222,3 +222,8 @@ async def test_two_first_messages_at_once_both_get_an_answer(demo_app: App) -> N
             select(func.count()).select_from(Identity).where(Identity.external_id == "新人")
         )
         assert people == 1
+
+
+async def test_nul_characters_are_dropped_not_fatal(chat: Chat) -> None:
+    await chat.script("u", REGISTRATION[:5])
+    await chat.script("u", [("小\x00林", "隐私政策"), ("1", "登记完成，小林")])
