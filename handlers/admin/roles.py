@@ -9,11 +9,18 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.errors import UserError
-from storage.models import Identity, InviteCode, Person, RoleGrant
+from storage.models import Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.people import ROLES
 from storage.repos import audit, regions
 
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
+
+
+async def _region(session: AsyncSession, code: str) -> Region:
+    region = await regions.by_code(session, code)
+    if region is None:
+        raise UserError("admin.no_region", code=code)
+    return region
 
 
 async def find_person(session: AsyncSession, ref: str) -> Person:
@@ -47,9 +54,7 @@ async def grant(
     """Grant `role` over the subtree of a region."""
     if role not in ROLES:
         raise UserError("admin.bad_role", role=role, allowed=", ".join(ROLES))
-    region = await regions.by_code(session, region_code)
-    if region is None:
-        raise UserError("admin.no_region", code=region_code)
+    region = await _region(session, region_code)
     person = await find_person(session, ref)
     row = RoleGrant(
         person_id=person.id, role=role, region_id=region.id, granted_by_id=actor_id, granted_at=now
@@ -76,9 +81,7 @@ async def revoke(
     actor_id: int | None = None,
 ) -> int:
     """Revoke a role over a region; returns how many grants ended."""
-    region = await regions.by_code(session, region_code)
-    if region is None:
-        raise UserError("admin.no_region", code=region_code)
+    region = await _region(session, region_code)
     person = await find_person(session, ref)
     rows = (
         (
@@ -122,9 +125,7 @@ async def create_invites(
     """Create single-use invite codes for a role over a region."""
     if role not in ROLES:
         raise UserError("admin.bad_role", role=role, allowed=", ".join(ROLES))
-    region = await regions.by_code(session, region_code)
-    if region is None:
-        raise UserError("admin.no_region", code=region_code)
+    region = await _region(session, region_code)
     codes = []
     for _ in range(count):
         code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))

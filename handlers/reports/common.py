@@ -12,6 +12,7 @@ from handlers.core.auth import STAFF_ROLES
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
+from handlers.core.ids import parse_number
 from handlers.core.messages import Message
 from handlers.core.notify import Key, Sink, notify
 from storage.models import GridReport, Region
@@ -88,10 +89,7 @@ def set_deadlines(report: GridReport, config: CoreConfig, now: datetime) -> None
 
 def parse_id(raw: str) -> int:
     """A report number from "7" or "#7"; UserError otherwise."""
-    text = raw.strip().lstrip("#＃")
-    if not text.isdigit() or len(text) > 9:
-        raise UserError("reports.bad_id")
-    return int(text)
+    return parse_number(raw, "reports.bad_id")
 
 
 async def load(ctx: Ctx, raw: str) -> GridReport:

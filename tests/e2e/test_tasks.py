@@ -99,6 +99,17 @@ async def _offers(app: App, need_id: int) -> list[tuple[int, str, str]]:
         return out
 
 
+async def _accepted_task(chat: Chat) -> tuple[int, str, int]:
+    """A need offered and accepted by the first candidate: (need id, volunteer, task id)."""
+    need_id = await _need(chat.app)
+    await _round(chat.app, need_id)
+    (offer_id, name, _), *_ = await _offers(chat.app, need_id)
+    await chat.say(name, payload=f"offer:{offer_id}:accept")
+    async with chat.app.db.transaction() as session:
+        task_id = (await session.execute(select(Assignment.id))).scalar_one()
+    return need_id, name, task_id
+
+
 async def _outbox_to(app: App, name: str) -> list[str]:
     async with app.db.transaction() as session:
         rows = await session.execute(
@@ -204,12 +215,7 @@ async def test_nobody_left_alerts_the_organizers(chat: Chat) -> None:
 
 
 async def test_done_confirmed_hours_recorded(chat: Chat) -> None:
-    need_id = await _need(chat.app)
-    await _round(chat.app, need_id)
-    (offer_id, name, _), *_ = await _offers(chat.app, need_id)
-    await chat.say(name, payload=f"offer:{offer_id}:accept")
-    async with chat.app.db.transaction() as session:
-        task_id = (await session.execute(select(Assignment.id))).scalar_one()
+    need_id, name, task_id = await _accepted_task(chat)
     assert "已标记任务" in render(await chat.say(name, f"/task_done {task_id} 2"))
     asks = await _outbox_to(chat.app, "王凤兰")
     assert any("请确认" in t and "2" in t for t in asks)
@@ -224,24 +230,14 @@ async def test_done_confirmed_hours_recorded(chat: Chat) -> None:
 
 
 async def test_dispute_alerts_organizers(chat: Chat) -> None:
-    need_id = await _need(chat.app)
-    await _round(chat.app, need_id)
-    (offer_id, name, _), *_ = await _offers(chat.app, need_id)
-    await chat.say(name, payload=f"offer:{offer_id}:accept")
-    async with chat.app.db.transaction() as session:
-        task_id = (await session.execute(select(Assignment.id))).scalar_one()
+    _, name, task_id = await _accepted_task(chat)
     await chat.say(name, payload=f"taskdone:{task_id}")
     assert "已记录您的异议" in render(await chat.say("王凤兰", payload=f"taskbad:{task_id}"))
     assert any("有异议" in t for t in await _outbox_to(chat.app, "王海燕"))
 
 
 async def test_volunteer_cancels_with_a_reason_and_the_need_is_offered_again(chat: Chat) -> None:
-    need_id = await _need(chat.app)
-    await _round(chat.app, need_id)
-    (offer_id, name, _), *_ = await _offers(chat.app, need_id)
-    await chat.say(name, payload=f"offer:{offer_id}:accept")
-    async with chat.app.db.transaction() as session:
-        task_id = (await session.execute(select(Assignment.id))).scalar_one()
+    need_id, name, task_id = await _accepted_task(chat)
     await chat.script(name, [(f"/task_cancel {task_id}", "取消的原因"), ("家里临时有事", "已取消")])
     assert any("家里临时有事" in t for t in await _outbox_to(chat.app, "王凤兰"))
     offers = await _offers(chat.app, need_id)
