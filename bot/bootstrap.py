@@ -13,6 +13,7 @@ from handlers.core.context import CoreConfig, Deps
 from handlers.core.dispatcher import Dispatcher
 from handlers.core.i18n import Translator
 from handlers.routes import build_routes
+from matching import Weights
 from storage.db import Database
 from storage.models import utcnow
 
@@ -32,7 +33,11 @@ class App:
 
 
 def core_config(settings: Settings) -> CoreConfig:
-    """The handler-facing part of the settings."""
+    """The handler-facing part of the settings (invalid matching weights fail here, at start)."""
+    try:
+        Weights(**settings.match_weights)
+    except TypeError as exc:
+        raise ValueError(f"LINLI_MATCH_WEIGHTS: {exc}") from exc
     return CoreConfig(
         default_lang=settings.lang,
         tz=settings.tz,
@@ -46,6 +51,8 @@ def core_config(settings: Settings) -> CoreConfig:
             "proposals.cosign_share": settings.cosign_share,
             "proposals.stale_days": settings.proposal_stale_days,
             "privacy.retention_days": settings.retention_days,
+            "dispatch": {"k": settings.offer_k, "offer_ttl_minutes": settings.offer_ttl_minutes},
+            "matching.weights": dict(settings.match_weights),
         },
         quiet_start=settings.quiet_start,
         quiet_end=settings.quiet_end,

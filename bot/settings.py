@@ -32,6 +32,11 @@ class Settings(BaseSettings):
     # Residents' proposals: co-signatures that put a proposal on the joint meeting's agenda when
     # the community sets no Region.cosign_threshold (a share of its households, if given, else the
     # flat number), and days an agenda item may wait for a decision before it is flagged.
+    # Dispatch: how many candidates an open need is offered to at once, for how long, and the
+    # matching weights (JSON, e.g. {"skill": 0.5, "proximity": 0.25}; see matching.Weights).
+    offer_k: int = Field(3, alias="LINLI_OFFER_K")
+    offer_ttl_minutes: int = Field(120, alias="LINLI_OFFER_TTL_MINUTES")
+    match_weights: dict[str, float] = Field(default_factory=dict, alias="LINLI_MATCH_WEIGHTS")
     cosign_threshold: int = Field(10, alias="LINLI_COSIGN_THRESHOLD")
     cosign_share: float | None = Field(None, alias="LINLI_COSIGN_SHARE")
     proposal_stale_days: int = Field(30, alias="LINLI_PROPOSAL_STALE_DAYS")

@@ -18,7 +18,7 @@ from handlers.core.timing import timed
 from handlers.needs import open_needs, set_status
 from handlers.tasks.candidates import candidates, need_spec, scope_of
 from handlers.tasks.explain import as_rows, explain_both
-from matching import MatchIndex, assign_batch, rank
+from matching import MatchIndex, Weights, assign_batch, rank
 from storage.models import (
     Assignment,
     DueJob,
@@ -53,6 +53,11 @@ def rules_of(config: CoreConfig) -> DispatchRules:
         oversupply_cap=int(extra.get("oversupply_cap", 6)),
         oversupply_days=int(extra.get("oversupply_days", 30)),
     )
+
+
+def weights_of(config: CoreConfig) -> Weights:
+    """The matching weights, with overrides from LINLI_MATCH_WEIGHTS."""
+    return Weights(**config.extra.get("matching.weights", {}))
 
 
 @dataclass(frozen=True)
@@ -106,7 +111,12 @@ async def offer_round(
     spec = need_spec(need, view.item, view.region, offers, config.tz)
     pool = await candidates(session, await scope_of(session, view.region), sink.now, config.tz)
     with timed("matching.rank"):
-        matches = rank(spec, pool, k=max(wanted - pending, 0)) if wanted > pending else []
+        weights = weights_of(config)
+        matches = (
+            rank(spec, pool, weights=weights, k=max(wanted - pending, 0))
+            if wanted > pending
+            else []
+        )
     if not matches and not pending:
         if need.status == "matching":
             await set_status(session, need, "open", sink.now, actor_id, i18n=sink.i18n)
@@ -359,7 +369,7 @@ async def dispatch_batch(
     scope = region or await scope_of(session, views[0].region)
     pool = await candidates(session, scope, sink.now, config.tz)
     specs = [need_spec(v.need, v.item, v.region, [], config.tz) for v in views]
-    index = MatchIndex(pool)
+    index = MatchIndex(pool, weights=weights_of(config))
     picks = assign_batch(specs, index)
     rules = rules_of(config)
     for view in views:

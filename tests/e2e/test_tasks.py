@@ -301,3 +301,23 @@ async def test_offer_in_english(chat: Chat, lang: str) -> None:
         and "same building" in text
         and "free Tuesday morning" in text
     )
+
+
+async def test_oversupply_guard_stops_offers_and_tells_organizers_once(chat: Chat) -> None:
+    chat.app.deps.config.extra["dispatch"] = {"oversupply_cap": 1}
+    _, _, _ = await _accepted_task(chat)  # 王凤兰 was served by one helper this month
+    second = await _need(chat.app, item="home_meal_service")
+    assert await _round(chat.app, second) == []
+    assert await _round(chat.app, second) == []
+    alerts = [t for t in await _outbox_to(chat.app, "王海燕") if "已由很多志愿者服务过" in t]
+    assert len(alerts) == 1
+
+
+async def test_offer_count_and_weights_come_from_the_configuration(chat: Chat) -> None:
+    chat.app.deps.config.extra["dispatch"] = {"k": 1}
+    chat.app.deps.config.extra["matching.weights"] = {"proximity": 0.0, "skill": 1.0}
+    need_id = await _need(chat.app)
+    assert len(await _round(chat.app, need_id)) == 1
+    chat.app.deps.config.extra["matching.weights"] = {"nonsense": 1.0}
+    with pytest.raises(TypeError):
+        await _round(chat.app, await _need(chat.app, who="李福海", place="CY-JS-01-G2-B2"))
