@@ -17,7 +17,8 @@ def normalize(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).lower().split())
 
 
-def _is_word(token: str) -> bool:
+def is_word(token: str) -> bool:
+    """Whether a token carries meaning: it has a letter or a digit (not space or punctuation)."""
     # Drop whitespace and pure punctuation/symbol tokens: they carry no meaning for matching.
     return any(unicodedata.category(ch)[0] in "LN" for ch in token)
 
@@ -44,7 +45,7 @@ def tokens(normalized: str) -> tuple[str, ...]:
     """Word tokens of an already normalized text (jieba, punctuation and spaces dropped)."""
     if not normalized:
         return ()
-    return tuple(t for t in tokenizer().lcut(normalized) if _is_word(t))
+    return tuple(t for t in tokenizer().lcut(normalized) if is_word(t))
 
 
 def segment(normalized: str) -> str:

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import logging
-import threading
-import unicodedata
 from collections.abc import Iterable
 from functools import lru_cache
-from typing import Any
 
 from rapidfuzz import fuzz
+
+from matching.text import is_word, normalize, tokenizer  # one jieba instance for the process
 
 CUTOFF = 65.0  # tuned on the Chinese pairs in tests/unit/test_proposals_similarity.py
 # Words every proposal uses; left in, they make unrelated proposals look alike.
@@ -22,33 +20,6 @@ STOP_WORDS = frozenset(
     }
 )  # fmt: skip
 
-_LOCK = threading.Lock()
-_TOKENIZER: Any = None
-
-
-def tokenizer() -> Any:
-    """A jieba tokenizer of our own, loaded on first use (about 0.7 s) and then shared."""
-    global _TOKENIZER
-    if _TOKENIZER is None:
-        with _LOCK:
-            if _TOKENIZER is None:
-                import jieba
-
-                jieba.setLogLevel(logging.WARNING)
-                instance = jieba.Tokenizer()
-                instance.initialize()
-                _TOKENIZER = instance
-    return _TOKENIZER
-
-
-def normalize(text: str) -> str:
-    """NFKC-fold (full-width to half-width), lowercase, collapse whitespace."""
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
-
-
-def _is_word(token: str) -> bool:
-    return any(unicodedata.category(ch)[0] in "LN" for ch in token)
-
 
 @lru_cache(maxsize=4096)
 def words(text: str) -> tuple[str, ...]:
@@ -57,7 +28,7 @@ def words(text: str) -> tuple[str, ...]:
     if not normalized:
         return ()
     return tuple(
-        t for t in tokenizer().lcut(normalized) if _is_word(t) and t.strip() not in STOP_WORDS
+        t for t in tokenizer().lcut(normalized) if is_word(t) and t.strip() not in STOP_WORDS
     )
 
 
