@@ -250,7 +250,7 @@ CLOSE = Flow(
     name="activity_close",
     steps=(
         Step("roster", _ask_roster, _take_roster),
-        Step("hours", _ask_hours, _take_hours),
+        Step("hours", _ask_hours, _take_hours, numbers=True),
         Step("confirm", _ask_confirm, _take_confirm),
     ),
     finish=_finish,

@@ -308,7 +308,7 @@ NEW = Flow(
         Step("body", _ask_body, _take_body),
         Step("when", _ask_when, _take_when),
         Step("place", _ask_place, _take_place),
-        Step("slots", _ask_slots, _take_slots),
+        Step("slots", _ask_slots, _take_slots, numbers=True),
         Step("skills", _ask_skills, _take_skills),
         Step("audience", _ask_audience, _take_audience),
         Step("confirm", _ask_confirm, _take_confirm),

@@ -29,6 +29,8 @@ class Step:
     ask: Ask
     take: Take
     skip: Callable[[Ctx], bool] | None = None  # skipped (forwards and backwards) when true
+    # Typed digits are the answer ("12" people), not the number of a choice shown with it.
+    numbers: bool = False
 
 
 @dataclass(frozen=True)

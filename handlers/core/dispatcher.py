@@ -207,8 +207,12 @@ class Dispatcher:
         return prefix + await route(ctx)
 
     def _chosen_payload(self, ctx: Ctx) -> str | None:
-        """On text-only channels "2" picks the second choice last shown."""
+        """On text-only channels "2" picks the second choice last shown (unless the step asks
+        for a number)."""
         text = ctx.message.text.strip()
+        flow = self.routes.flows.get(ctx.state.flow or "")
+        if flow is not None and ctx.state.step and flow.step(ctx.state.step).numbers:
+            return None
         if ctx.message.payload is None and text.isdigit() and ctx.state.choices:
             index = int(text) - 1
             if 0 <= index < len(ctx.state.choices):

@@ -176,7 +176,7 @@ HOURS_FIX = Flow(
     name="hours_fix",
     guard=_start_fix,
     steps=(
-        Step("hours", _ask_fix_hours, _take_fix_hours),
+        Step("hours", _ask_fix_hours, _take_fix_hours, numbers=True),
         Step("reason", _ask_fix_reason, _take_fix_reason),
     ),
     finish=_finish_fix,

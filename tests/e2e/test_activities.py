@@ -625,3 +625,12 @@ async def test_the_scheduler_sweep_runs_the_activity_jobs(chat: Chat, clock: Fak
     stats = await sweeper.tick()
     assert stats.kinds.get("activity_reminder") == 1
     assert "活动提醒" in (await inbox(chat, "孙秀英"))[-1]
+
+
+@pytest.mark.parametrize("typed", ["11", "12"])
+async def test_a_typed_number_past_the_choices_is_an_answer_not_back_or_cancel(
+    chat: Chat, typed: str
+) -> None:
+    """The slots step shows 10 choices plus back and cancel; "11"/"12" still mean people."""
+    activity = await publish(chat, slots=typed)
+    assert activity.slots == int(typed)
