@@ -49,6 +49,8 @@ def _params(i18n: Translator, lang: str, reason: Reason) -> dict[str, Any]:
     skill = skill_by_code().get(params.get("skill", ""))
     if skill is not None:
         params["skill"] = skill.name(lang)
+        if params.get("phrase") in (skill.zh, skill.en):  # the need named the skill itself
+            params["phrase"] = params["skill"]
     params.setdefault("phrase", params.get("skill", ""))
     if "slot" in params and "_" in params["slot"]:
         day, part = params["slot"].split("_", 1)
