@@ -24,8 +24,9 @@ from handlers.activities.signups import leave
 from handlers.admin.imports import normalize_phone
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx, Deps
-from handlers.core.dialogs import DONE, NEXT, Flow, Step
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
 from handlers.core.errors import InvalidInput, UserError
+from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import set_status
 from storage.models import DueJob, Need, Person
@@ -227,42 +228,28 @@ async def _take_sensitive(ctx: Ctx, message: Message) -> str | None:
     return NEXT if message.value == "agree" else DONE
 
 
-async def _ask_age(ctx: Ctx) -> Reply:
-    return ctx.reply(
-        "privacy.ask_age",
-        choices=[
-            Choice(ctx.t("privacy.age_adult"), "adult"),
-            Choice(ctx.t("privacy.age_minor"), "minor"),
-        ],
-    )
-
-
-async def _take_age(ctx: Ctx, message: Message) -> str | None:
-    if message.value not in ("adult", "minor"):
-        raise InvalidInput("common.pick_from_list")
-    ctx.data["minor"] = message.value == "minor"
-    return NEXT
-
-
-async def _ask_guardian(ctx: Ctx) -> Reply:
-    return ctx.reply(
-        "privacy.ask_guardian",
-        choices=[
-            Choice(ctx.t("privacy.guardian_agree"), "guardian_agree"),
-            Choice(ctx.t("privacy.guardian_disagree"), "guardian_disagree"),
-        ],
-    )
-
-
-async def _take_guardian(ctx: Ctx, message: Message) -> str | None:
-    if message.value not in ("guardian_agree", "guardian_disagree"):
-        raise InvalidInput("common.pick_from_list")
-    ctx.data["guardian"] = message.value == "guardian_agree"
-    return DONE
+AGE = choice_step(
+    "age",
+    "privacy.ask_age",
+    ((N_("privacy.age_adult"), "adult"), (N_("privacy.age_minor"), "minor")),
+    store="age",
+    skip=lambda c: c.person.birth_year is not None,
+)
+GUARDIAN = choice_step(
+    "guardian",
+    "privacy.ask_guardian",
+    (
+        (N_("privacy.guardian_agree"), "guardian_agree"),
+        (N_("privacy.guardian_disagree"), "guardian_disagree"),
+    ),
+    store="guardian",
+    then=lambda _: DONE,
+    skip=lambda c: not _minor(c),
+)
 
 
 def _minor(ctx: Ctx) -> bool:
-    return bool(ctx.data.get("minor")) or needs_guardian(ctx.person, ctx.now)
+    return ctx.data.get("age") == "minor" or needs_guardian(ctx.person, ctx.now)
 
 
 async def _finish_sensitive(ctx: Ctx) -> list[Reply]:
@@ -274,7 +261,7 @@ async def _finish_sensitive(ctx: Ctx) -> list[Reply]:
         person.birth_year = None
         await _record(ctx, "consent.sensitive_withdrawn")
         return [ctx.reply("privacy.sensitive_withdrawn")]
-    if answer != "agree" or (_minor(ctx) and not ctx.data.get("guardian")):
+    if answer != "agree" or (_minor(ctx) and ctx.data.get("guardian") != "guardian_agree"):
         return [ctx.reply("privacy.sensitive_declined")]
     person.sensitive_consent_at = ctx.now
     person.guardian_consent = _minor(ctx)
@@ -305,8 +292,8 @@ SENSITIVE = Flow(
     guard=_guard_sensitive,
     steps=(
         Step("consent", _ask_sensitive, _take_sensitive),
-        Step("age", _ask_age, _take_age, skip=lambda c: c.person.birth_year is not None),
-        Step("guardian", _ask_guardian, _take_guardian, skip=lambda c: not _minor(c)),
+        AGE,
+        GUARDIAN,
     ),
     finish=_finish_sensitive,
 )

@@ -134,3 +134,29 @@ async def back(ctx: Ctx, flow: Flow) -> list[Reply]:
 async def repeat(ctx: Ctx, flow: Flow) -> list[Reply]:
     """Ask the current step again."""
     return [await _prompt(ctx, flow.step(ctx.state.step or flow.steps[0].name))]
+
+
+def choice_step(
+    name: str,
+    prompt: str,
+    options: tuple[tuple[str, str], ...],
+    store: str,
+    then: Callable[[str], str | None] | None = None,
+    skip: Callable[[Ctx], bool] | None = None,
+) -> Step:
+    """A step that asks `prompt` with fixed options (label key, value) and keeps the value picked.
+
+    `then(value)` picks what follows (default: the next step in order).
+    """
+    values = [value for _, value in options]
+
+    async def ask(ctx: Ctx) -> Reply:
+        return ctx.reply(prompt, choices=[Choice(ctx.t(label), value) for label, value in options])
+
+    async def take(ctx: Ctx, message: Message) -> str | None:
+        if message.value not in values:
+            raise InvalidInput("common.pick_from_list")
+        ctx.data[store] = message.value
+        return then(message.value) if then is not None else NEXT
+
+    return Step(name, ask, take, skip=skip)

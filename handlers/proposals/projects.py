@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT, Flow, Step
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
-from handlers.core.messages import Choice, Message, Reply
+from handlers.core.messages import Message, Reply
 from handlers.proposals.common import (
     BODY_MAX,
     load,
@@ -55,27 +55,21 @@ async def _take_note(ctx: Ctx, message: Message) -> str | None:
     return NEXT
 
 
-async def _ask_state(ctx: Ctx) -> Reply:
-    return ctx.reply(
-        "proposals.ask_progress_state",
-        choices=[
-            Choice(ctx.t("proposals.btn.still_working"), "working"),
-            Choice(ctx.t("proposals.btn.mark_done"), "done"),
-        ],
-    )
-
-
-async def _take_state(ctx: Ctx, message: Message) -> str | None:
-    if message.value not in ("working", "done"):
-        raise InvalidInput("common.pick_from_list")
-    ctx.data["done"] = message.value == "done"
-    return DONE
+STATE = choice_step(
+    "state",
+    "proposals.ask_progress_state",
+    ((N_("proposals.btn.still_working"), "working"), (N_("proposals.btn.mark_done"), "done")),
+    store="state",
+    then=lambda _: DONE,
+)
 
 
 async def _finish(ctx: Ctx) -> list[Reply]:
     try:  # the project may have changed meanwhile: then nothing of this note is kept
         async with ctx.session.begin_nested():
-            return await record_progress(ctx, ctx.data["id"], ctx.data["note"], ctx.data["done"])
+            return await record_progress(
+                ctx, ctx.data["id"], ctx.data["note"], ctx.data["state"] == "done"
+            )
     except Conflict as exc:
         return [ctx.reply(exc.key, **exc.params)]
 
@@ -83,7 +77,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
 PROGRESS = Flow(
     name="progress",
     guard=_prepare,
-    steps=(Step("note", _ask_note, _take_note), Step("state", _ask_state, _take_state)),
+    steps=(Step("note", _ask_note, _take_note), STATE),
     finish=_finish,
 )
 
