@@ -10,6 +10,8 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from storage.db import default_url
+
 DEFAULT_DATA_DIR = Path("data")
 
 
@@ -71,7 +73,7 @@ class Settings(BaseSettings):
         """The configured database, or a SQLite file in the data directory."""
         if self.database_url:
             return self.database_url
-        return f"sqlite+aiosqlite:///{(self.data_dir / 'linli.db').as_posix()}"
+        return default_url(self.data_dir)
 
 
 @cache

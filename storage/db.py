@@ -20,6 +20,11 @@ from sqlalchemy.ext.asyncio import (
 from storage import sqlite_inline
 
 
+def default_url(data_dir: Path) -> str:
+    """The database used when none is configured: a SQLite file in the data directory."""
+    return f"sqlite+aiosqlite:///{(data_dir / 'linli.db').as_posix()}"
+
+
 def is_sqlite(url: str) -> bool:
     """Whether a database URL points at SQLite."""
     return make_url(url).get_backend_name() == "sqlite"

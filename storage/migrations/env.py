@@ -1,14 +1,15 @@
-"""Alembic environment: runs on a connection we pass in, or on DATABASE_URL for the alembic CLI."""
+"""Alembic environment: on a connection we pass in, or (the CLI) on DATABASE_URL or the default."""
 
 from __future__ import annotations
 
 import asyncio
 import os
+from pathlib import Path
 
 from alembic import context
 from sqlalchemy.engine import Connection
 
-from storage.db import create_engine
+from storage.db import create_engine, default_url
 from storage.models import Base
 
 config = context.config
@@ -36,7 +37,7 @@ async def _run_from_url(url: str) -> None:
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it."""
     context.configure(
-        url=config.get_main_option("sqlalchemy.url") or os.environ.get("DATABASE_URL", ""),
+        url=config.get_main_option("sqlalchemy.url") or _cli_url(),
         target_metadata=target_metadata,
         literal_binds=True,
     )
@@ -50,9 +51,14 @@ def run_migrations_online() -> None:
     if connection is not None:
         _configure(connection)
         return
-    from bot.settings import get_settings  # only for the bare alembic CLI
+    asyncio.run(_run_from_url(_cli_url()))
 
-    asyncio.run(_run_from_url(get_settings().effective_database_url))
+
+def _cli_url() -> str:
+    """For the bare alembic CLI: DATABASE_URL, else the default SQLite file in LINLI_DATA_DIR."""
+    return os.environ.get("DATABASE_URL") or default_url(
+        Path(os.environ.get("LINLI_DATA_DIR", "data"))
+    )
 
 
 if context.is_offline_mode():
