@@ -26,14 +26,6 @@ STATUS_LABELS = {
     "done": N_("needs.status_done"),
     "cancelled": N_("needs.status_cancelled"),
 }
-STARS = ("★", "★★", "★★★", "★★★★", "★★★★★")
-RATING_CHOICES = (
-    (N_("needs.rate_1"), 1),
-    (N_("needs.rate_2"), 2),
-    (N_("needs.rate_3"), 3),
-    (N_("needs.rate_4"), 4),
-    (N_("needs.rate_5"), 5),
-)
 NOTES_LIMIT = 500
 
 

@@ -14,10 +14,9 @@ from handlers.core.errors import Conflict, InvalidInput, NotAllowed
 from handlers.core.i18n import N_, Translator
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Pair, Sink, notify
+from handlers.core.ratings import RATING_CHOICES, STARS
 from handlers.needs.common import (
-    RATING_CHOICES,
     SELF_CANCELLABLE,
-    STARS,
     is_staff_for,
     item_of,
     load,

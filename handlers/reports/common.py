@@ -50,14 +50,6 @@ STATUS_LABELS = {
 UNANSWERED = ("open", "reopened")  # waiting for the grid worker's first response
 ACTIVE = ("open", "acknowledged", "reopened")  # still being handled
 STREET_ROLES = ("organizer", "admin")
-RATING_CHOICES = (
-    (N_("reports.rate_1"), 1),
-    (N_("reports.rate_2"), 2),
-    (N_("reports.rate_3"), 3),
-    (N_("reports.rate_4"), 4),
-    (N_("reports.rate_5"), 5),
-)
-STARS = ("★", "★★", "★★★", "★★★★", "★★★★★")
 UNHAPPY = 2  # a rating at or below this reopens the report (once)
 
 

@@ -13,8 +13,8 @@ from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink
+from handlers.core.ratings import STARS
 from handlers.reports.common import (
-    STARS,
     UNHAPPY,
     deadlines,
     grid_of,

@@ -7,11 +7,10 @@ from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
+from handlers.core.ratings import RATING_CHOICES, STARS
 from handlers.reports.common import (
     ACTIVE,
     CATEGORIES,
-    RATING_CHOICES,
-    STARS,
     STATUS_LABELS,
     UNANSWERED,
     grid_of,

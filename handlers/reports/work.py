@@ -13,9 +13,9 @@ from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Message, Reply
 from handlers.core.notify import Sink
+from handlers.core.ratings import RATING_CHOICES
 from handlers.reports.common import (
     ACTIVE,
-    RATING_CHOICES,
     STREET_ROLES,
     UNANSWERED,
     followers,
