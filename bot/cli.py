@@ -54,7 +54,9 @@ def chat(
         await migrate.upgrade(application.db.engine)
         await Console(application).run(stdin_lines(), user)
 
-    _run(work)
+    # The operator's own terminal: a piped script may send lines faster than any person, and the
+    # flood guard is there against runaway clients on the networked channels.
+    _run(work, get_settings().model_copy(update={"flood_messages": 1_000_000}))
 
 
 @db_app.command("upgrade")
