@@ -63,12 +63,16 @@ def _new_state(channel: str, user_id: str) -> DialogState:
 async def remember_choices(
     session: AsyncSession, channel: str, user_id: str, payloads: list[str]
 ) -> None:
-    """Make a message's choices the ones a bare number answers (text-only channels' pushes)."""
+    """Make a pushed message's choices the ones a bare number answers (text-only channels).
+
+    Not while a flow waits for input: then a number still answers the flow's question.
+    """
     state = await session.get(DialogState, (channel, user_id))
     if state is None:
         state = _new_state(channel, user_id)
         session.add(state)
-    state.choices = list(payloads)
+    if state.flow is None:
+        state.choices = list(payloads)
 
 
 async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any] | None:

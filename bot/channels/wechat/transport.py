@@ -116,9 +116,9 @@ class WeChatTransport:
     async def _remember_choices(self, openid: str, reply: Reply) -> None:
         """So that "2" picks the second option of this message (unless a flow awaits input)."""
         async with self.db.transaction() as session:
-            state = await dialogs.load_state(session, CHANNEL, openid)
-            if state.flow is None:
-                state.choices = [c.payload for c in reply.choices]
+            await dialogs.remember_choices(
+                session, CHANNEL, openid, [c.payload for c in reply.choices]
+            )
 
 
 def _failure(code: object, answer: dict[str, Any]) -> SendResult:
