@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from bot import logs
@@ -46,6 +46,8 @@ def core_config(settings: Settings) -> CoreConfig:
         flood_messages=settings.flood_messages,
         flood_window_s=settings.flood_window_s,
         seen_update_ttl_days=settings.seen_update_ttl_days,
+        dispatch_batch=settings.dispatch_batch,
+        dispatch_workers=settings.dispatch_workers,
         extra={
             "proposals.cosign_threshold": settings.cosign_threshold,
             "proposals.cosign_share": settings.cosign_share,
@@ -70,10 +72,13 @@ def build(
     settings = settings or get_settings()
     logs.configure(settings.log_level, settings.log_format or "text")
     db = Database.connect(database_url or settings.effective_database_url)
+    config = core_config(settings)
+    if db.dialect == "sqlite":  # one writer at a time: more workers would only queue on the lock
+        config = replace(config, dispatch_workers=1)
     deps = Deps(
         db=db,
         i18n=translator or Translator(tz=settings.tz),
-        config=core_config(settings),
+        config=config,
         clock=clock,
     )
     return App(settings, db, deps, MeasuredDispatcher(deps, build_routes()))

@@ -26,6 +26,8 @@ class CoreConfig:
     flood_messages: int = 20
     flood_window_s: int = 30
     seen_update_ttl_days: int = 14
+    dispatch_batch: int = 32  # messages per transaction at most when they queue (1: no batching)
+    dispatch_workers: int = 1  # transactions at once per process (SQLite: one writer anyway)
     quiet_start: time = time(22, 0)
     quiet_end: time = time(8, 0)
     extra: dict[str, Any] = field(default_factory=dict)

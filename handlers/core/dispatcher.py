@@ -13,12 +13,14 @@ from sqlalchemy.orm.attributes import flag_modified
 
 from handlers.core import dialogs
 from handlers.core.auth import is_registered
+from handlers.core.batching import Batcher
 from handlers.core.context import Ctx, Deps
 from handlers.core.dialogs import Flow
 from handlers.core.errors import UserError
 from handlers.core.flood import FloodGuard
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
+from storage.models import DialogState, Identity
 from storage.repos import dialogs as dialog_repo
 from storage.repos import outbox, people
 
@@ -46,11 +48,55 @@ class Dispatcher:
         self.deps = deps
         self.routes = routes
         self.flood = FloodGuard(deps.config.flood_messages, deps.config.flood_window_s)
+        self.batcher: Batcher[tuple[Message, int], Outcome] = Batcher(
+            self._handle_batch,
+            key=lambda item: (item[0].channel, item[0].user_id),
+            max_batch=deps.config.dispatch_batch,
+            workers=deps.config.dispatch_workers,
+        )
 
     async def handle(self, message: Message) -> Outcome:
-        """Handle one message: dedupe, flood and size limits, routing, errors, state, commit."""
+        """Handle one message: dedupe, flood and size limits, routing, errors, state, commit.
+
+        Messages arriving while others are being handled share the next transaction (see
+        `handlers.core.batching`); the outcome is the same as one transaction each.
+        """
         message = _clean(message)
         count = self.flood.count(message.channel, message.user_id, self.deps.clock())
+        return await self.batcher.submit((message, count))
+
+    async def _handle_batch(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
+        """One transaction for the batch; on any failure, each message again on its own.
+
+        Refusals (UserError), a redelivered update (the processed-update key) or a bug in one
+        handler roll the whole batch back; handled alone, each then gets its own answer.
+        """
+        if len(batch) > 1:
+            try:
+                return await self._handle_together(batch)
+            except Exception:
+                log.debug("batch of %d rolled back; handling each alone", len(batch))
+        return [await self._handle_alone(message, count) for message, count in batch]
+
+    async def _handle_together(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
+        outcomes = []
+        async with self.deps.db.transaction() as session:
+            default = self.deps.config.default_lang
+            users = [(m.channel, m.user_id, normalize_lang(m.lang_hint, default)) for m, _ in batch]
+            loaded = await dialog_repo.load_conversations(session, users)
+            seen = []
+            for message, count in batch:
+                conversation = loaded[message.channel, message.user_id]
+                ctx = await self._context(session, message, conversation)
+                replies = await self._replies(ctx, count)
+                if message.update_key:
+                    seen.append((message.channel, message.update_key, _stored(replies)))
+                outcomes.append(Outcome(replies))
+            await dialog_repo.record_updates(session, seen, self.deps.clock())
+        return outcomes
+
+    async def _handle_alone(self, message: Message, count: int) -> Outcome:
+        """One message in its own transaction, with the redelivery and first-contact races."""
         for attempt in (1, 2):
             try:
                 return await self._handle_once(message, count)
@@ -95,13 +141,9 @@ class Dispatcher:
         """
         try:
             async with self.deps.db.transaction() as session:
-                ctx = await self._context(session, message)
-                before = _snapshot(ctx)
-                replies = self._limits(ctx, count)
-                if replies is None:
-                    replies = await self._route(ctx)
-                    self._remember_choices(ctx, replies)
-                await self._save(ctx, replies, before)
+                ctx = await self._context(session, message, await self._load(session, message))
+                replies = await self._replies(ctx, count)
+                await self._record(ctx, replies)
             return Outcome(replies)
         except UserError as exc:
             # Rolled back: a refused action leaves no half-done change behind.
@@ -110,22 +152,28 @@ class Dispatcher:
     async def _refuse(self, message: Message, exc: UserError, count: int) -> Outcome:
         """Answer a refusal in a fresh transaction that changes only the bookkeeping."""
         async with self.deps.db.transaction() as session:
-            ctx = await self._context(session, message)
+            ctx = await self._context(session, message, await self._load(session, message))
             before = _snapshot(ctx)
             replies = self._limits(ctx, count) or [ctx.reply(exc.key, **exc.params)]
             flow = self.routes.flows.get(ctx.state.flow or "")
             if flow is not None:
                 replies += await dialogs.repeat(ctx, flow)
             self._remember_choices(ctx, replies)
-            await self._save(ctx, replies, before)
+            self._save_state(ctx, before)
+            await self._record(ctx, replies)
         return Outcome(replies)
 
-    async def _context(self, session: AsyncSession, message: Message) -> Ctx:
-        now = self.deps.clock()
+    async def _load(self, session: AsyncSession, message: Message) -> tuple[Identity, DialogState]:
         lang = normalize_lang(message.lang_hint, self.deps.config.default_lang)
-        ident, state = await dialog_repo.load_conversation(
+        return await dialog_repo.load_conversation(
             session, message.channel, message.user_id, lang=lang
         )
+
+    async def _context(
+        self, session: AsyncSession, message: Message, loaded: tuple[Identity, DialogState]
+    ) -> Ctx:
+        now = self.deps.clock()
+        ident, state = loaded
         if people.touch_inbound(ident, now):
             # Messages held for a closed channel window (WeChat: 48 h) can go out now.
             await outbox.release_held(session, message.channel, message.user_id, now)
@@ -142,22 +190,32 @@ class Dispatcher:
             return [ctx.reply("error.too_long", limit=cfg.max_text_chars)]
         return None
 
-    async def _save(self, ctx: Ctx, replies: list[Reply], before: tuple[object, ...]) -> None:
-        """Write the dialog state only if it changed, and the update id with its replies."""
+    async def _replies(self, ctx: Ctx, count: int) -> list[Reply]:
+        """The limits, else the route; the dialog state saved if it changed."""
+        before = _snapshot(ctx)
+        replies = self._limits(ctx, count)
+        if replies is None:
+            replies = await self._route(ctx)
+            self._remember_choices(ctx, replies)
+        self._save_state(ctx, before)
+        return replies
+
+    @staticmethod
+    def _save_state(ctx: Ctx, before: tuple[object, ...]) -> None:
+        """Write the dialog state only if it changed."""
         if _snapshot(ctx) != before:
             ctx.state.updated_at = ctx.now
             if ctx.state not in ctx.session:
                 ctx.session.add(ctx.state)
             flag_modified(ctx.state, "data")
             flag_modified(ctx.state, "choices")
+
+    @staticmethod
+    async def _record(ctx: Ctx, replies: list[Reply]) -> None:
+        """The update id with its replies (a redelivery fails on it at commit)."""
         if ctx.message.update_key:
-            await dialog_repo.record_update(
-                ctx.session,
-                ctx.message.channel,
-                ctx.message.update_key,
-                [r.to_dict() for r in replies],
-                ctx.now,
-            )
+            seen = [(ctx.message.channel, ctx.message.update_key, _stored(replies))]
+            await dialog_repo.record_updates(ctx.session, seen, ctx.now)
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
         chosen = self._chosen_payload(ctx)
@@ -223,6 +281,10 @@ class Dispatcher:
     def _remember_choices(ctx: Ctx, replies: list[Reply]) -> None:
         with_choices = [r for r in replies if r.choices]
         ctx.state.choices = [c.payload for c in with_choices[-1].choices] if with_choices else []
+
+
+def _stored(replies: list[Reply]) -> list[dict[str, object]]:
+    return [r.to_dict() for r in replies]
 
 
 def _command_of(text: str) -> str | None:

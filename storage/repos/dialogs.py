@@ -32,6 +32,19 @@ _CONVERSATION = (
     # second sees the dialog state the first wrote. SQLite transactions are exclusive already.
     .with_for_update(of=Identity)
 )
+_CONVERSATIONS = (
+    select(Identity, DialogState)
+    .outerjoin(
+        DialogState,
+        and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
+    )
+    .where(
+        Identity.channel == bindparam("channel"),
+        Identity.external_id.in_(bindparam("users", expanding=True)),
+    )
+    .order_by(Identity.id)  # rows locked in one order by every worker: no deadlock between them
+    .with_for_update(of=Identity)
+)
 _RECORD_UPDATE = insert(ProcessedUpdate)
 
 
@@ -45,14 +58,39 @@ async def load_conversation(
     """
     row = (await session.execute(_CONVERSATION, {"channel": channel, "user": user_id})).first()
     if row is None:
-        person = Person(display_name="", lang=lang)
-        session.add(person)
-        await session.flush()
-        ident = Identity(person_id=person.id, channel=channel, external_id=user_id, person=person)
-        session.add(ident)
-        return ident, _new_state(channel, user_id)
+        return await _first_contact(session, channel, user_id, lang)
     ident, state = row
     return ident, state if state is not None else _new_state(channel, user_id)
+
+
+async def load_conversations(
+    session: AsyncSession, users: list[tuple[str, str, str]]
+) -> dict[tuple[str, str], tuple[Identity, DialogState]]:
+    """`load_conversation` for several (channel, user id, language) at once: a query per channel."""
+    found: dict[tuple[str, str], tuple[Identity, DialogState]] = {}
+    for channel in sorted({c for c, _, _ in users}):
+        ids = [u for c, u, _ in users if c == channel]
+        rows = await session.execute(_CONVERSATIONS, {"channel": channel, "users": ids})
+        for ident, state in rows:
+            found[channel, ident.external_id] = (
+                ident,
+                state if state is not None else _new_state(channel, ident.external_id),
+            )
+    for channel, user_id, lang in users:
+        if (channel, user_id) not in found:
+            found[channel, user_id] = await _first_contact(session, channel, user_id, lang)
+    return found
+
+
+async def _first_contact(
+    session: AsyncSession, channel: str, user_id: str, lang: str
+) -> tuple[Identity, DialogState]:
+    person = Person(display_name="", lang=lang)
+    session.add(person)
+    await session.flush()
+    ident = Identity(person_id=person.id, channel=channel, external_id=user_id, person=person)
+    session.add(ident)
+    return ident, _new_state(channel, user_id)
 
 
 def _new_state(channel: str, user_id: str) -> DialogState:
@@ -86,18 +124,23 @@ async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any
     ).scalar_one_or_none()
 
 
-async def record_update(
-    session: AsyncSession, channel: str, key: str, replies: list[Any], now: datetime
+async def record_updates(
+    session: AsyncSession, seen: list[tuple[str, str, list[Any]]], now: datetime
 ) -> None:
-    """Mark an update processed, in the same transaction as its effects.
+    """Mark updates (channel, key, replies) processed, in the same transaction as their effects.
 
-    A redelivery of the same update fails here with IntegrityError (the primary key).
+    A redelivery of an update fails here with IntegrityError (the primary key).
     """
     await session.flush()  # the effects first, so a duplicate fails only after them
+    if not seen:
+        return
     connection = await session.connection()  # Core: no ORM bookkeeping for a plain insert
     await connection.execute(
         _RECORD_UPDATE,
-        {"channel": channel, "update_key": key, "replies": replies, "seen_at": now},
+        [
+            {"channel": channel, "update_key": key, "replies": replies, "seen_at": now}
+            for channel, key, replies in seen
+        ],
     )
 
 

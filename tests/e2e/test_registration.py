@@ -207,10 +207,11 @@ async def test_an_unexpected_error_gets_a_polite_reply_and_changes_nothing(
 
 
 async def test_two_first_messages_at_once_both_get_an_answer(demo_app: App) -> None:
-    dispatcher = Dispatcher(demo_app.deps, build_routes())
+    # Two dispatchers, as two worker processes: one dispatcher takes a user's messages in turn.
+    dispatchers = [Dispatcher(demo_app.deps, build_routes()) for _ in range(2)]
     outcomes = await asyncio.gather(
         *(
-            dispatcher.handle(
+            dispatchers[i % 2].handle(
                 Message(channel="console", user_id="新人", text="你好", update_key=f"r{i}")
             )
             for i in range(4)

@@ -205,8 +205,8 @@ class WeChatChannel:
             return None
 
     async def _dispatch(self, message: Message) -> Outcome:
-        async with self._gate:
-            return await self.dispatcher.handle(message)
+        # No gate: the dispatcher queues what arrives meanwhile into its next transaction.
+        return await self.dispatcher.handle(message)
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
