@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
-
 from handlers.core.auth import is_registered, role_names
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
@@ -315,9 +313,4 @@ async def show_me(ctx: Ctx) -> list[Reply]:
 async def _home_label(ctx: Ctx, home: Region | None) -> str:
     if home is None:
         return ctx.t("me.no_home")
-    rows = await ctx.session.execute(
-        select(Region.name)
-        .where(Region.id.in_(home.path_ids()), Region.level != "district")
-        .order_by(func.length(Region.path))
-    )
-    return " · ".join(rows.scalars()) or home.name
+    return " · ".join(await regions.path_names(ctx.session, home)) or home.name

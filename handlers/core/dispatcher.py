@@ -22,7 +22,7 @@ from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
 from storage.models import DialogState, Identity
 from storage.repos import dialogs as dialog_repo
-from storage.repos import outbox, people
+from storage.repos import outbox, people, roles
 
 log = logging.getLogger(__name__)
 
@@ -84,6 +84,8 @@ class Dispatcher:
             default = self.deps.config.default_lang
             users = [(m.channel, m.user_id, normalize_lang(m.lang_hint, default)) for m, _ in batch]
             loaded = await dialog_repo.load_conversations(session, users)
+            # Most commands check the sender's roles: one query for the batch, not one each.
+            await roles.preload_grants(session, [i.person_id for i, _ in loaded.values()])
             seen = []
             for message, count in batch:
                 conversation = loaded[message.channel, message.user_id]

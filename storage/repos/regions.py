@@ -2,15 +2,34 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import Region
+
+_PATH_NAMES = (
+    select(Region.name)
+    .where(Region.id.in_(bindparam("ids", expanding=True)), Region.level != "district")
+    .order_by(func.length(Region.path))
+)
+_PATH_CACHE = "regions.path_names"
 
 
 async def by_id(session: AsyncSession, region_id: int) -> Region | None:
     """A region by id."""
     return await session.get(Region, region_id)
+
+
+async def path_names(session: AsyncSession, region: Region) -> list[str]:
+    """The names from just below the district (the street) down to the region.
+
+    Kept for the rest of the transaction: several messages handled together often share them.
+    """
+    cache: dict[int, list[str]] = session.info.setdefault(_PATH_CACHE, {})
+    if region.id not in cache:
+        rows = await session.execute(_PATH_NAMES, {"ids": region.path_ids()})
+        cache[region.id] = list(rows.scalars())
+    return cache[region.id]
 
 
 async def by_code(session: AsyncSession, code: str) -> Region | None:

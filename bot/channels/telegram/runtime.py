@@ -60,9 +60,13 @@ MENU_LANGUAGES = (("zh_CN", "zh"), ("en", "en"))  # catalog language → Telegra
 
 
 class PerChatProcessor(BaseUpdateProcessor):
-    """Polling: one chat's updates in order, different chats at the same time."""
+    """Polling: one chat's updates in order, different chats at the same time.
 
-    def __init__(self, max_concurrent_updates: int = 32) -> None:
+    Up to 100 at once, as many as one getUpdates call returns: those waiting together share a
+    database transaction (handlers.core.batching), which is what lets a backlog drain quickly.
+    """
+
+    def __init__(self, max_concurrent_updates: int = 100) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[int, asyncio.Lock] = {}
         self._users: Counter[int] = Counter()
