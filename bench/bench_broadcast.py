@@ -35,14 +35,13 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import func, select, text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
+from sqlalchemy import func, select  # noqa: E402
 
+from bench.scratch import pg_database  # noqa: E402
 from bot.bootstrap import App, build  # noqa: E402
 from bot.sender import Limits, OutboxSender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage import migrate  # noqa: E402
-from storage.db import create_engine  # noqa: E402
 from storage.models import OutboxMessage, utcnow  # noqa: E402
 from tests.support.audience import queue_notice, seed_recipients  # noqa: E402
 from tests.support.http_sink import RawHttpTransport  # noqa: E402
@@ -74,16 +73,6 @@ async def _queue(url: str, recipients: int) -> float:
         return seconds
     finally:
         await app.close()
-
-
-async def _pg_database(base: str, name: str, create: bool) -> str:
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if create:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(base).set(database=name).render_as_string(hide_password=False)
 
 
 def _sink() -> tuple[subprocess.Popen[str], str]:
@@ -184,12 +173,8 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         figures["broadcast_queue_100k_s_sqlite"] = round(await _queue(url, queue_n), 3)
     pg = args.pg or os.environ.get("TEST_DATABASE_URL")
     if pg:
-        name = f"linli_bench_{os.getpid()}"
-        url = await _pg_database(pg, name, create=True)
-        try:
+        async with pg_database(pg, f"bench_broadcast_{os.getpid()}") as url:
             figures["broadcast_queue_100k_s_pg"] = round(await _queue(url, queue_n), 3)
-        finally:
-            await _pg_database(pg, name, create=False)
     drained = await _drain(drain_n)
     figures["broadcast_drain_pct_of_limit"] = round(100 * drained["steady_rate"] / LIMIT, 1)
     figures["drain_overall_pct"] = round(100 * drained["overall_rate"] / LIMIT, 1)

@@ -56,11 +56,10 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import text  # noqa: E402
-from sqlalchemy.engine import make_url  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, TypeHandler  # noqa: E402
 
+from bench.scratch import pg_database  # noqa: E402
 from bot.bootstrap import App, build  # noqa: E402
 from bot.channels.telegram import (  # noqa: E402
     CHANNEL,
@@ -117,16 +116,6 @@ async def _prepare(url: str) -> None:
     async with async_sessionmaker(engine, expire_on_commit=False)() as session, session.begin():
         await seed_demo(session, utcnow(), Settings().policy_version)
     await engine.dispose()
-
-
-async def _pg_database(base_url: str, name: str, drop_only: bool = False) -> str:
-    admin = create_engine(base_url, isolation_level="AUTOCOMMIT")
-    async with admin.connect() as conn:
-        await conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        if not drop_only:
-            await conn.execute(text(f'CREATE DATABASE "{name}"'))
-    await admin.dispose()
-    return make_url(base_url).set(database=name).render_as_string(hide_password=False)
 
 
 class Updates:
@@ -393,16 +382,12 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             figures["tg_inbound_ratio_sqlite_seq"] = round(full["seq"] / bare["seq"], 4)
             figures["tg_updates_per_transaction_sqlite"] = round(full["per_batch"], 1)
             if args.pg:
-                name = f"{make_url(args.pg).database or 'test'}_bench_tg"
-                pg_url = await _pg_database(args.pg, name)
-                try:
+                async with pg_database(args.pg, "bench_tg") as pg_url:
                     await _prepare(pg_url)
                     pg = await bench_inbound(tg, pg_url, n_users, n_updates, False)
                     figures["tg_inbound_per_s_pg"] = round(pg["queued"])
                     figures["tg_inbound_ratio_pg"] = round(pg["queued"] / baseline, 4)
                     figures["tg_inbound_per_s_pg_seq"] = round(pg["seq"])
-                finally:
-                    await _pg_database(args.pg, name, drop_only=True)
         send_url = f"sqlite+aiosqlite:///{tmp}/send.db"
         await _prepare(send_url)
         sent = await bench_outbound(send_url, n_send)

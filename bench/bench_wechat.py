@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -152,9 +153,15 @@ class Connection:
         self.writer.close()
 
 
+ERRORS: Counter[str] = Counter()  # what went wrong, shown under the table
+
+
 def _good(status: int, body: bytes) -> bool:
     """A passive reply, or "success" (handling ran past the deadline: the reply goes later)."""
-    return status == 200 and (b"<Content>" in body or body == b"success")
+    good = status == 200 and (b"<Content>" in body or body == b"success")
+    if not good:
+        ERRORS[f"HTTP {status}: {body[:60].decode(errors='replace')}"] += 1
+    return good
 
 
 def _late(body: bytes) -> bool:
@@ -202,9 +209,10 @@ async def max_throughput(
 
 async def open_loop(
     port: int, requests: Requests, path: str, rate: int, seconds: float, warm: int = 64
-) -> tuple[list[float], int, int]:
+) -> tuple[list[float], int, int, int]:
     """Send `rate` requests/s on a fixed schedule: latencies (ms) from the scheduled times,
-    errors, and answers that missed the reply deadline ("success", reply sent later).
+    errors, answers that missed the reply deadline ("success", reply sent later), and requests
+    sent again because the server had closed an idle keep-alive connection.
 
     A request that finds no idle connection opens a new one, as WeChat's servers do, so the
     generator never holds a request back (its latency would otherwise hide in our queue).
@@ -212,22 +220,30 @@ async def open_loop(
     idle = [await Connection.open(port) for _ in range(warm)]
     opened = [*idle]
     latencies: list[float] = []
-    errors, late = 0, 0
+    errors, late, reconnects = 0, 0, 0
     loop = asyncio.get_running_loop()
 
     async def fire(scheduled: float, data: bytes) -> None:
-        nonlocal errors, late
-        if idle:
-            conn = idle.pop()
-        else:
-            conn = await Connection.open(port)
-            opened.append(conn)
-        try:
-            status, body = await conn.send(data)
-        except (OSError, asyncio.IncompleteReadError):  # dropped under overload: an error
-            errors += 1
-            conn.close()
-            return
+        nonlocal errors, late, reconnects
+        conn = idle.pop() if idle else None
+        while True:
+            fresh = conn is None
+            if conn is None:
+                conn = await Connection.open(port)
+                opened.append(conn)
+            try:
+                status, body = await conn.send(data)
+                break
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                conn.close()
+                if fresh:  # a new connection dropped: the server failed this request
+                    ERRORS[type(exc).__name__] += 1
+                    errors += 1
+                    return
+                # The server had closed this idle keep-alive connection (uvicorn: after 5 s),
+                # as HTTP allows; a client sends again on a new one, and so do we.
+                conn = None
+                reconnects += 1
         idle.append(conn)
         latencies.append((loop.time() - scheduled) * 1000)
         errors += not _good(status, body)
@@ -245,7 +261,7 @@ async def open_loop(
     await asyncio.gather(*tasks)
     for conn in opened:
         conn.close()
-    return latencies, errors, late
+    return latencies, errors, late, reconnects
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -261,7 +277,7 @@ async def measure(port: int, quick: bool) -> dict[str, Any]:
     await warm_up(port, requests)
     bare_rps, bare_errors = await max_throughput(port, requests, "/echo", span)
     full_rps, full_errors = await max_throughput(port, requests, "/wechat", span)
-    latencies, late_errors, late = await open_loop(
+    latencies, late_errors, late, reconnects = await open_loop(
         port, requests, "/wechat", RATE, 3.0 if quick else 15.0
     )
     return {
@@ -273,6 +289,7 @@ async def measure(port: int, quick: bool) -> dict[str, Any]:
         "requests_at_rate": len(latencies),
         "errors": bare_errors + full_errors + late_errors,
         "late": late,
+        "reconnects": reconnects,
     }
 
 
@@ -308,8 +325,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.serve:
         serve(args.serve, args.database_url)
         return 0
+    from bench.scratch import create_pg_database, drop_pg_database
+
+    scratch = args.database_url.startswith("postgresql")
     with tempfile.TemporaryDirectory(prefix="linli-bench-wx-") as tmp:
         url = args.database_url or f"sqlite+aiosqlite:///{tmp}/bench.db"
+        if scratch:  # a database of its own beside the given one, dropped afterwards
+            url = asyncio.run(create_pg_database(args.database_url, "bench_wx"))
         port = _free_port()
         env = os.environ | {"LINLI_DATA_DIR": tmp}
         cmd = [sys.executable, __file__, "--serve", str(port), "--database-url", url]
@@ -320,6 +342,8 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             proc.terminate()
             proc.wait(timeout=30)
+            if scratch:
+                asyncio.run(drop_pg_database(args.database_url, "bench_wx"))
     engine = url.split(":", 1)[0]
     rows = [
         ("max throughput, req/s", f"{figures['wx_max_rps']:.0f}", f"{figures['wx_bare_rps']:.0f}",
@@ -333,11 +357,14 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"WeChat webhook benchmark ({mode}; {engine}; uvicorn 1 worker on 127.0.0.1; "
         f"{figures['requests_at_rate']} requests at the fixed rate, {figures['late']} past the "
-        f"4 s reply deadline; errors: {figures['errors']}; load average {os.getloadavg()[0]:.1f})"
+        f"4 s reply deadline; errors: {figures['errors']}; sent again after the server closed an "
+        f"idle connection: {figures['reconnects']}; load average {os.getloadavg()[0]:.1f})"
     )
     print(f"{'figure':<34}{'/wechat':>10}{'bare echo':>11}  {'target':<30}ok")
     for name, full, bare, target, ok in rows:
         print(f"{name:<34}{full:>10}{bare:>11}  {target:<30}{'yes' if ok else 'NO'}")
+    for reason, count in ERRORS.most_common():
+        print(f"error: {count} × {reason}")
     figures["wx_errors"] = figures["errors"]
     keys = ("wx_p50_ms", "wx_p99_ms", "wx_max_rps", "wx_throughput_ratio", "wx_errors")
     existing: dict[str, Any] = {}

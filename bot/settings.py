@@ -32,9 +32,11 @@ class Settings(BaseSettings):
     flood_window_s: int = Field(30, alias="LINLI_FLOOD_WINDOW")
     seen_update_ttl_days: int = Field(14, alias="LINLI_SEEN_UPDATE_TTL_DAYS")
     # Messages that queue while a transaction runs share the next one, up to this many (1: off);
-    # at most this many such transactions at once per process on PostgreSQL (SQLite: one).
+    # at most this many such transactions at once per process on PostgreSQL (SQLite: one). More
+    # workers make smaller batches: on two cores with a local PostgreSQL, 2 drained fastest
+    # (bench/bench_telegram.py, bench/bench_wechat.py); a remote database may want more.
     dispatch_batch: int = Field(32, alias="LINLI_DISPATCH_BATCH", ge=1)
-    dispatch_workers: int = Field(8, alias="LINLI_DISPATCH_WORKERS", ge=1)
+    dispatch_workers: int = Field(2, alias="LINLI_DISPATCH_WORKERS", ge=1)
     # Residents' proposals: co-signatures that put a proposal on the joint meeting's agenda when
     # the community sets no Region.cosign_threshold (a share of its households, if given, else the
     # flat number), and days an agenda item may wait for a decision before it is flagged.
