@@ -22,6 +22,9 @@ Two ways of feeding both, each reported:
 - *sequential*: one ``process_update`` after another, each finished before the next starts —
   one user's latency rather than the bot's capacity; no two updates can share a transaction.
 
+The benchmark's process settles its heap once set up (`bot.bootstrap.settle_heap`, gc.freeze),
+as `linli serve`, `linli run` and `linli worker` do once started; it applies to both sides.
+
 Also shown: (c) the channel alone: the queued path with the dispatcher stubbed to canned replies
 — the ceiling the Telegram layer itself allows.
 
@@ -60,7 +63,7 @@ from telegram import Update  # noqa: E402
 from telegram.ext import Application, TypeHandler  # noqa: E402
 
 from bench.scratch import pg_database  # noqa: E402
-from bot.bootstrap import App, build  # noqa: E402
+from bot.bootstrap import App, build, settle_heap  # noqa: E402
 from bot.channels.telegram import (  # noqa: E402
     CHANNEL,
     LIMITS,
@@ -367,6 +370,7 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"
         await _prepare(sqlite_url)
+        settle_heap()  # as `linli serve` and `linli run` do once started; the bare echo too
         async with FakeTelegram() as tg:
             bare = await bench_bare(tg, n_updates * 2)
             baseline = max(bare.values())  # the bare echo at its best, however it is fed

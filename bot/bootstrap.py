@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -82,3 +83,16 @@ def build(
         clock=clock,
     )
     return App(settings, db, deps, MeasuredDispatcher(deps, build_routes()))
+
+
+def settle_heap() -> None:
+    """Once a long-running process has started, take what it holds out of the collector's way.
+
+    Everything alive after startup (SQLAlchemy's mappers and compiled statements, the catalogs,
+    python-telegram-bot's classes, the skill taxonomy) lives as long as the process; without
+    this, every full garbage collection walks all of it again while updates wait. `gc.freeze`
+    moves it to a generation the collector never scans. `bench/bench_telegram.py` settles its
+    process the same way (about a sixth more updates per second on the queued path).
+    """
+    gc.collect()
+    gc.freeze()

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-from bot.bootstrap import App
+from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.sender import OutboxSender
 from handlers.sweeps import Sweeper
@@ -114,6 +114,7 @@ async def run_worker(
             "on" if sweeps else "off",
             ", ".join(c.name for c in channels) or "no channel",
         )
+        settle_heap()
         await stop.wait()
     finally:
         stop.set()

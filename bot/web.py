@@ -19,7 +19,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import metrics
-from bot.bootstrap import App
+from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
@@ -77,6 +77,7 @@ def create_web_app(
         scheduler = Scheduler(app) if sweeps else None
         if scheduler is not None:
             scheduler.start()
+        settle_heap()
         try:
             yield
         finally:

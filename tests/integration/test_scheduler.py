@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -62,6 +63,18 @@ async def test_serve_runs_the_sweeps_in_its_lifespan(app: App) -> None:
 
     async with web.router.lifespan_context(web):
         await _eventually(swept)
+
+
+async def test_a_started_server_moves_its_startup_heap_out_of_the_collectors_way(
+    app: App,
+) -> None:
+    gc.unfreeze()
+    web = create_web_app(app, [], sweeps=False)
+    try:
+        async with web.router.lifespan_context(web):
+            assert gc.get_freeze_count() > 0  # settle_heap ran once the server was up
+    finally:
+        gc.unfreeze()
 
 
 @dataclass

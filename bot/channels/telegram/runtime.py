@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from telegram import Bot, BotCommand, Update
 from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
 
-from bot.bootstrap import App
+from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelError
 from bot.channels.telegram.adapter import TelegramAdapter
 from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL, chat_of
@@ -270,6 +270,7 @@ async def run_polling(
                 app.db, TelegramTransport.for_bot(application.bot), app.deps.clock, LIMITS
             )
             sending = asyncio.create_task(sender.run(stop))
+            settle_heap()
             try:
                 await stop.wait()
             finally:

@@ -36,7 +36,7 @@ from storage.repos import outbox, people
 log = logging.getLogger(__name__)
 
 REPLY_DEADLINE_S = 4.0  # WeChat gives up after 5 s and retries; leave a second for the network
-PG_DISPATCHES = 8  # concurrent dispatches per process on PostgreSQL, below the pool's size
+PG_TRANSACTIONS = 8  # the channel's own transactions at once on PostgreSQL, below the pool size
 
 
 @dataclass(frozen=True)
@@ -69,10 +69,10 @@ class WeChatChannel:
         self._inflight: dict[str, asyncio.Task[Outcome]] = {}
         self._deferred: set[str] = set()
         self._background: set[asyncio.Task[None]] = set()
-        # Dispatches wait in the event loop, not in the database: SQLite takes one writer at a
-        # time, and a connection that finds it busy sleeps in the busy handler for whole
-        # milliseconds; PostgreSQL's pool (5 + 10 connections) times out when flooded.
-        self._gate = asyncio.Semaphore(1 if app.db.dialect == "sqlite" else PG_DISPATCHES)
+        # The channel's own short transactions wait in the event loop, not in the database:
+        # SQLite takes one writer at a time, and PostgreSQL's pool (5 + 10 connections) times
+        # out when flooded. Dispatches are bounded by the dispatcher's batcher instead.
+        self._gate = asyncio.Semaphore(1 if app.db.dialect == "sqlite" else PG_TRANSACTIONS)
 
     @classmethod
     def from_app(cls, app: App) -> WeChatChannel:
@@ -210,7 +210,7 @@ class WeChatChannel:
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """The channel's own short transactions, queued with the dispatches."""
+        """The channel's own short transactions (languages, reply pieces for the outbox)."""
         async with self._gate, self.app.db.transaction() as session:
             yield session
 
