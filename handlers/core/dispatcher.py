@@ -6,6 +6,7 @@ import json
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -92,7 +93,7 @@ class Dispatcher:
                 ctx = await self._context(session, message, conversation)
                 replies = await self._replies(ctx, count)
                 if message.update_key:
-                    seen.append((message.channel, message.update_key, _stored(replies)))
+                    seen.append(_seen(ctx, replies))
                 outcomes.append(Outcome(replies))
             await dialog_repo.record_updates(session, seen, self.deps.clock())
         return outcomes
@@ -216,8 +217,7 @@ class Dispatcher:
     async def _record(ctx: Ctx, replies: list[Reply]) -> None:
         """The update id with its replies (a redelivery fails on it at commit)."""
         if ctx.message.update_key:
-            seen = [(ctx.message.channel, ctx.message.update_key, _stored(replies))]
-            await dialog_repo.record_updates(ctx.session, seen, ctx.now)
+            await dialog_repo.record_updates(ctx.session, [_seen(ctx, replies)], ctx.now)
 
     async def _route(self, ctx: Ctx) -> list[Reply]:
         chosen = self._chosen_payload(ctx)
@@ -285,8 +285,11 @@ class Dispatcher:
         ctx.state.choices = [c.payload for c in with_choices[-1].choices] if with_choices else []
 
 
-def _stored(replies: list[Reply]) -> list[dict[str, object]]:
-    return [r.to_dict() for r in replies]
+def _seen(ctx: Ctx, replies: list[Reply]) -> tuple[str, str, str | None, list[Any]]:
+    """The processed-update row: kept with its sender, unless the message erased them."""
+    sender = None if ctx.person.erased_at else ctx.message.user_id
+    stored = [r.to_dict() for r in replies]
+    return (ctx.message.channel, ctx.message.update_key or "", sender, stored)
 
 
 def _command_of(text: str) -> str | None:

@@ -34,8 +34,13 @@ class ProcessedUpdate(Base):
 
     __tablename__ = "processed_updates"
 
+    __table_args__ = (Index("ix_processed_updates_sender", "channel", "user_id"),)
+
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # Who sent it, so that erasing a person also erases the replies kept for them (which may
+    # hold their name or address); None once they are erased, or for rows from before 0002.
+    user_id: Mapped[str | None] = mapped_column(String(128))
     replies: Mapped[list[Any]] = mapped_column(default=list)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 

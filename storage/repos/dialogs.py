@@ -125,11 +125,10 @@ async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any
 
 
 async def record_updates(
-    session: AsyncSession, seen: list[tuple[str, str, list[Any]]], now: datetime
+    session: AsyncSession, seen: list[tuple[str, str, str | None, list[Any]]], now: datetime
 ) -> None:
-    """Mark updates (channel, key, replies) processed, in the same transaction as their effects.
-
-    A redelivery of an update fails here with IntegrityError (the primary key).
+    """Mark updates (channel, key, sender, replies) processed, in the same transaction as their
+    effects. A redelivery of an update fails here with IntegrityError (the primary key).
     """
     await session.flush()  # the effects first, so a duplicate fails only after them
     if not seen:
@@ -138,10 +137,26 @@ async def record_updates(
     await connection.execute(
         _RECORD_UPDATE,
         [
-            {"channel": channel, "update_key": key, "replies": replies, "seen_at": now}
-            for channel, key, replies in seen
+            {
+                "channel": channel,
+                "update_key": key,
+                "user_id": user_id,
+                "replies": replies,
+                "seen_at": now,
+            }
+            for channel, key, user_id, replies in seen
         ],
     )
+
+
+async def forget_updates(session: AsyncSession, addresses: list[tuple[str, str]]) -> None:
+    """Drop the updates kept for these (channel, user id) senders, with the replies they got."""
+    for channel, user_id in addresses:
+        await session.execute(
+            delete(ProcessedUpdate).where(
+                ProcessedUpdate.channel == channel, ProcessedUpdate.user_id == user_id
+            )
+        )
 
 
 async def purge_seen(session: AsyncSession, older_than: datetime) -> int:

@@ -21,6 +21,7 @@ from storage.models import (
     Need,
     OutboxMessage,
     Person,
+    ProcessedUpdate,
     Proposal,
     Region,
     ServiceRecord,
@@ -178,8 +179,16 @@ async def test_forget_erases_the_person_and_keeps_the_community_records(chat: Ch
     hours_before = await _community_hours(app)
     await chat.script("张淑珍", [("/phone 13800138000", "138****8000")])
 
+    async with app.db.transaction() as session:
+        kept = select(ProcessedUpdate.replies).where(ProcessedUpdate.user_id == "张淑珍")
+        assert "138****8000" in str((await session.execute(kept)).scalars().all())
+
     await chat.script("张淑珍", [("/forget", "确定要注销吗"), ("1", "您的信息已删除")])
 
+    async with app.db.transaction() as session:  # the replies kept for redeliveries went too
+        assert (await session.execute(kept)).first() is None
+        everything = str((await session.execute(select(ProcessedUpdate.replies))).scalars().all())
+        assert "138****8000" not in everything and "您的信息已删除" in everything
     person = await _person(app, pid)
     assert person.display_name == "已注销用户" and person.erased_at is not None
     assert person.phone is None and person.consent_version is None and not person.target_groups
