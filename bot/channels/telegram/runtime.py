@@ -269,7 +269,10 @@ async def run_polling(
             sender = OutboxSender(
                 app.db, TelegramTransport.for_bot(application.bot), app.deps.clock, LIMITS
             )
-            sending = asyncio.create_task(sender.run(stop))
+            # Exclusive: with `linli serve` or `linli worker` beside it on PostgreSQL, one
+            # process sends, so the bot's rate limits hold.
+            retry = app.settings.sender_lock_retry_s
+            sending = asyncio.create_task(sender.run_exclusive(stop, retry_s=retry))
             settle_heap()
             try:
                 await stop.wait()

@@ -17,6 +17,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App
 from bot.channels import ChannelError
 from bot.channels.telegram import TelegramChannel, run_polling, set_webhook
+from bot.sender import SenderLock
 from bot.settings import Settings
 from bot.web import create_web_app
 from storage.models import AuditEntry
@@ -93,6 +94,29 @@ async def test_long_polling_runs_a_dialog_and_the_sender(demo_app: App, tg: Fake
             select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "consent")
         )
     assert consents == 1
+
+
+async def test_polling_sends_only_while_it_holds_the_sender_lock(
+    demo_app: App, tg: FakeTelegram
+) -> None:
+    if demo_app.db.dialect != "postgresql":
+        pytest.skip("the sender lock is PostgreSQL's (SQLite has one process)")
+    demo_app.settings = demo_app.settings.model_copy(update={"sender_lock_retry_s": 0.1})
+    elsewhere = SenderLock(demo_app.db, "telegram")  # `linli worker` in another process
+    assert await elsewhere.acquire()
+    stop = asyncio.Event()
+    polling = asyncio.create_task(run_polling(demo_app, stop=stop, poll_timeout=1))
+    try:
+        await until(lambda: bool(tg.calls_of("getUpdates")))
+        await _enqueue_notice(demo_app, LIN, "本周六社区义诊")
+        await asyncio.sleep(2)  # a sender would have sent it within its 0.5 s idle wait
+        assert "本周六社区义诊" not in tg.texts(LIN.id)  # the other process sends it
+        await elsewhere.release()  # that process stops: polling takes over the sending
+        await until(lambda: "本周六社区义诊" in tg.texts(LIN.id))
+    finally:
+        stop.set()
+        await asyncio.wait_for(polling, 20)
+        await elsewhere.release()
 
 
 async def test_polling_takes_a_redelivered_update_once(demo_app: App, tg: FakeTelegram) -> None:
