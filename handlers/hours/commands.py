@@ -13,7 +13,14 @@ from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import notify
-from handlers.hours.records import Announcer, announce_star, check_hours, year_bounds
+from handlers.hours.records import (
+    Announcer,
+    announce_star,
+    check_hours,
+    content_for,
+    content_of,
+    year_bounds,
+)
 from handlers.hours.rules import HoursRules, rules_of, show
 from storage.models import Region, ServiceRecord
 from storage.repos import audit, roles
@@ -59,7 +66,7 @@ async def show_hours(ctx: Ctx) -> list[Reply]:
     records = await repo.recent(ctx.session, pid)
     if not records:
         return [Reply(text + "\n\n" + ctx.t("hours.no_records"))]
-    lines = [_line(ctx, r) for r in records]
+    lines = [_line(ctx, r, await content_for(ctx, r.content)) for r in records]
     choices = [
         Choice(ctx.t("hours.fix_button", id=r.id), f"/hours_fix {r.id}")
         for r in records
@@ -68,12 +75,12 @@ async def show_hours(ctx: Ctx) -> list[Reply]:
     return [Reply("\n".join([text, "", ctx.t("hours.recent"), *lines]), tuple(choices))]
 
 
-def _line(ctx: Ctx, record: ServiceRecord) -> str:
+def _line(ctx: Ctx, record: ServiceRecord, content: str) -> str:
     line = ctx.t(
         "hours.record_line",
         id=record.id,
         date=ctx.deps.i18n.datetime(ctx.lang, record.served_at, "yyyy-MM-dd"),
-        content=record.content,
+        content=content,
         place=record.place or "—",
         hours=show(record.hours),
     )
@@ -120,7 +127,7 @@ async def _ask_fix_hours(ctx: Ctx) -> Reply:
     return ctx.reply(
         "hours.ask_fix_hours",
         id=record.id,
-        content=record.content,
+        content=await content_for(ctx, record.content),
         hours=show(record.hours),
         choices=[
             Choice(ctx.t("hours.hours_label", n=n), str(n)) for n in range(1, HOUR_CHOICES + 1)
@@ -164,7 +171,7 @@ async def _finish_fix(ctx: Ctx) -> list[Reply]:
                 "hours.fix_request",
                 name=ctx.person.display_name,
                 id=record.id,
-                content=record.content,
+                content=await content_of(ctx.session, record.content),
                 old=show(record.hours),
                 new=show(new),
                 reason=reason,
@@ -209,7 +216,7 @@ async def review(ctx: Ctx) -> list[Reply]:
                 "hours.review_line",
                 id=record.id,
                 name=name or "—",
-                content=record.content,
+                content=await content_for(ctx, record.content),
                 date=ctx.deps.i18n.datetime(ctx.lang, record.served_at, "yyyy-MM-dd"),
                 old=show(record.hours),
                 new=show(record.correction_requested),

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_, Translator
-from handlers.core.notify import Day, Sink, notify
+from handlers.core.notify import Day, Pair, Sink, localize, notify
 from handlers.hours.rules import HoursRules, as_decimal, rules_of, show
 from storage.models import Region, ServiceRecord
 from storage.repos import service_records as repo
@@ -46,6 +46,17 @@ class Announcer:
         }
         sink = Sink(self.session, self.i18n, self.now, self.config)
         return await notify(sink, person_id, key, **local)
+
+
+async def content_of(session: AsyncSession, content: str) -> Pair | str:
+    """A record's content as a notice shows it: a service item's name in each reader's language."""
+    english = (await repo.item_names(session)).get(content)
+    return Pair(content, english) if english else content
+
+
+async def content_for(ctx: Ctx, content: str) -> str:
+    """A record's content in the language of the person being answered."""
+    return str(localize(ctx.deps.i18n, ctx.lang, await content_of(ctx.session, content)))
 
 
 def check_hours(hours: Decimal, rules: HoursRules) -> Decimal:
@@ -106,7 +117,7 @@ async def record_service(
             person_id,
             N_("hours.thanks"),
             id=record.id,
-            content=content,
+            content=await content_of(session, content),
             hours=show(rounded),
             date=served_at,
             total=show(total),

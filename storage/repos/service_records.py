@@ -11,7 +11,22 @@ from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Person, Region, ServiceRecord, VolunteerProfile
+from storage.models import Person, Region, ServiceItem, ServiceRecord, VolunteerProfile
+
+_ITEM_NAMES = "service_records.item_names"
+
+
+async def item_names(session: AsyncSession) -> dict[str, str]:
+    """The service catalog's Chinese names with their English ones, read once per transaction.
+
+    A task's record holds the Chinese name of its service item as its content (the recording
+    rules' language); this is how it is shown to someone who reads English.
+    """
+    names: dict[str, str] | None = session.info.get(_ITEM_NAMES)
+    if names is None:
+        rows = await session.execute(select(ServiceItem.name_zh, ServiceItem.name_en))
+        names = session.info[_ITEM_NAMES] = {zh: en for zh, en in rows}
+    return names
 
 
 async def get(session: AsyncSession, record_id: int) -> ServiceRecord | None:

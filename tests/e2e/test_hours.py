@@ -197,3 +197,23 @@ async def test_hours_in_english(talk: Talk, clock: FakeClock) -> None:
     shown = await talk.text("Michael Brown", "/hours")
     assert "Total: 3.0 h (2026: 3.0 h)" in shown and "97.0 h more to become a 1-star" in shown
     assert "Correct #1" in shown
+
+
+async def test_a_service_items_record_reads_in_the_volunteers_language(
+    talk: Talk, clock: FakeClock
+) -> None:
+    # A task's record holds the service item's Chinese name (the recording rules' language).
+    for name in ("Michael Brown", "王秀兰"):
+        await record(talk.chat, name, "2", clock.now - timedelta(days=1), content="陪诊服务")
+    english = await outbox_texts(talk.chat, "Michael Brown")
+    assert any("Medical escort service, 2.0 h" in t for t in english), english
+    assert "Medical escort service" in await talk.text("Michael Brown", "/hours")
+    assert any("陪诊服务，2.0 小时" in t for t in await outbox_texts(talk.chat, "王秀兰"))
+    assert "陪诊服务" in await talk.text("王秀兰", "/hours")
+    (row,) = [r for r in await _export(talk) if r["volunteer"] == "Michael Brown"]
+    assert row["content"] == "陪诊服务"  # the record itself stays as recorded
+
+
+async def _export(talk: Talk) -> list[dict[str, object]]:
+    async with talk.chat.app.db.transaction() as session:
+        return await export_records(session)
