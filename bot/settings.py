@@ -61,6 +61,9 @@ class Settings(BaseSettings):
     retention_days: int = Field(730, alias="LINLI_RETENTION_DAYS")
     log_format: str | None = Field(None, alias="LINLI_LOG_FORMAT")
     sender_lock_retry_s: float = Field(5.0, alias="LINLI_SENDER_LOCK_RETRY_SECONDS")
+    # Where people reach `linli serve` (https://…, no trailing slash): files too big for a chat
+    # message (WeChat has none) are handed out as short-lived links under /files/ on it.
+    public_url: str | None = Field(None, alias="LINLI_PUBLIC_URL")
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")

@@ -18,7 +18,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import metrics
+from bot import downloads, metrics
 from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.scheduler import Scheduler
@@ -90,7 +90,11 @@ def create_web_app(
             await app.close()
             metrics.process_exited()
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz), Route("/metrics", metrics_endpoint)]
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz),
+        Route("/metrics", metrics_endpoint),
+        downloads.route(app),
+    ]
     for channel in channels:
         routes += channel.routes()
     return Starlette(routes=routes, lifespan=lifespan)

@@ -24,7 +24,7 @@ from handlers.core.i18n import LANGUAGES, N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import after_quiet_hours
 from storage.models import Broadcast, DueJob, Person, Region
-from storage.repos import dialogs, digests, jobs, outbox, people, regions
+from storage.repos import dialogs, digests, downloads, jobs, outbox, people, regions
 
 log = logging.getLogger(__name__)
 
@@ -162,7 +162,9 @@ async def _send(
 
 
 async def purge(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
-    """Forget processed update ids past their time-to-live, and finished jobs past a month."""
+    """Forget processed update ids past their time-to-live, finished jobs past a month, and
+    expired downloads."""
     seen = await dialogs.purge_seen(session, now - timedelta(days=deps.config.seen_update_ttl_days))
     finished = await jobs.purge_finished(session, now - FINISHED_JOBS_KEPT)
-    log.info("purged %d processed updates and %d finished jobs", seen, finished)
+    files = await downloads.purge_expired(session, now)
+    log.info("purged %d processed updates, %d finished jobs, %d downloads", seen, finished, files)

@@ -1,4 +1,4 @@
-"""Dialog state, processed updates, the outbox, broadcasts and due work."""
+"""Dialog state, processed updates, the outbox, downloads, broadcasts and due work."""
 
 from __future__ import annotations
 
@@ -43,6 +43,25 @@ class ProcessedUpdate(Base):
     user_id: Mapped[str | None] = mapped_column(String(128))
     replies: Mapped[list[Any]] = mapped_column(default=list)
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class Download(Base):
+    """A file too big for a chat message (WeChat has no files), fetched once by link, briefly.
+
+    The token is the link's only secret (random, 256 bits); the row is gone when it expires and
+    when the person it was made for is erased.
+    """
+
+    __tablename__ = "downloads"
+    __table_args__ = (Index("ix_downloads_recipient", "channel", "user_id"),)
+
+    token: Mapped[str] = mapped_column(String(64), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[str] = mapped_column(String(128))
+    name: Mapped[str] = mapped_column(String(100))
+    content: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 class Broadcast(Base):

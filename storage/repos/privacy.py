@@ -32,7 +32,7 @@ from storage.models import (
     ServiceRecord,
     VolunteerProfile,
 )
-from storage.repos import dialogs
+from storage.repos import dialogs, downloads
 
 # Audit actions that make up a person's consent history (/start, sensitive data, a guardian's).
 CONSENT_ACTIONS = (
@@ -273,6 +273,7 @@ async def erase(
     for ident in identities:
         await session.delete(ident)
     await dialogs.forget_updates(session, addresses)  # the replies kept for redeliveries
+    await downloads.forget(session, addresses)  # files made for them (their own exports)
     await _anonymize_items(session, pid, now)
     community = await _community_of(session, person)
     person.display_name = marker

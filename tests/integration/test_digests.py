@@ -11,6 +11,7 @@ from bot.bootstrap import App
 from handlers.sweeps import PERIODIC, Sweeper, build_registry
 from storage.models import (
     Broadcast,
+    Download,
     DueJob,
     GridReport,
     Need,
@@ -23,6 +24,7 @@ from storage.models import (
     ServiceItem,
     ServiceRecord,
 )
+from storage.repos import downloads
 from tests.support.clock import FakeClock
 
 
@@ -196,7 +198,9 @@ async def test_stale_agenda_items_are_flagged_by_the_daily_sweep(
     assert "楼道照明" in (await _inbox(demo_app))["王海燕"][0]
 
 
-async def test_purge_forgets_old_update_ids_and_finished_jobs(app: App, clock: FakeClock) -> None:
+async def test_purge_forgets_old_update_ids_finished_jobs_and_expired_files(
+    app: App, clock: FakeClock
+) -> None:
     now = clock()
     async with app.db.transaction() as session:
         for key, age in (("old", 15), ("fresh", 1)):
@@ -212,8 +216,21 @@ async def test_purge_forgets_old_update_ids_and_finished_jobs(app: App, clock: F
             DueJob(kind="x", ref="broken", due_at=now - timedelta(days=40), status="failed")
         )
     clock.now = _local(1, 3, month=12) + timedelta(minutes=30)
+    async with app.db.transaction() as session:
+        for name, minutes in (("expired.json", -1), ("waiting.json", 10)):
+            downloads.create(
+                session,
+                channel="wechat",
+                user_id="oSomeone",
+                name=name,
+                content="{}",
+                now=clock.now - timedelta(minutes=30),
+                ttl=timedelta(minutes=30 + minutes),
+            )
     assert (await _sweeper(app, "purge").tick()).kinds == {"purge": 1}
     async with app.db.transaction() as session:
+        files = (await session.execute(select(Download.name))).scalars().all()
+        assert files == ["waiting.json"]
         keys = (await session.execute(select(ProcessedUpdate.update_key))).scalars().all()
         refs = set((await session.execute(select(DueJob.ref))).scalars())
         assert await session.scalar(select(func.count()).select_from(DueJob)) == len(refs)

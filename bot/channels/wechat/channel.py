@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator, Callable, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,11 +27,14 @@ from bot.channels.wechat.mapping import (
     to_action,
 )
 from bot.channels.wechat.protocol import MAX_BODY_BYTES, Protocol, Rejected
-from bot.channels.wechat.rendering import photos, render, split
+from bot.channels.wechat.rendering import photos, render, split, too_long
 from bot.channels.wechat.transport import WeChatTransport
+from bot.downloads import DOWNLOAD_TTL, url_for
 from bot.sender import Limits
-from handlers.core.messages import Message, Outcome, Reply
+from handlers.core.i18n import N_
+from handlers.core.messages import Link, Message, Outcome, Reply
 from storage.models import DialogState
+from storage.repos import downloads as downloads_repo
 from storage.repos import outbox, people
 
 log = logging.getLogger(__name__)
@@ -227,9 +231,41 @@ class WeChatChannel:
         """Replies as WeChat messages: text pieces under the size limit, then photos."""
         needs_words = any(r.choices or r.document for r in replies)
         lang = await self._lang(user_id) if needs_words else self.app.deps.config.default_lang
-        text = render(replies, lambda key: self.app.deps.i18n.translate(lang, key))
+
+        def t(key: str, **params: object) -> str:
+            return self.app.deps.i18n.translate(lang, key, **params)
+
+        text = render(await self._linked(user_id, replies, t), t)
         pieces = [Reply(piece) for piece in split(text) if piece]
         return pieces + [Reply("", photo=f"wechat:{media}") for media in photos(replies)]
+
+    async def _linked(
+        self, user_id: str, replies: list[Reply], t: Callable[..., str]
+    ) -> list[Reply]:
+        """Files too long to show in a message become download links (when the server's public
+        address is known; else rendering says the file is too long)."""
+        if not self.app.settings.public_url or not any(map(too_long, replies)):
+            return replies
+        linked = []
+        async with self._transaction() as session:
+            for reply in replies:
+                if reply.document is not None and too_long(reply):
+                    name, content = reply.document
+                    token = downloads_repo.create(
+                        session,
+                        channel=CHANNEL,
+                        user_id=user_id,
+                        name=name,
+                        content=content,
+                        now=self.clock(),
+                        ttl=DOWNLOAD_TTL,
+                    )
+                    minutes = int(DOWNLOAD_TTL.total_seconds() // 60)
+                    label = t(N_("wechat.download_link"), name=name, minutes=minutes)
+                    link = Link(label, url_for(self.app, token) or "")
+                    reply = dataclasses.replace(reply, document=None, links=(*reply.links, link))
+                linked.append(reply)
+        return linked
 
     async def _deliver_late(self, task: asyncio.Task[Outcome], message: Message) -> None:
         key = message.update_key or ""

@@ -28,13 +28,18 @@ def render(replies: Sequence[Reply], t: Translate) -> str:
         lines += [f"🔗 {link.label}：{link.url}" for link in reply.links]
         if reply.document:
             name, content = reply.document
-            if len(content) <= MAX_INLINE_DOCUMENT:
-                lines += [f"📎 {name}", content]
-            else:
+            if too_long(reply):
                 lines.append(t("wechat.document_too_long"))
+            else:
+                lines += [f"📎 {name}", content]
         if lines:
             parts.append("\n".join(lines))
     return "\n\n".join(parts)
+
+
+def too_long(reply: Reply) -> bool:
+    """Whether the reply's file is too long to show inside a message."""
+    return reply.document is not None and len(reply.document[1]) > MAX_INLINE_DOCUMENT
 
 
 def photos(replies: Sequence[Reply]) -> list[str]:
