@@ -247,7 +247,9 @@ class Dispatcher:
             return [ctx.reply("error.expired_button")]
         if flow is not None:
             return await dialogs.advance(ctx, flow, message)
-        return await self._run_command(ctx, self.routes.fallback, None, unknown=bool(text))
+        # A stranger's first words ("你好") get the welcome, not "I did not understand".
+        unknown = bool(text) and (is_registered(ctx) or text.startswith("/"))
+        return await self._run_command(ctx, self.routes.fallback, None, unknown=unknown)
 
     async def _run_command(
         self, ctx: Ctx, command: str, flow: Flow | None, unknown: bool = False

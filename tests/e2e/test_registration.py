@@ -57,7 +57,9 @@ async def test_resident_registers_in_english(chat: Chat) -> None:
 
 
 async def test_first_contact_answers_in_the_platform_language(chat: Chat) -> None:
-    assert "Send /start" in await chat.text("amy", "hello", lang_hint="en-US")
+    greeted = await chat.text("amy", "hello", lang_hint="en-US")
+    assert "Send /start" in greeted and "did not understand" not in greeted  # a welcome
+    assert "did not understand" in await chat.text("amy", "/nosuch", lang_hint="en-US")
     assert "发送 /start" in await chat.text("li", "你好", lang_hint="zh-hans")
 
 
@@ -149,7 +151,7 @@ async def test_flood_is_throttled_then_released(demo_app: App, clock: FakeClock)
     assert "太快了" in await chat.text("spam", "你好")
     assert await chat.say("spam", "你好") == []  # silent while flooding, no reply storm
     clock.advance(seconds=demo_app.settings.flood_window_s + 1)
-    assert "没听懂" in await chat.text("spam", "你好")
+    assert "发送 /start" in await chat.text("spam", "你好")
 
 
 async def test_a_replayed_update_takes_effect_once(chat: Chat) -> None:

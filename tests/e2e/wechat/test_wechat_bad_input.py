@@ -122,7 +122,7 @@ async def test_cdata_terminator_in_user_text_cannot_break_the_reply(
     assert f"称呼：{name}" in await wx.say("oInject00001", "/me")
     await wx_aes.script("oInject00002", steps)
     answer = await wx.text("oInject00003", "]]></Content><MsgType>image</MsgType>")
-    assert answer.fields["MsgType"] == "text" and "没听懂" in answer.text
+    assert answer.fields["MsgType"] == "text" and "发送 /start" in answer.text
 
 
 async def test_same_msgid_three_times_takes_effect_once(wx: WeChatServer, demo_app: App) -> None:
