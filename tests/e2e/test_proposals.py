@@ -290,7 +290,7 @@ async def test_in_english(demo_app: App) -> None:
         ),
         (
             "en",
-            ("Co-sign #1", "on the agenda", "is now a practical project", "completed 1 practical"),
+            ("Co-sign #1", "on the agenda", "is now a practical project", "1 completed"),
         ),
     ],
 )
