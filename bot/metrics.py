@@ -45,6 +45,15 @@ REPLIES = Counter("linli_replies", "Immediate replies sent back, by channel.", [
 DISPATCH_SECONDS = Histogram(
     "linli_dispatch_seconds", "Time to handle one inbound update.", ["channel"]
 )
+BATCH_SIZE = Histogram(
+    "linli_dispatch_batch_size",
+    "Updates handled in one database transaction (more than one when they queued meanwhile).",
+    buckets=(1, 2, 4, 8, 16, 32, 64),
+)
+BATCH_FALLBACKS = Counter(
+    "linli_dispatch_batch_fallbacks",
+    "Batches rolled back and handled again update by update (a refusal, a replay, an error).",
+)
 SENDS = Counter(
     "linli_sends",
     "Outbox sends by channel and result: sent, retry, rate_limited, held, blocked, failed.",
@@ -100,6 +109,14 @@ class MeasuredDispatcher(Dispatcher):
             REPLAYS.labels(message.channel).inc()
         REPLIES.labels(message.channel).inc(len(outcome.replies))
         return outcome
+
+    async def _handle_batch(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
+        """Handle as usual; count the batch's size."""
+        BATCH_SIZE.observe(len(batch))
+        return await super()._handle_batch(batch)
+
+    def _fell_back(self, size: int) -> None:
+        BATCH_FALLBACKS.inc()
 
 
 def count_send(channel: str, outcome: str, error: str | None) -> None:

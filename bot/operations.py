@@ -1,7 +1,7 @@
 """Operations behind the CLI: SQLite backup and restore, the audit log as table rows.
 
 Backups use SQLite's online backup API, which copies a consistent snapshot while the bot keeps
-running (WAL included). PostgreSQL has its own tools (pg_dump / pg_restore, see the README);
+running (WAL included). PostgreSQL has its own tools (pg_dump / pg_restore, see docs/deployment.md);
 these refuse it with the commands to use instead.
 """
 

@@ -77,7 +77,11 @@ class Dispatcher:
                 return await self._handle_together(batch)
             except Exception:
                 log.debug("batch of %d rolled back; handling each alone", len(batch))
+                self._fell_back(len(batch))
         return [await self._handle_alone(message, count) for message, count in batch]
+
+    def _fell_back(self, size: int) -> None:
+        """A batch was rolled back to be handled message by message (a hook for metrics)."""
 
     async def _handle_together(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
         outcomes = []

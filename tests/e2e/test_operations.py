@@ -117,6 +117,22 @@ async def test_metrics_count_updates_replies_sends_and_matching(
     assert after[ranked] - before.get(ranked, 0) == 1
 
 
+async def test_metrics_show_updates_sharing_transactions(
+    web: httpx.AsyncClient, chat: Chat
+) -> None:
+    batches = ("linli_dispatch_batch_size_count", ())
+    updates = ("linli_dispatch_batch_size_sum", ())
+    fallbacks = ("linli_dispatch_batch_fallbacks_total", ())
+    before = await _scrape(web)
+    said = [("王凤兰", "/help")] + [(f"访客{i}", "你好") for i in range(8)] + [("路人", "/needs")]
+    await asyncio.gather(*(chat.text(user, text) for user, text in said))
+    after = await _scrape(web)
+    handled = after[updates] - before.get(updates, 0)
+    transactions = after[batches] - before.get(batches, 0)
+    assert handled == len(said) and transactions < handled  # some shared a transaction
+    assert after[fallbacks] - before.get(fallbacks, 0) == 1  # "/needs" unregistered: a refusal
+
+
 async def test_outbox_depth_and_age_are_read_from_the_table(
     web: httpx.AsyncClient, demo_app: App, clock: FakeClock
 ) -> None:
