@@ -29,7 +29,10 @@ class App:
     dispatcher: Dispatcher
 
     async def close(self) -> None:
-        """Release the database connections."""
+        """Let messages being handled finish (briefly), then release the database connections."""
+        batcher = getattr(self.dispatcher, "batcher", None)  # tests may stand a stub in
+        if batcher is not None:
+            await batcher.wait_idle(timeout_s=10)
         await self.db.dispose()
 
 

@@ -75,6 +75,15 @@ class Batcher(Generic[T, R]):
             self._running -= 1
             self._wake()
 
+    async def wait_idle(self, timeout_s: float) -> bool:
+        """Wait until nothing is queued or running (at shutdown); False if time ran out."""
+        deadline = asyncio.get_running_loop().time() + timeout_s
+        while self._queue or self._running:
+            if asyncio.get_running_loop().time() >= deadline:
+                return False
+            await asyncio.sleep(0.01)
+        return True
+
     def _wake(self) -> None:
         """Start a worker if items wait and a worker slot is free."""
         if self._queue and self._running < self.workers:

@@ -129,3 +129,14 @@ async def test_a_caller_that_gives_up_does_not_stop_its_batch() -> None:
     with pytest.raises(asyncio.CancelledError):
         await impatient
     assert ["b:1", "c:1"] in run.batches  # b's message was still handled
+
+
+async def test_waiting_for_idle_sees_queued_and_running_work_through() -> None:
+    run = Recorder()
+    batcher = Batcher(run, by_user)
+    tasks = [asyncio.create_task(batcher.submit(f"{u}:1")) for u in "ab"]
+    await asyncio.sleep(0)
+    assert not await batcher.wait_idle(timeout_s=0.05)  # a is held, b waits
+    run.gate.set()
+    assert await batcher.wait_idle(timeout_s=5)
+    assert all(t.done() for t in tasks)
