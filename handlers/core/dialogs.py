@@ -17,6 +17,8 @@ Guard = Callable[[Ctx], Awaitable[None]]
 NEXT = None  # `take` returns this to go to the next step in order
 DONE = "__done__"  # `take` returns this to finish the flow now
 
+# Typed instead of pressing "skip" on a channel without buttons (or out of habit).
+SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "不用了", "none", "no"})
 BACK_WORDS = frozenset({"/back", "back", "返回", "上一步"})
 CANCEL_WORDS = frozenset({"/cancel", "cancel", "取消", "退出"})
 
@@ -160,3 +162,47 @@ def choice_step(
         return then(message.value) if then is not None else NEXT
 
     return Step(name, ask, take, skip=skip)
+
+
+def skipped(message: Message) -> bool:
+    """The "skip" button, or a skip word typed."""
+    return message.value.strip().lower() in SKIP_WORDS
+
+
+def free_text(message: Message) -> str:
+    """What the person typed (a pressed button is not free text)."""
+    return "" if message.payload is not None else message.text.strip()
+
+
+def optional_text_step(
+    name: str,
+    prompt: str,
+    store: str,
+    *,
+    limit: int,
+    empty: str,
+    too_long: str,
+    then: str | None = NEXT,
+) -> Step:
+    """A step asking for a text that may be skipped ("" is kept then), at most `limit` long.
+
+    `empty` and `too_long` are the keys refusing a button that is not "skip" and an overlong
+    text (the latter gets `limit`); `then` is what follows (default: the next step).
+    """
+
+    async def ask(ctx: Ctx) -> Reply:
+        return ctx.reply(prompt, choices=[Choice(ctx.t("common.skip"), "skip")])
+
+    async def take(ctx: Ctx, message: Message) -> str | None:
+        if skipped(message):
+            ctx.data[store] = ""
+            return then
+        text = free_text(message)
+        if not text:
+            raise InvalidInput(empty)
+        if len(text) > limit:
+            raise InvalidInput(too_long, limit=limit)
+        ctx.data[store] = text
+        return then
+
+    return Step(name, ask, take)

@@ -9,10 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, Flow, Step, begin
-from handlers.core.errors import Conflict, InvalidInput, NotAllowed
+from handlers.core.dialogs import DONE, Flow, begin, optional_text_step
+from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.i18n import N_, Translator
-from handlers.core.messages import Choice, Message, Reply
+from handlers.core.messages import Choice, Reply
 from handlers.core.notify import Pair, Sink, notify
 from handlers.core.ratings import RATING_CHOICES, STARS
 from handlers.needs.common import (
@@ -22,7 +22,6 @@ from handlers.needs.common import (
     load,
     rater_id,
 )
-from handlers.needs.steps import free_text, skipped
 from storage.models import Need, Region
 from storage.repos import audit
 from storage.repos import needs as needs_repo
@@ -178,22 +177,6 @@ async def rate(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [thanks, *await begin(ctx, COMMENT, {"need": need.id})]
 
 
-async def _ask_comment(ctx: Ctx) -> Reply:
-    return ctx.reply("needs.ask_comment", choices=[Choice(ctx.t("common.skip"), "skip")])
-
-
-async def _take_comment(ctx: Ctx, message: Message) -> str | None:
-    if skipped(message):
-        return DONE
-    text = free_text(message)
-    if not text:
-        raise InvalidInput("needs.comment_empty")
-    if len(text) > COMMENT_LIMIT:
-        raise InvalidInput("needs.comment_too_long", limit=COMMENT_LIMIT)
-    ctx.data["comment"] = text
-    return DONE
-
-
 async def _finish_comment(ctx: Ctx) -> list[Reply]:
     comment = ctx.data.get("comment")
     if not comment:
@@ -210,6 +193,16 @@ async def _finish_comment(ctx: Ctx) -> list[Reply]:
 
 COMMENT = Flow(
     name="need_comment",
-    steps=(Step("comment", _ask_comment, _take_comment),),
+    steps=(
+        optional_text_step(
+            "comment",
+            N_("needs.ask_comment"),
+            "comment",
+            limit=COMMENT_LIMIT,
+            empty=N_("needs.comment_empty"),
+            too_long=N_("needs.comment_too_long"),
+            then=DONE,
+        ),
+    ),
     finish=_finish_comment,
 )

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT, Step
+from handlers.core.dialogs import DONE, NEXT, Step, free_text, optional_text_step
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
@@ -30,19 +30,6 @@ WINDOW_ERRORS = {
     "order": N_("needs.window_order"),
     "far": N_("needs.window_far"),
 }
-
-
-SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "不用了"})
-
-
-def skipped(message: Message) -> bool:
-    """The "skip" button, or the word typed on a channel without buttons."""
-    return message.value.strip().lower() in SKIP_WORDS
-
-
-def free_text(message: Message) -> str:
-    """What the person typed (a pressed button is not free text)."""
-    return "" if message.payload is not None else message.text.strip()
 
 
 def local_now(ctx: Ctx) -> datetime:
@@ -154,21 +141,14 @@ async def _take_place(ctx: Ctx, message: Message) -> str | None:
 # -- notes and confirmation ----------------------------------------------------------------------
 
 
-async def _ask_notes(ctx: Ctx) -> Reply:
-    return ctx.reply("needs.ask_notes", choices=[Choice(ctx.t("common.skip"), "skip")])
-
-
-async def _take_notes(ctx: Ctx, message: Message) -> str | None:
-    if skipped(message):
-        ctx.data["notes"] = ""
-        return NEXT
-    text = free_text(message)
-    if not text:
-        raise InvalidInput("needs.notes_empty")
-    if len(text) > NOTES_LIMIT:
-        raise InvalidInput("needs.notes_too_long", limit=NOTES_LIMIT)
-    ctx.data["notes"] = text
-    return NEXT
+NOTES = optional_text_step(
+    "notes",
+    N_("needs.ask_notes"),
+    "notes",
+    limit=NOTES_LIMIT,
+    empty=N_("needs.notes_empty"),
+    too_long=N_("needs.notes_too_long"),
+)
 
 
 async def summary(ctx: Ctx) -> str:
@@ -208,4 +188,3 @@ WHAT = Step("what", _ask_what, _take_what)
 ITEM = Step("item", _ask_item, _take_item)
 WHEN = Step("when", _ask_when, _take_when)
 PLACE = Step("place", _ask_place, _take_place)
-NOTES = Step("notes", _ask_notes, _take_notes)

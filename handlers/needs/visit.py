@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from handlers.core.auth import STAFF_ROLES, require_role
 from handlers.core.context import Ctx
-from handlers.core.dialogs import NEXT, Flow, Step
+from handlers.core.dialogs import NEXT, Flow, Step, free_text
 from handlers.core.errors import InvalidInput, NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
@@ -101,7 +101,7 @@ async def _ask_who(ctx: Ctx) -> Reply:
 
 
 async def _take_who(ctx: Ctx, message: Message) -> str | None:
-    name = steps.free_text(message)
+    name = free_text(message)
     if not name:
         raise InvalidInput("needs.visit_name_empty")
     if len(name) > NAME_LIMIT:

@@ -13,7 +13,6 @@ from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.ids import parse_number
-from handlers.core.messages import Message
 from handlers.core.notify import Key, Sink, notify
 from storage.models import GridReport, Region
 from storage.repos import regions, roles
@@ -51,14 +50,6 @@ UNANSWERED = ("open", "reopened")  # waiting for the grid worker's first respons
 ACTIVE = ("open", "acknowledged", "reopened")  # still being handled
 STREET_ROLES = ("organizer", "admin")
 UNHAPPY = 2  # a rating at or below this reopens the report (once)
-
-
-SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "不用了"})
-
-
-def skipped(message: Message) -> bool:
-    """The "skip" button, or the word typed on a channel without buttons."""
-    return message.value.strip().lower() in SKIP_WORDS
 
 
 def deadlines(config: CoreConfig, category: str) -> tuple[timedelta, timedelta]:

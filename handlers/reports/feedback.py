@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, Flow, Step, begin
+from handlers.core.dialogs import DONE, Flow, Step, begin, optional_text_step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
-from handlers.core.messages import Choice, Message, Reply
+from handlers.core.messages import Message, Reply
 from handlers.core.notify import Sink
 from handlers.core.ratings import STARS
 from handlers.reports.common import (
@@ -20,7 +20,6 @@ from handlers.reports.common import (
     grid_of,
     load,
     responders,
-    skipped,
     street_staff,
     tell,
 )
@@ -129,22 +128,6 @@ async def rate(ctx: Ctx, args: list[str]) -> list[Reply]:
     return [thanks, *await begin(ctx, COMMENT, {"report": report.id})]
 
 
-async def _ask_comment(ctx: Ctx) -> Reply:
-    return ctx.reply("reports.ask_comment", choices=[Choice(ctx.t("common.skip"), "skip")])
-
-
-async def _take_comment(ctx: Ctx, message: Message) -> str | None:
-    if skipped(message):
-        return DONE
-    text = "" if message.payload is not None else message.text.strip()
-    if not text:
-        raise InvalidInput("reports.note_empty")
-    if len(text) > TEXT_LIMIT:
-        raise InvalidInput("reports.text_too_long", limit=TEXT_LIMIT)
-    ctx.data["comment"] = text
-    return DONE
-
-
 async def _finish_comment(ctx: Ctx) -> list[Reply]:
     comment = ctx.data.get("comment")
     if not comment:
@@ -159,7 +142,17 @@ async def _finish_comment(ctx: Ctx) -> list[Reply]:
 
 COMMENT = Flow(
     name="report_comment",
-    steps=(Step("comment", _ask_comment, _take_comment),),
+    steps=(
+        optional_text_step(
+            "comment",
+            N_("reports.ask_comment"),
+            "comment",
+            limit=TEXT_LIMIT,
+            empty=N_("reports.note_empty"),
+            too_long=N_("reports.text_too_long"),
+            then=DONE,
+        ),
+    ),
     finish=_finish_comment,
 )
 

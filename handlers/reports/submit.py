@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT, Flow, Step
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, skipped
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
@@ -19,7 +19,6 @@ from handlers.reports.common import (
     CATEGORIES,
     responders,
     set_deadlines,
-    skipped,
     tell,
 )
 from handlers.reports.nearby import place_at, similar

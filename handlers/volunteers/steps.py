@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT
+from handlers.core.dialogs import DONE, NEXT, skipped
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
@@ -16,7 +16,6 @@ from storage.models.volunteers import REACHES
 from storage.repos import regions
 
 DONE_WORDS = frozenset({"done", "完成", "选好了", "好了", "ok"})
-SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "none", "no"})
 TYPED_MIN_SIMILARITY = 0.75  # stricter than need inference: a typed "abc" must not add "Arabic"
 TYPED_MAX_HITS = 3
 CHECK = "✓ "
@@ -171,7 +170,7 @@ async def take_free(ctx: Ctx, message: Message) -> str | None:
     value = message.value.strip()
     if value == "clear":
         ctx.data["free"] = ""
-    elif value == "skip" or value.lower() in SKIP_WORDS:
+    elif skipped(message):
         pass
     else:
         text = message.text.strip()
@@ -337,7 +336,7 @@ async def ask_certs(ctx: Ctx) -> Reply:
 async def take_certs(ctx: Ctx, message: Message) -> str | None:
     """Toggle a certification, or finish ("none" finishes too)."""
     value = message.value.strip()
-    if _is_done(message) or value.lower() in SKIP_WORDS:
+    if _is_done(message) or skipped(message):
         return NEXT
     if value.startswith("c_") and value[2:] in CERTIFICATIONS:
         toggled = set(_toggle(list(ctx.data.get("certs") or []), value[2:]))
