@@ -3,9 +3,10 @@
 Measures, in one run: `SELECT 1` through SQLAlchemy's async engine with aiosqlite's worker thread
 (the baseline) and with the inline adapter (storage/sqlite_inline.py); then the dispatcher handling
 `/help` from a registered demo resident on each (one transaction per message: identity and dialog
-state, the handler's query, the processed-update row, commit). Prints one table; merges the keys
-`sqlite_select_per_s_thread`, `sqlite_select_per_s_inline`, `dispatch_per_s_thread`,
-`dispatch_per_s_inline` and `dispatch_cpu_us_inline` into bench/results.json.
+state, the handler's query, the processed-update row, commit), and `/help` from 32 registered
+demo people writing at the same time (they share transactions: handlers/core/batching.py).
+Prints one table; merges the keys `sqlite_select_per_s_*`, `dispatch_per_s_*`,
+`dispatch_cpu_us_inline` and `dispatch_together_per_s_*` into bench/results.json.
 """
 
 from __future__ import annotations
@@ -22,11 +23,14 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from sqlalchemy import select  # noqa: E402
+
 from bot.bootstrap import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.admin.seed import seed_demo  # noqa: E402
 from handlers.core.messages import Message  # noqa: E402
 from storage import migrate  # noqa: E402
+from storage.models import Identity, Person  # noqa: E402
 
 DEFAULT_RESULTS = ROOT / "bench" / "results.json"
 
@@ -63,6 +67,43 @@ async def _dispatch(url: str, n: int) -> tuple[float, float]:
     return rate, cpu_us
 
 
+async def _dispatch_together(url: str, n: int, at_once: int = 32) -> float:
+    """Messages per second when `at_once` different residents write at the same time."""
+    app = build(Settings(LINLI_FLOOD_MESSAGES=10**9, LINLI_LOG_LEVEL="WARNING"), database_url=url)
+    await migrate.upgrade(app.db.engine)
+    async with app.db.transaction() as session:
+        await seed_demo(session, app.deps.clock(), app.settings.policy_version)
+    async with app.db.transaction() as session:  # registered demo people, as in `_dispatch`
+        found = await session.execute(
+            select(Identity.external_id)
+            .join(Person, Person.id == Identity.person_id)
+            .where(Identity.channel == "console", Person.consent_version.is_not(None))
+            .order_by(Identity.id)
+            .limit(at_once)
+        )
+        users = list(found.scalars())
+
+    async def wave(tag: str) -> None:
+        await asyncio.gather(
+            *(
+                app.dispatcher.handle(
+                    Message(channel="console", user_id=u, text="/help", update_key=f"{tag}-{u}")
+                )
+                for u in users
+            )
+        )
+
+    for i in range(5):  # first contact, warm caches
+        await wave(f"w{i}")
+    waves = max(1, n // at_once)
+    wall = time.perf_counter()
+    for i in range(waves):
+        await wave(f"u{i}")
+    rate = waves * at_once / (time.perf_counter() - wall)
+    await app.close()
+    return rate
+
+
 async def run(quick: bool) -> dict[str, Any]:
     """Every figure, SQLite thread (baseline) against inline."""
     selects, messages = (2_000, 300) if quick else (20_000, 3_000)
@@ -75,6 +116,9 @@ async def run(quick: bool) -> dict[str, Any]:
             rate, cpu_us = await _dispatch(url, messages)
             figures[f"dispatch_per_s_{mode}"] = round(rate)
             figures[f"dispatch_cpu_us_{mode}"] = round(cpu_us)
+            url = f"sqlite+aiosqlite:///{Path(tmp) / mode}-t.db{suffix}"
+            together = await _dispatch_together(url, messages)
+            figures[f"dispatch_together_per_s_{mode}"] = round(together)
     return figures
 
 
@@ -86,14 +130,15 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     f = asyncio.run(run(args.quick))
     print(f"dispatch benchmark ({'quick' if args.quick else 'full'}; SQLite)")
-    print(f"{'figure':<28}{'aiosqlite thread':>18}{'inline':>10}{'ratio':>8}")
+    print(f"{'figure':<36}{'aiosqlite thread':>18}{'inline':>10}{'ratio':>8}")
     for name, key in (
         ("SELECT 1 per s", "sqlite_select_per_s"),
         ("/help messages per s", "dispatch_per_s"),
         ("CPU µs per message", "dispatch_cpu_us"),
+        ("/help, 32 residents at once, per s", "dispatch_together_per_s"),
     ):
         base, ours = f[f"{key}_thread"], f[f"{key}_inline"]
-        print(f"{name:<28}{base:>18}{ours:>10}{ours / base:>7.1f}×")
+        print(f"{name:<36}{base:>18}{ours:>10}{ours / base:>7.1f}×")
     existing: dict[str, Any] = {}
     if args.results.exists():
         existing = json.loads(args.results.read_text(encoding="utf-8") or "{}")
@@ -103,6 +148,8 @@ def main(argv: list[str] | None = None) -> int:
         "dispatch_per_s_thread",
         "dispatch_per_s_inline",
         "dispatch_cpu_us_inline",
+        "dispatch_together_per_s_thread",
+        "dispatch_together_per_s_inline",
     )
     existing.update({k: f[k] for k in keys})
     args.results.parent.mkdir(parents=True, exist_ok=True)

@@ -30,4 +30,5 @@ def test_bench_dispatch_quick(tmp_path: Path) -> None:
         "sqlite_select_per_s_thread",
         "sqlite_select_per_s_inline",
         "dispatch_per_s_inline",
+        "dispatch_together_per_s_inline",
     } <= set(figures)
