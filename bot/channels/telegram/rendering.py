@@ -7,13 +7,14 @@ Markdown to escape or inject), and the 4096-character limit applies to exactly w
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from telegram import InlineKeyboardButton, InlineKeyboardMarkup, InputFile
 from telegram import Message as TgMessage
 
 from bot.channels.telegram.mapping import PHOTO_PREFIX
-from handlers.core.messages import Choice, Reply
+from handlers.core.messages import Choice, Link, Reply
 
 TEXT_LIMIT = 4096  # Telegram counts UTF-16 code units
 CAPTION_LIMIT = 1024
@@ -75,9 +76,17 @@ def _cut(line: str, limit: int) -> list[str]:
 
 def keyboard(reply: Reply) -> InlineKeyboardMarkup | None:
     """Choices as callback buttons (data = the choice's payload), links as URL buttons."""
-    rows = _choice_rows(reply.choices)
-    rows += [[InlineKeyboardButton(link.label, url=link.url)] for link in reply.links]
-    return InlineKeyboardMarkup(rows) if rows else None
+    if not reply.choices and not reply.links:
+        return None
+    return _markup(reply.choices, reply.links)
+
+
+@lru_cache(maxsize=4096)
+def _markup(choices: tuple[Choice, ...], links: tuple[Link, ...]) -> InlineKeyboardMarkup:
+    # The same prompts come back all day; PTB's objects are immutable, so one can be shared.
+    rows = _choice_rows(choices)
+    rows += [[InlineKeyboardButton(link.label, url=link.url)] for link in links]
+    return InlineKeyboardMarkup(rows)
 
 
 def _choice_rows(choices: tuple[Choice, ...]) -> list[list[InlineKeyboardButton]]:
