@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -79,12 +80,33 @@ async def export_data(ctx: Ctx) -> list[Reply]:
 
     Open to anyone who writes, registered or not: the right to see one's data needs no consent.
     """
-    data = await repo.collect(ctx.session, ctx.person.id)
-    document = {
-        "exported_at": ctx.now.isoformat(),
-        "policy_version": ctx.deps.config.policy_version,
-        **data,
-    }
+    export = await export_person(
+        ctx.session, ctx.person.id, ctx.now, ctx.deps.config.policy_version, actor_id=ctx.person.id
+    )
+    text = ctx.t("privacy.export_ready", hours=f"{export.hours:g}", **export.counts)
+    return [Reply(text, document=(EXPORT_FILE, export.content))]
+
+
+@dataclass(frozen=True)
+class Export:
+    """A person's data as a JSON document, with the counts its summary shows."""
+
+    content: str
+    counts: dict[str, int]
+    hours: float
+
+
+async def export_person(
+    session: AsyncSession,
+    person_id: int,
+    now: datetime,
+    policy_version: str,
+    *,
+    actor_id: int | None,
+) -> Export:
+    """Everything held about a person, audited as `privacy.export` (by them, or by staff: None)."""
+    data = await repo.collect(session, person_id)
+    document = {"exported_at": now.isoformat(), "policy_version": policy_version, **data}
     counts = {
         "proposals": len(data["proposals"]),
         "needs": len(data["needs"]),
@@ -93,16 +115,15 @@ async def export_data(ctx: Ctx) -> list[Reply]:
         "records": len(data["service_records"]),
     }
     audit.record(
-        ctx.session,
-        actor_id=ctx.person.id,
+        session,
+        actor_id=actor_id,
         action="privacy.export",
-        target=f"person:{ctx.person.id}",
-        now=ctx.now,
+        target=f"person:{person_id}",
+        now=now,
         **counts,
     )
-    text = ctx.t("privacy.export_ready", hours=f"{data['service_hours_total']:g}", **counts)
     content = json.dumps(document, ensure_ascii=False, indent=1)
-    return [Reply(text, document=(EXPORT_FILE, content))]
+    return Export(content, counts, float(data["service_hours_total"]))
 
 
 # -- /forget ---------------------------------------------------------------------------------------

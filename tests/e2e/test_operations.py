@@ -375,6 +375,23 @@ def test_sqlite_backup_copies_a_consistent_snapshot(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
+def test_admin_exports_one_persons_data_for_the_office(
+    tmp_path: Path, sqlite_seeded_template: Path
+) -> None:
+    (tmp_path / "data").mkdir()
+    shutil.copy(sqlite_seeded_template, tmp_path / "data" / "linli.db")
+    out = tmp_path / "王凤兰.json"
+    done = _linli(tmp_path, "admin", "mydata", "console:王凤兰", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))
+    assert data["profile"]["display_name"] == "王凤兰" and "identities" in data
+    listed = _linli(tmp_path, "admin", "audit", "--action", "privacy.export")
+    assert "privacy.export" in listed.stdout and "system" in listed.stdout  # staff, not the person
+    missing = _linli(tmp_path, "admin", "mydata", "console:nobody")
+    assert missing.returncode == 1 and "console:nobody" in missing.stderr
+
+
+@pytest.mark.slow
 def test_admin_audit_lists_privileged_actions(tmp_path: Path, sqlite_seeded_template: Path) -> None:
     (tmp_path / "data").mkdir()
     shutil.copy(sqlite_seeded_template, tmp_path / "data" / "linli.db")
