@@ -16,6 +16,9 @@ FORMATS = ("json", "text")
 # Libraries whose INFO lines are noise or leak secrets (httpx logs request URLs, and the Bot API
 # URL contains the bot token): warnings and errors only.
 QUIET = ("httpx", "httpcore", "apscheduler", "telegram.ext")
+# In the terminal (demo, chat) each migration step is noise before the transcript; servers, which
+# log JSON, keep them.
+QUIET_IN_TEXT = ("alembic.runtime.migration",)
 TEXT_FORMAT = "%(levelname)s %(name)s %(message)s"
 # Attributes every LogRecord has; anything else was passed with `extra=` and is logged as a field
 # (uvicorn's `color_message` is the message again, with terminal colours).
@@ -68,5 +71,8 @@ def configure(level: str = "INFO", fmt: str = "text", *, force: bool = False) ->
     root.addHandler(handler)
     root.setLevel(level.upper())
     logging.captureWarnings(True)  # warnings become log records too, not stray stderr lines
-    for name in QUIET:
+    for name in QUIET + (QUIET_IN_TEXT if fmt == "text" else ()):
         logging.getLogger(name).setLevel(max(logging.WARNING, root.level))
+    if fmt != "text":
+        for name in QUIET_IN_TEXT:
+            logging.getLogger(name).setLevel(logging.NOTSET)
