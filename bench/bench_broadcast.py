@@ -37,6 +37,7 @@ if str(ROOT) not in sys.path:
 
 from sqlalchemy import func, select  # noqa: E402
 
+from bench.results import merge  # noqa: E402
 from bench.scratch import pg_database  # noqa: E402
 from bot.bootstrap import App, build  # noqa: E402
 from bot.sender import Limits, OutboxSender  # noqa: E402
@@ -248,12 +249,7 @@ def main(argv: list[str] | None = None) -> int:
         "broadcast_crash_lost",
         "broadcast_crash_reclaims",
     )
-    existing: dict[str, Any] = {}
-    if args.results.exists():
-        existing = json.loads(args.results.read_text(encoding="utf-8") or "{}")
-    existing.update({key: figures[key] for key in keys if key in figures})
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    merge(args.results, {key: figures[key] for key in keys if key in figures})
     return 0
 
 

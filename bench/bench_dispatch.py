@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import sys
 import tempfile
 import time
@@ -25,6 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import select  # noqa: E402
 
+from bench.results import merge  # noqa: E402
 from bot.bootstrap import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.admin.seed import seed_demo  # noqa: E402
@@ -139,9 +139,6 @@ def main(argv: list[str] | None = None) -> int:
     ):
         base, ours = f[f"{key}_thread"], f[f"{key}_inline"]
         print(f"{name:<36}{base:>18}{ours:>10}{ours / base:>7.1f}×")
-    existing: dict[str, Any] = {}
-    if args.results.exists():
-        existing = json.loads(args.results.read_text(encoding="utf-8") or "{}")
     keys = (
         "sqlite_select_per_s_thread",
         "sqlite_select_per_s_inline",
@@ -151,9 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         "dispatch_together_per_s_thread",
         "dispatch_together_per_s_inline",
     )
-    existing.update({k: f[k] for k in keys})
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    merge(args.results, {k: f[k] for k in keys})
     return 0
 
 

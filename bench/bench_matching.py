@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import math
 import random
 import statistics
@@ -26,6 +25,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
+from bench.results import merge  # noqa: E402
 from matching import (  # noqa: E402
     Candidate,
     MatchIndex,
@@ -429,12 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_quality_pct",
         "match_rss_mb",
     )
-    existing: dict[str, Any] = {}
-    if args.results.exists():
-        existing = json.loads(args.results.read_text(encoding="utf-8") or "{}")
-    existing.update({key: figures[key] for key in keys})
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    merge(args.results, {key: figures[key] for key in keys})
     return 0
 
 

@@ -62,6 +62,7 @@ if str(ROOT) not in sys.path:
 from telegram import Update  # noqa: E402
 from telegram.ext import Application, TypeHandler  # noqa: E402
 
+from bench.results import merge  # noqa: E402
 from bench.scratch import pg_database  # noqa: E402
 from bot.bootstrap import App, build, settle_heap  # noqa: E402
 from bot.channels.telegram import (  # noqa: E402
@@ -413,12 +414,7 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("bot").setLevel(logging.WARNING)
     figures = asyncio.run(run(args))
     _print_table(figures, args.quick)
-    existing: dict[str, Any] = {}
-    if args.results.exists():
-        existing = json.loads(args.results.read_text(encoding="utf-8") or "{}")
-    existing.update(figures)
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    merge(args.results, figures)
     return 0
 
 

@@ -21,7 +21,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import itertools
-import json
 import os
 import socket
 import statistics
@@ -36,6 +35,8 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+from bench.results import merge  # noqa: E402
 
 DEFAULT_RESULTS = ROOT / "bench" / "results.json"
 TOKEN = "benchToken"
@@ -367,12 +368,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {count} × {reason}")
     figures["wx_errors"] = figures["errors"]
     keys = ("wx_p50_ms", "wx_p99_ms", "wx_max_rps", "wx_throughput_ratio", "wx_errors")
-    existing: dict[str, Any] = {}
-    if args.results.exists():
-        existing = json.loads(args.results.read_text(encoding="utf-8") or "{}")
-    existing.update({key: figures[key] for key in keys})
-    args.results.parent.mkdir(parents=True, exist_ok=True)
-    args.results.write_text(json.dumps(existing, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    merge(args.results, {key: figures[key] for key in keys})
     # Failed requests are a finding, shown above and kept in the results; the run itself worked.
     return 0
 

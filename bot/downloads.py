@@ -23,10 +23,9 @@ DOWNLOAD_TTL = timedelta(minutes=30)
 TOKEN_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_")
 
 
-def url_for(app: App, token: str) -> str | None:
-    """The link to a download, or None when the server's public address is not configured."""
-    base = (app.settings.public_url or "").rstrip("/")
-    return f"{base}/files/{token}" if base else None
+def url_for(public_url: str, token: str) -> str:
+    """The link to a download under the server's public address (`LINLI_PUBLIC_URL`)."""
+    return f"{public_url.rstrip('/')}/files/{token}"
 
 
 def route(app: App) -> Route:

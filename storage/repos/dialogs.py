@@ -21,24 +21,17 @@ async def load_state(session: AsyncSession, channel: str, user_id: str) -> Dialo
 
 
 # Built once: statement construction and cache-key generation cost more than SQLite's lookup.
-_CONVERSATION = (
-    select(Identity, DialogState)
-    .outerjoin(
-        DialogState,
-        and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
-    )
-    .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user"))
-    # Two updates of one user at once (parallel webhooks, several workers) take turns: the
-    # second sees the dialog state the first wrote. SQLite transactions are exclusive already.
-    .with_for_update(of=Identity)
+# Two updates of one user at once (parallel webhooks, several workers) take turns on the identity
+# row: the second sees the dialog state the first wrote. SQLite transactions are exclusive already.
+_WITH_STATE = select(Identity, DialogState).outerjoin(
+    DialogState,
+    and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
 )
+_CONVERSATION = _WITH_STATE.where(
+    Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user")
+).with_for_update(of=Identity)
 _CONVERSATIONS = (
-    select(Identity, DialogState)
-    .outerjoin(
-        DialogState,
-        and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
-    )
-    .where(
+    _WITH_STATE.where(
         Identity.channel == bindparam("channel"),
         Identity.external_id.in_(bindparam("users", expanding=True)),
     )
@@ -147,16 +140,6 @@ async def record_updates(
             for channel, key, user_id, replies in seen
         ],
     )
-
-
-async def forget_updates(session: AsyncSession, addresses: list[tuple[str, str]]) -> None:
-    """Drop the updates kept for these (channel, user id) senders, with the replies they got."""
-    for channel, user_id in addresses:
-        await session.execute(
-            delete(ProcessedUpdate).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.user_id == user_id
-            )
-        )
 
 
 async def purge_seen(session: AsyncSession, older_than: datetime) -> int:

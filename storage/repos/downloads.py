@@ -47,14 +47,6 @@ async def fetch(session: AsyncSession, token: str, now: datetime) -> Download | 
     return found
 
 
-async def forget(session: AsyncSession, addresses: list[tuple[str, str]]) -> None:
-    """Drop the files made for these (channel, user id) recipients."""
-    for channel, user_id in addresses:
-        await session.execute(
-            delete(Download).where(Download.channel == channel, Download.user_id == user_id)
-        )
-
-
 async def purge_expired(session: AsyncSession, now: datetime) -> int:
     """Drop expired files; returns how many."""
     result = await session.execute(delete(Download).where(Download.expires_at <= now))

@@ -16,6 +16,7 @@ from storage.models import (
     Assignment,
     AuditEntry,
     DialogState,
+    Download,
     GridReport,
     Identity,
     Need,
@@ -23,6 +24,7 @@ from storage.models import (
     OrganizationMember,
     OutboxMessage,
     Person,
+    ProcessedUpdate,
     Proposal,
     ProposalCosign,
     Region,
@@ -32,7 +34,6 @@ from storage.models import (
     ServiceRecord,
     VolunteerProfile,
 )
-from storage.repos import dialogs, downloads
 
 # Audit actions that make up a person's consent history (/start, sensitive data, a guardian's).
 CONSENT_ACTIONS = (
@@ -263,17 +264,18 @@ async def erase(
         .execution_options(synchronize_session=False)
     )
     skip = (current.channel, current.user_id) if current is not None else None
-    for channel, external_id in addresses:
-        if (channel, external_id) != skip:
+    # Per chat address: dialog states, the replies kept for redeliveries, files made for them.
+    for model in (DialogState, ProcessedUpdate, Download):
+        for channel, external_id in addresses:
+            if model is DialogState and (channel, external_id) == skip:
+                continue  # the current one is deleted through the session, last
             await session.execute(
-                delete(DialogState)
-                .where(DialogState.channel == channel, DialogState.user_id == external_id)
+                delete(model)
+                .where(model.channel == channel, model.user_id == external_id)
                 .execution_options(synchronize_session=False)
             )
     for ident in identities:
         await session.delete(ident)
-    await dialogs.forget_updates(session, addresses)  # the replies kept for redeliveries
-    await downloads.forget(session, addresses)  # files made for them (their own exports)
     await _anonymize_items(session, pid, now)
     community = await _community_of(session, person)
     person.display_name = marker

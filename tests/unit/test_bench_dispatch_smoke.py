@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.bench import run_quick
 
 
 def test_bench_dispatch_quick(tmp_path: Path) -> None:
-    results = tmp_path / "results.json"
-    run = subprocess.run(
-        [
-            sys.executable,
-            str(ROOT / "bench" / "bench_dispatch.py"),
-            "--quick",
-            "--results",
-            str(results),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert run.returncode == 0, run.stderr
-    figures = json.loads(results.read_text(encoding="utf-8"))
+    _, figures = run_quick("bench_dispatch.py", tmp_path)
     assert {
         "sqlite_select_per_s_thread",
         "sqlite_select_per_s_inline",

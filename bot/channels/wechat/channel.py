@@ -244,7 +244,8 @@ class WeChatChannel:
     ) -> list[Reply]:
         """Files too long to show in a message become download links (when the server's public
         address is known; else rendering says the file is too long)."""
-        if not self.app.settings.public_url or not any(map(too_long, replies)):
+        public_url = self.app.settings.public_url
+        if not public_url or not any(map(too_long, replies)):
             return replies
         linked = []
         async with self._transaction() as session:
@@ -262,7 +263,7 @@ class WeChatChannel:
                     )
                     minutes = int(DOWNLOAD_TTL.total_seconds() // 60)
                     label = t(N_("wechat.download_link"), name=name, minutes=minutes)
-                    link = Link(label, url_for(self.app, token) or "")
+                    link = Link(label, url_for(public_url, token))
                     reply = dataclasses.replace(reply, document=None, links=(*reply.links, link))
                 linked.append(reply)
         return linked

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import httpx
@@ -63,6 +64,26 @@ class Poller:
             assert expected in got, f"after {said!r} expected {expected!r} in:\n{got}"
 
 
+@contextlib.asynccontextmanager
+async def _polling(app: App) -> AsyncIterator[None]:
+    """`run_polling` in the background for the block; stopped (and awaited) after it."""
+    stop = asyncio.Event()
+    task = asyncio.create_task(run_polling(app, stop=stop, poll_timeout=1))
+    try:
+        yield
+    finally:
+        stop.set()
+        await asyncio.wait_for(task, 20)
+
+
+async def _consents(app: App) -> int:
+    async with app.db.transaction() as session:
+        count = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "consent")
+        )
+    return int(count or 0)
+
+
 async def _enqueue_notice(app: App, user: User, text: str) -> None:
     async with app.db.transaction() as session:
         outbox.enqueue(
@@ -76,9 +97,7 @@ async def _enqueue_notice(app: App, user: User, text: str) -> None:
 
 
 async def test_long_polling_runs_a_dialog_and_the_sender(demo_app: App, tg: FakeTelegram) -> None:
-    stop = asyncio.Event()
-    polling = asyncio.create_task(run_polling(demo_app, stop=stop, poll_timeout=1))
-    try:
+    async with _polling(demo_app):
         await until(lambda: bool(tg.calls_of("getUpdates")))
         assert tg.calls_of("deleteWebhook") and set(tg.commands) == {"zh", "en", ""}
         poller = Poller(tg)
@@ -86,14 +105,7 @@ async def test_long_polling_runs_a_dialog_and_the_sender(demo_app: App, tg: Fake
         await poller.script(TOM, [("/start", "Welcome to Linli"), ("[English]", "How will you")])
         await _enqueue_notice(demo_app, LIN, "您关注的提案有新进展")
         await until(lambda: "您关注的提案有新进展" in tg.texts(LIN.id))
-    finally:
-        stop.set()
-        await asyncio.wait_for(polling, 20)
-    async with demo_app.db.transaction() as session:
-        consents = await session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "consent")
-        )
-    assert consents == 1
+    assert await _consents(demo_app) == 1
 
 
 async def test_polling_sends_only_while_it_holds_the_sender_lock(
@@ -104,25 +116,20 @@ async def test_polling_sends_only_while_it_holds_the_sender_lock(
     demo_app.settings = demo_app.settings.model_copy(update={"sender_lock_retry_s": 0.1})
     elsewhere = SenderLock(demo_app.db, "telegram")  # `linli worker` in another process
     assert await elsewhere.acquire()
-    stop = asyncio.Event()
-    polling = asyncio.create_task(run_polling(demo_app, stop=stop, poll_timeout=1))
     try:
-        await until(lambda: bool(tg.calls_of("getUpdates")))
-        await _enqueue_notice(demo_app, LIN, "本周六社区义诊")
-        await asyncio.sleep(2)  # a sender would have sent it within its 0.5 s idle wait
-        assert "本周六社区义诊" not in tg.texts(LIN.id)  # the other process sends it
-        await elsewhere.release()  # that process stops: polling takes over the sending
-        await until(lambda: "本周六社区义诊" in tg.texts(LIN.id))
+        async with _polling(demo_app):
+            await until(lambda: bool(tg.calls_of("getUpdates")))
+            await _enqueue_notice(demo_app, LIN, "本周六社区义诊")
+            await asyncio.sleep(2)  # a sender would have sent it within its 0.5 s idle wait
+            assert "本周六社区义诊" not in tg.texts(LIN.id)  # the other process sends it
+            await elsewhere.release()  # that process stops: polling takes over the sending
+            await until(lambda: "本周六社区义诊" in tg.texts(LIN.id))
     finally:
-        stop.set()
-        await asyncio.wait_for(polling, 20)
         await elsewhere.release()
 
 
 async def test_polling_takes_a_redelivered_update_once(demo_app: App, tg: FakeTelegram) -> None:
-    stop = asyncio.Event()
-    polling = asyncio.create_task(run_polling(demo_app, stop=stop, poll_timeout=1))
-    try:
+    async with _polling(demo_app):
         poller = Poller(tg)
         await poller.script(LIN, REGISTRATION_ZH[:-1])
         consent = tg.press(LIN, "同意")
@@ -131,14 +138,7 @@ async def test_polling_takes_a_redelivered_update_once(demo_app: App, tg: FakeTe
         before = len(tg.sent(LIN.id))
         tg.queue(consent)  # as after a restart that lost the confirmed offset
         await until(lambda: len(tg.sent(LIN.id)) > before)
-    finally:
-        stop.set()
-        await asyncio.wait_for(polling, 20)
-    async with demo_app.db.transaction() as session:
-        consents = await session.scalar(
-            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "consent")
-        )
-    assert consents == 1
+    assert await _consents(demo_app) == 1
 
 
 async def test_serve_over_real_http_with_the_background_sender(
