@@ -7,18 +7,10 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from handlers.routes import build_routes
 from storage.models import DialogState, GridReport, Identity, Person, ProcessedUpdate
+from tests.e2e.test_registration import REGISTRATION  # the same answers, by number
 from tests.e2e.wechat.wx import WeChatServer
 from tests.support.clock import FakeClock
 
-REGISTRATION = [
-    ("/start", "请选择语言"),
-    ("1", "您是以什么身份使用"),
-    ("1", "请选择您所在的社区"),
-    ("1", "请选择您所在的网格"),
-    ("2", "我们怎么称呼您"),
-    ("小林", "隐私政策"),
-    ("1", "登记完成，小林"),
-]
 COMMANDS = build_routes().commands
 
 
