@@ -21,6 +21,7 @@ from handlers.core.errors import UserError
 from handlers.core.flood import FloodGuard
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
+from handlers.core.text import clean_text
 from storage.models import DialogState, Identity
 from storage.repos import dialogs as dialog_repo
 from storage.repos import outbox, people, roles
@@ -331,13 +332,12 @@ def _snapshot(ctx: Ctx) -> tuple[object, ...]:
 
 
 def _clean(message: Message) -> Message:
-    """Drop NUL characters: PostgreSQL text cannot hold them, and no person types one."""
-    if "\x00" in message.text or (message.payload and "\x00" in message.payload):
-        return replace(
-            message,
-            text=message.text.replace("\x00", ""),
-            payload=message.payload.replace("\x00", "") if message.payload else message.payload,
-        )
+    """Drop control characters (C0 but tab and newline, DEL, C1): PostgreSQL cannot store NUL,
+    spreadsheets refuse the rest, and no person types one. The platform's display name too."""
+    payload = clean_text(message.payload) if message.payload else message.payload
+    text, name = clean_text(message.text), clean_text(message.display_name)
+    if (text, payload, name) != (message.text, message.payload, message.display_name):
+        return replace(message, text=text, payload=payload, display_name=name)
     return message
 
 

