@@ -1,6 +1,8 @@
 """Importing regions, the service catalog, organizations and people from tables, row by row.
 
-A bad row is reported with its line number and skipped; every good row is kept.
+A bad row is reported with its line number and skipped; every good row is kept. Every text is
+checked against its field's limit (never above the model column) before anything is written, so
+the database never refuses a row half-way (on PostgreSQL that would abort the whole import).
 """
 
 from __future__ import annotations
@@ -11,10 +13,13 @@ from datetime import datetime
 from typing import Any
 
 import phonenumbers
-from sqlalchemy import select
+from sqlalchemy import String, inspect, select
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from handlers.core.i18n import normalize_lang
+from handlers.core.text import NAME, Field, column_length
 from matching import taxonomy
 from storage.models import (
     Organization,
@@ -28,15 +33,23 @@ from storage.models.people import COMMUNITY_TYPES, REGION_LEVELS, ROLES
 from storage.models.volunteers import ORG_CATEGORIES, ORG_TIERS, REACHES
 from storage.repos import regions
 
-from .tables import Row
+from .tables import MAX_CELL_CHARS, Row
+
+SHOWN_VALUE_MAX = 60  # a refused value is quoted in the report, shortened to this
 
 
 class RowError(Exception):
-    """Why one row was refused: a catalog key and its parameters."""
+    """Why one row was refused: a catalog key and its parameters (long values shortened)."""
 
     def __init__(self, key: str, **params: Any) -> None:
         super().__init__(key)
-        self.key, self.params = key, params
+        self.key = key
+        self.params = {
+            name: value[:SHOWN_VALUE_MAX] + "…"
+            if isinstance(value, str) and len(value) > SHOWN_VALUE_MAX
+            else value
+            for name, value in params.items()
+        }
 
 
 @dataclass
@@ -69,22 +82,64 @@ async def import_rows(
     for row in rows:
         nested = await session.begin_nested()
         try:
+            _check_cells(row)
             await importer(session, row, now)
-            await session.flush()
+            await _flush(session)
         except RowError as exc:
             await nested.rollback()
             report.errors.append((row.line, exc.key, exc.params))
+            continue
+        except DBAPIError as exc:  # a constraint no check foresaw: this row only, not the file
+            await nested.rollback()
+            report.errors.append((row.line, "import.refused", {"reason": type(exc.orig).__name__}))
             continue
         await nested.commit()
         report.imported += 1
     return report
 
 
+def _check_cells(row: Row) -> None:
+    for column, value in row.cells.items():
+        if len(value) > MAX_CELL_CHARS:
+            raise RowError("import.too_long", column=column, limit=MAX_CELL_CHARS)
+
+
+async def _flush(session: AsyncSession) -> None:
+    """Flush after checking every pending text against its column's length.
+
+    The parsers check each field by its import column; this catches what any of them missed.
+    """
+    for item in (*session.new, *session.dirty):
+        for attribute in inspect(item).mapper.column_attrs:
+            column = attribute.columns[0]
+            value = getattr(item, attribute.key)
+            if (
+                isinstance(column.type, String)
+                and column.type.length
+                and isinstance(value, str)
+                and len(value) > column.type.length
+            ):
+                raise RowError("import.too_long", column=attribute.key, limit=column.type.length)
+    await session.flush()
+
+
 # -- field parsers -------------------------------------------------------------------------------
 
 
-def _required(row: Row, column: str) -> str:
+Limit = Field | InstrumentedAttribute[str] | InstrumentedAttribute[str | None]
+
+
+def _text(row: Row, column: str, limit: Limit) -> str:
+    """A text cell ("" when empty) within its field's limit or its model column's length."""
     value = row.get(column)
+    most = limit.limit if isinstance(limit, Field) else column_length(limit)
+    if most and len(value) > most:
+        raise RowError("import.too_long", column=column, limit=most)
+    return value
+
+
+def _required(row: Row, column: str, limit: Limit) -> str:
+    value = _text(row, column, limit)
     if not value:
         raise RowError("import.missing", column=column)
     return value
@@ -145,7 +200,7 @@ def _phone(row: Row) -> str | None:
 
 
 async def _region(session: AsyncSession, row: Row, column: str, levels: tuple[str, ...]) -> Region:
-    code = _required(row, column)
+    code = _required(row, column, Region.code)
     region = await regions.by_code(session, code)
     if region is None:
         raise RowError("import.unknown_region", value=code)
@@ -168,7 +223,7 @@ def _codes(row: Row, column: str, known: Iterable[str]) -> list[str]:
 
 async def _import_region(session: AsyncSession, row: Row, now: datetime) -> None:
     level = _choice(row, "level", REGION_LEVELS)
-    code = _required(row, "code")
+    code = _required(row, "code", Region.code)
     parent = None
     if level != "district":
         parent = await _region(session, row, "parent_code", REGION_LEVELS)
@@ -187,21 +242,26 @@ async def _import_region(session: AsyncSession, row: Row, now: datetime) -> None
     if existing is not None:
         if existing.parent_id != (parent.id if parent else None) or existing.level != level:
             raise RowError("import.region_moved", value=code)
-        existing.name = _required(row, "name")
+        existing.name = _required(row, "name", Region.name)
         for key, value in fields.items():
             setattr(existing, key, value)
         return
     await regions.add(
-        session, code=code, level=level, name=_required(row, "name"), parent=parent, **fields
+        session,
+        code=code,
+        level=level,
+        name=_required(row, "name", Region.name),
+        parent=parent,
+        **fields,
     )
 
 
 async def _import_catalog_item(session: AsyncSession, row: Row, now: datetime) -> None:
-    code = _required(row, "code")
+    code = _required(row, "code", ServiceItem.code)
     values = {
-        "department": _required(row, "department"),
-        "name_zh": _required(row, "name_zh"),
-        "name_en": _required(row, "name_en"),
+        "department": _required(row, "department", ServiceItem.department),
+        "name_zh": _required(row, "name_zh", ServiceItem.name_zh),
+        "name_en": _required(row, "name_en", ServiceItem.name_en),
         "skills": _codes(row, "skills", taxonomy.skill_by_code()),
         "keywords": row.items("keywords"),
     }
@@ -216,7 +276,7 @@ async def _import_catalog_item(session: AsyncSession, row: Row, now: datetime) -
 
 
 async def _import_organization(session: AsyncSession, row: Row, now: datetime) -> None:
-    name = _required(row, "name")
+    name = _required(row, "name", Organization.name)
     region = await _region(session, row, "region_code", ("district", "street", "community", "grid"))
     phone = _phone(row)
     values = {
@@ -235,10 +295,10 @@ async def _import_organization(session: AsyncSession, row: Row, now: datetime) -
     else:
         for key, value in values.items():
             setattr(org, key, value)
-    contact = row.get("contact_name")
+    contact = _text(row, "contact_name", NAME)
     if contact:
         person = await _person(session, contact, None, phone, now)
-        await session.flush()
+        await _flush(session)
         org.contact_person_id = person.id
 
 
@@ -277,7 +337,7 @@ async def _import_volunteer(session: AsyncSession, row: Row, now: datetime) -> N
         raise RowError("import.missing", column="skills")
     values = {
         "skills": skills,
-        "free_skills": row.get("free_skills")[:500],
+        "free_skills": _text(row, "free_skills", VolunteerProfile.free_skills),
         "availability": _codes(row, "availability", taxonomy.SLOTS),
         "home_grid_id": grid.id if grid else None,
         "reach": _choice(row, "reach", REACHES, default="community"),
@@ -286,9 +346,14 @@ async def _import_volunteer(session: AsyncSession, row: Row, now: datetime) -> N
         "show_name": row.get("show_name").lower() in ("yes", "y", "1", "true", "是"),
     }
     person = await _person(
-        session, _required(row, "name"), home, _phone(row), now, normalize_lang(row.get("lang"))
+        session,
+        _required(row, "name", NAME),
+        home,
+        _phone(row),
+        now,
+        normalize_lang(row.get("lang")),
     )
-    await session.flush()
+    await _flush(session)
     profile = await session.get(VolunteerProfile, person.id)
     if profile is None:
         session.add(VolunteerProfile(person_id=person.id, created_at=now, updated_at=now, **values))
@@ -302,9 +367,14 @@ async def _import_staff(session: AsyncSession, row: Row, now: datetime) -> None:
     role = _choice(row, "role", ROLES)
     region = await _region(session, row, "region_code", REGION_LEVELS)
     person = await _person(
-        session, _required(row, "name"), region, _phone(row), now, normalize_lang(row.get("lang"))
+        session,
+        _required(row, "name", NAME),
+        region,
+        _phone(row),
+        now,
+        normalize_lang(row.get("lang")),
     )
-    await session.flush()
+    await _flush(session)
     held = await session.execute(
         select(RoleGrant).where(
             RoleGrant.person_id == person.id,
@@ -320,7 +390,12 @@ async def _import_staff(session: AsyncSession, row: Row, now: datetime) -> None:
 async def _import_resident(session: AsyncSession, row: Row, now: datetime) -> None:
     home = await _region(session, row, "home_region_code", ("community", "grid", "building"))
     await _person(
-        session, _required(row, "name"), home, _phone(row), now, normalize_lang(row.get("lang"))
+        session,
+        _required(row, "name", NAME),
+        home,
+        _phone(row),
+        now,
+        normalize_lang(row.get("lang")),
     )
 
 

@@ -1,14 +1,26 @@
-"""Reading CSV and XLSX tables into rows that remember their line numbers."""
+"""Reading CSV and XLSX tables into rows that remember their line numbers.
+
+Bounded before anything is parsed: the file's size, an .xlsx's decompressed size (a 300 KB zip
+can hold gigabytes), rows and columns. Cells come back without control characters; a cell longer
+than MAX_CELL_CHARS is left for the importer to refuse as that row's error.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from handlers.core.text import clean_text
+
 MAX_ROWS = 100_000
+MAX_COLUMNS = 100
+MAX_FILE_BYTES = 20 * 1024 * 1024
+MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # every member of an .xlsx together, decompressed
+MAX_CELL_CHARS = 5_000  # the longest column we store is 500 characters; lists of codes are longer
 
 
 class TableError(ValueError):
@@ -42,10 +54,12 @@ def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[Row]:
         rows = _csv_rows(path)
     else:
         raise TableError(f"unsupported file type: {path.suffix} (use .csv or .xlsx)")
+    if path.stat().st_size > MAX_FILE_BYTES:
+        raise TableError(f"the file is larger than {MAX_FILE_BYTES // 1024 // 1024} MB")
     header = next(rows, None)
     if header is None:
         raise TableError("the file is empty")
-    names = [h.strip().lstrip("\ufeff") for h in header]
+    names = [clean_text(h).strip().lstrip("\ufeff") for h in header[:MAX_COLUMNS]]
     missing = [c for c in required if c not in names]
     if missing:
         raise TableError(f"missing columns: {', '.join(missing)}")
@@ -55,7 +69,11 @@ def read_rows(path: Path, required: tuple[str, ...]) -> Iterator[Row]:
         if not any((v or "").strip() for v in values):
             continue
         yield Row(
-            number, {name: (values[i] if i < len(values) else "") for i, name in enumerate(names)}
+            number,
+            {
+                name: clean_text(values[i]) if i < len(values) else ""
+                for i, name in enumerate(names)
+            },
         )
 
 
@@ -69,20 +87,42 @@ def _csv_rows(path: Path) -> Iterator[list[str]]:
             continue
     else:
         raise TableError("the file is neither UTF-8 nor GB18030 text")
-    yield from csv.reader(io.StringIO(text))
+    # The csv module stops at a 128 KB field with no line number; the file's size is the bound
+    # here, and an over-long cell becomes its row's error.
+    csv.field_size_limit(max(csv.field_size_limit(), MAX_FILE_BYTES))
+    for values in csv.reader(io.StringIO(text)):
+        yield values[:MAX_COLUMNS]
 
 
 def _xlsx_rows(path: Path) -> Iterator[list[str]]:
     from openpyxl import load_workbook
 
+    _check_unzipped_size(path)
     try:
         book = load_workbook(path, read_only=True, data_only=True)
     except Exception as exc:  # openpyxl raises many types for a bad file
         raise TableError(f"not a readable .xlsx file: {exc}") from exc
     sheet = book.worksheets[0]
-    for values in sheet.iter_rows(values_only=True):
+    for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
         yield ["" if v is None else _cell_text(v) for v in values]
     book.close()
+
+
+def _check_unzipped_size(path: Path) -> None:
+    """Refuse an .xlsx whose members would decompress beyond the bound.
+
+    The declared sizes are what zipfile lets a reader get out of each member (it stops there and
+    fails the CRC check), so their sum bounds what openpyxl can load.
+    """
+    try:
+        with zipfile.ZipFile(path) as archive:
+            total = sum(member.file_size for member in archive.infolist())
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise TableError(f"not a readable .xlsx file: {exc}") from exc
+    if total > MAX_UNZIPPED_BYTES:
+        raise TableError(
+            f"the .xlsx file unpacks to more than {MAX_UNZIPPED_BYTES // 1024 // 1024} MB"
+        )
 
 
 def _cell_text(value: object) -> str:
