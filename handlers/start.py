@@ -8,6 +8,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.text import NAME
 from handlers.privacy import retention_days
 from storage.models import InviteCode, Region, RoleGrant
 from storage.repos import audit, regions
@@ -150,19 +151,24 @@ async def _take_grid(ctx: Ctx, message: Message) -> str | None:
 # -- name and consent ------------------------------------------------------------------------------
 
 
+def _offered_name(ctx: Ctx) -> str:
+    """The name already known: the stored one, else the platform's display name cut to fit."""
+    return ctx.person.display_name or NAME.cut(ctx.message.display_name)
+
+
 async def _ask_name(ctx: Ctx) -> Reply:
-    shown = ctx.person.display_name or ctx.message.display_name
+    shown = _offered_name(ctx)
     choices = [Choice(ctx.t("start.keep_name", name=shown[:20]), "keep")] if shown else []
     return ctx.reply("start.ask_name", choices=choices)
 
 
 async def _take_name(ctx: Ctx, message: Message) -> str | None:
-    if message.value == "keep" and (ctx.person.display_name or ctx.message.display_name):
-        ctx.data["name"] = ctx.person.display_name or ctx.message.display_name
+    if message.value == "keep" and _offered_name(ctx):
+        ctx.data["name"] = _offered_name(ctx)
         return NEXT
     name = message.text.strip()
-    if not name or name.startswith("/") or len(name) > 30:
-        raise InvalidInput("start.name_invalid", limit=30)
+    if not name or name.startswith("/") or not NAME.fits(name):
+        raise InvalidInput("start.name_invalid", limit=NAME.limit)
     ctx.data["name"] = name
     return NEXT
 
@@ -188,7 +194,8 @@ async def _finish_start(ctx: Ctx) -> list[Reply]:
     data, person = ctx.data, ctx.person
     if not data.get("consent"):
         return [ctx.reply("start.declined")]
-    person.display_name = data["name"]
+    # cut again: a dialog begun before the limit held may carry a longer name in its state
+    person.display_name = NAME.cut(data["name"])
     person.home_region_id = data.get("grid") or data["community"]
     person.consent_version = ctx.deps.config.policy_version
     person.consent_at = ctx.now

@@ -14,14 +14,13 @@ from handlers.core.errors import InvalidInput, NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Pair, Sink, notify
+from handlers.core.text import NAME
 from handlers.needs import steps
 from handlers.needs.common import place_label
 from handlers.needs.request import create_need
 from storage.models import Person, Region, ServiceItem, TargetGroup
 from storage.repos import audit, regions, roles
 from storage.repos import needs as needs_repo
-
-NAME_LIMIT = 30
 
 
 async def staff_grids(ctx: Ctx) -> list[Region]:
@@ -104,8 +103,8 @@ async def _take_who(ctx: Ctx, message: Message) -> str | None:
     name = free_text(message)
     if not name:
         raise InvalidInput("needs.visit_name_empty")
-    if len(name) > NAME_LIMIT:
-        raise InvalidInput("needs.visit_name_too_long", limit=NAME_LIMIT)
+    if not NAME.fits(name):
+        raise InvalidInput("needs.visit_name_too_long", limit=NAME.limit)
     found = await needs_repo.residents_named(ctx.session, await _grid(ctx), name)
     ctx.data["name"] = name
     ctx.data["matches"] = [p.id for p in found]
