@@ -9,9 +9,11 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from handlers.admin.exports import write
+from handlers.admin.exports import formula_like, write
 
 ROWS = [
     {
@@ -109,3 +111,26 @@ def test_control_characters_and_lone_surrogates_are_dropped_in_every_format() ->
         assert "灯坏了" in write(rows, fmt).decode("utf-8-sig")
     sheet = load_workbook(io.BytesIO(write(rows, "xlsx"))).active
     assert sheet["A2"].value == "灯坏了"
+
+
+NUMBERS = st.one_of(
+    st.integers(-(10**12), 10**12), st.floats(-1e12, 1e12, allow_nan=False, allow_infinity=False)
+)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.one_of(st.text(), NUMBERS), max_size=4))
+def test_any_cell_exports_safely_in_every_format(values: list[object]) -> None:
+    """Whatever is stored: the files are written, no XLSX cell is a formula, no CSV cell starts
+    like one, and numbers come back as the same numbers."""
+    row = {f"c{i}": value for i, value in enumerate(values)}
+    json.loads(write([row], "json"))
+    cells = next(csv.reader(io.StringIO(write([row], "csv").decode("utf-8-sig").split("\n", 1)[1])))
+    for value, cell in zip(values, cells, strict=False):
+        if isinstance(value, str):
+            assert not formula_like(cell) and cell[:1] not in ("=", "+", "-", "@")
+    sheet = load_workbook(io.BytesIO(write([row], "xlsx"))).active
+    for value, cell in zip(values, sheet[2], strict=False):
+        assert cell.data_type != "f"
+        if not isinstance(value, str):
+            assert cell.value == pytest.approx(value, rel=1e-14)
