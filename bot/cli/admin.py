@@ -25,8 +25,12 @@ def admin_import(
         ..., help="regions, catalog, organizations, volunteers, staff or residents."
     ),
     path: Path = typer.Argument(..., exists=True, dir_okay=False, help="A .csv or .xlsx file."),
+    errors: Path = typer.Option(
+        None, "--errors", help="Also write the refused rows to this .csv or .xlsx file."
+    ),
 ) -> None:
     """Import a table; bad rows are reported by line number and the good rows kept."""
+    from handlers.admin.exports import write
     from handlers.admin.imports import COLUMNS, import_rows
     from handlers.admin.tables import TableError, read_rows
 
@@ -41,11 +45,21 @@ def admin_import(
             report = await import_rows(
                 session, kind, read_rows(path, COLUMNS[kind]), application.deps.clock()
             )
+        refused = []
         for line, key, params in report.errors:
-            typer.echo(
-                translate("import.row_error", line=line, reason=translate(key, **params)),
-                err=True,
+            reason = translate(key, **params)
+            typer.echo(translate("import.row_error", line=line, reason=reason), err=True)
+            refused.append(
+                {
+                    "line": line,
+                    "column": params.get("column", ""),
+                    "value": params.get("value", ""),
+                    "reason": reason,
+                }
             )
+        if errors is not None:  # through the export writer: cells are made safe for Excel there
+            fmt = "xlsx" if errors.suffix.lower() == ".xlsx" else "csv"
+            errors.write_bytes(write(refused, fmt))
         typer.echo(
             translate(
                 "import.summary", kind=kind, imported=report.imported, failed=len(report.errors)

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from openpyxl import load_workbook
 
 LINLI = [str(Path(sys.executable).with_name("linli"))]
 
@@ -103,3 +104,23 @@ def test_invite_grant_and_revoke(tmp_path: Path) -> None:
     assert "已撤销 1 项授权" in revoked.stdout
     bad = run(["admin", "grant", "console:王凤兰", "mayor", "CY-JS-01"], tmp_path)
     assert bad.returncode == 1 and "角色「mayor」无效" in bad.stderr
+
+
+def test_import_writes_refused_rows_as_a_safe_spreadsheet(tmp_path: Path) -> None:
+    """The error report quotes what people typed: it goes through the export writer."""
+    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+    table = tmp_path / "staff.csv"
+    table.write_text(
+        'name,role,region_code\n王五,=HYPERLINK("http://x"),CY-JS-01\n'
+        f"{'=1+' * 20},organizer,CY-JS-01\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "refused.xlsx"
+    result = run(["admin", "import", "staff", str(table), "--errors", str(out)], tmp_path)
+    assert result.returncode == 1, result.stderr
+    sheet = load_workbook(out).active
+    rows = [[c.value for c in line] for line in sheet.iter_rows()]
+    assert rows[0] == ["line", "column", "value", "reason"]
+    assert [r[:3] for r in rows[1:]] == [[2, "role", '=HYPERLINK("http://x")'], [3, "name", None]]
+    assert sheet["C2"].data_type == "s"
+    assert all(c.data_type != "f" for line in sheet.iter_rows() for c in line)
