@@ -14,7 +14,7 @@ from typing import Any
 
 import phonenumbers
 from sqlalchemy import String, inspect, select
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -90,6 +90,8 @@ async def import_rows(
             report.errors.append((row.line, exc.key, exc.params))
             continue
         except DBAPIError as exc:  # a constraint no check foresaw: this row only, not the file
+            if exc.connection_invalidated or isinstance(exc, OperationalError | InterfaceError):
+                raise  # the database is gone, not this row's fault
             await nested.rollback()
             report.errors.append((row.line, "import.refused", {"reason": type(exc.orig).__name__}))
             continue

@@ -9,11 +9,13 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bootstrap import App
-from handlers.admin import tables
+from handlers.admin import imports, tables
 from handlers.admin.imports import COLUMNS, ImportReport, import_rows
 from handlers.admin.tables import TableError, read_rows
+from handlers.core.text import Field
 from storage.models import Organization, Person
 
 
@@ -134,3 +136,41 @@ async def test_a_refused_value_is_quoted_short_in_the_report(demo_app: App, tmp_
     report = await _import(demo_app, "staff", path)
     [(line, key, params)] = report.errors
     assert (line, key) == (2, "import.bad_value") and len(params["value"]) <= 61
+
+
+async def test_a_field_a_parser_forgot_is_still_checked_against_its_column(
+    demo_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The check before the flush covers every String column, whatever the parsers do."""
+    monkeypatch.setattr(imports, "NAME", Field("name", 500))  # as if the parser checked nothing
+    path = tmp_path / "residents.csv"
+    path.write_text(
+        f"name,home_region_code\n{'名' * 101},CY-JS-01\n好邻居,CY-JS-01\n", encoding="utf-8"
+    )
+    report = await _import(demo_app, "residents", path)
+    assert report.imported == 1
+    assert report.errors == [(2, "import.too_long", {"column": "display_name", "limit": 100})]
+
+
+async def test_a_database_refusal_costs_one_row_not_the_import(
+    demo_app: App, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, engine_name: str
+) -> None:
+    """Were every check gone, PostgreSQL's refusal is still that row's error (SQLite stores it)."""
+    monkeypatch.setattr(imports, "NAME", Field("name", 500))
+
+    async def flush_unchecked(session: AsyncSession) -> None:
+        await session.flush()
+
+    monkeypatch.setattr(imports, "_flush", flush_unchecked)
+    path = tmp_path / "residents.csv"
+    path.write_text(
+        f"name,home_region_code\n好邻居,CY-JS-01\n{'名' * 101},CY-JS-01\n老街坊,CY-JS-01\n",
+        encoding="utf-8",
+    )
+    report = await _import(demo_app, "residents", path)
+    if engine_name == "sqlite":  # no length is enforced there
+        assert report.imported == 3 and not report.errors
+        return
+    assert report.imported == 2
+    assert [(line, key) for line, key, _ in report.errors] == [(3, "import.refused")]
+    assert {"好邻居", "老街坊"} <= await _names(demo_app)
