@@ -335,7 +335,8 @@ def _clean(message: Message) -> Message:
     """Drop control characters (C0 but tab and newline, DEL, C1): PostgreSQL cannot store NUL,
     spreadsheets refuse the rest, and no person types one. The platform's display name too."""
     payload = clean_text(message.payload) if message.payload else message.payload
-    text, name = clean_text(message.text), clean_text(message.display_name)
+    name = clean_text(message.display_name) if message.display_name else message.display_name
+    text = clean_text(message.text)
     if (text, payload, name) != (message.text, message.payload, message.display_name):
         return replace(message, text=text, payload=payload, display_name=name)
     return message
