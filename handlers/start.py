@@ -153,7 +153,7 @@ async def _take_grid(ctx: Ctx, message: Message) -> str | None:
 
 def _offered_name(ctx: Ctx) -> str:
     """The name already known: the stored one, else the platform's display name cut to fit."""
-    return ctx.person.display_name or NAME.cut(ctx.message.display_name)
+    return ctx.person.display_name or NAME.cut(ctx.message.display_name or "")
 
 
 async def _ask_name(ctx: Ctx) -> Reply:
