@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 import logging
 import random
@@ -375,16 +376,16 @@ async def test_wechat_webhook_takes_random_signed_bodies(
 ) -> None:
     if engine_name != "sqlite":
         pytest.skip("fuzzing runs on SQLite")
-    channel = WeChatChannel(demo_app, WX)
-    web = create_web_app(demo_app, [channel], senders=False)
     rng = random.Random(20261201)
     statuses: dict[int, int] = {}
     failures: list[str] = []
-    try:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=web), base_url="http://x"
-        ) as http:
-            for aes in (False, True):
+    for aes in (False, True):  # plain mode has no key; with a key only AES is taken
+        channel = WeChatChannel(demo_app, WX if aes else dataclasses.replace(WX, aes_key=None))
+        web = create_web_app(demo_app, [channel], senders=False)
+        try:
+            async with httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=web), base_url="http://x"
+            ) as http:
                 wx = WeChatServer(http, WX, clock, aes=aes)
                 for body in _wechat_bodies(rng, wx.now, 80):
                     before = await _rows(demo_app)
@@ -395,8 +396,8 @@ async def test_wechat_webhook_takes_random_signed_bodies(
                     elif answer.status != 200 and await _rows(demo_app) != before:
                         failures.append(f"refused but written: {body[:300]!r}")
                     clock.advance(seconds=3)
-            await channel.settle()
-    finally:
-        await channel.stop()
+                await channel.settle()
+        finally:
+            await channel.stop()
     assert not failures, "\n".join(failures)
     assert statuses.get(400) and statuses.get(200), statuses

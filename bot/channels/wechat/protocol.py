@@ -8,6 +8,7 @@ window, a size cap, and CDATA-safe reply text.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Mapping
@@ -46,6 +47,7 @@ class Inbound:
     encrypted: bool
     nonce: str
     timestamp: str
+    digest: str  # SHA-256 of the message XML (decrypted): tells WeChat's retry from a replay
 
 
 def sign(*parts: str) -> str:
@@ -103,18 +105,23 @@ class Protocol:
         return echo
 
     def open(self, query: Mapping[str, str], body: bytes, now_s: int) -> Inbound:
-        """Verify and parse a POSTed callback, plain or AES ("safe mode")."""
+        """Verify and parse a POSTed callback: AES ("safe mode") only once a key is set."""
         timestamp, nonce = check_query(query, self.token, now_s)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise Rejected(400, "body is not UTF-8") from exc
         mode = query.get("encrypt_type", "raw") or "raw"
+        if mode not in ("raw", "aes"):
+            raise Rejected(400, "unknown encrypt_type")
+        if mode == "raw" and self.crypto is not None:
+            # A plain `signature` covers token, timestamp and nonce, never the body: with a key
+            # set, a plain callback (or a downgraded one) could carry anything.
+            raise Rejected(403, "plain callback refused: safe mode is configured")
         if mode == "aes":
             text = self._decrypt(_parse_xml(text), query, timestamp, nonce)
-        elif mode != "raw":
-            raise Rejected(400, f"unknown encrypt_type {mode!r}")
-        return Inbound(self._message(text), mode == "aes", nonce, timestamp)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return Inbound(self._message(text), mode == "aes", nonce, timestamp, digest)
 
     def _decrypt(
         self, envelope: dict[str, Any], query: Mapping[str, str], timestamp: str, nonce: str
