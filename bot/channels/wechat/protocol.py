@@ -26,6 +26,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_SKEW_S = 300  # WeChat signs its own clock; a replay older than this is refused.
 MAX_ID_CHARS = 128
 _TOKEN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# ASCII digits only: str.isdigit() takes "²" (int() refuses it) and int() takes "١٢" or "１２".
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 # Characters XML 1.0 forbids even inside CDATA; user text must not carry them into a reply.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -67,7 +69,7 @@ def check_query(query: Mapping[str, str], token: str, now_s: int) -> tuple[str, 
     Returns (timestamp, nonce); raises `Rejected` (403) on anything wrong.
     """
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-    if not timestamp.isdigit() or len(timestamp) > 12 or not _TOKEN.fullmatch(nonce):
+    if not _TIMESTAMP.fullmatch(timestamp) or not _TOKEN.fullmatch(nonce):
         raise Rejected(403, "missing or malformed timestamp/nonce")
     if not _same(sign(token, timestamp, nonce), query.get("signature")):
         raise Rejected(403, "bad signature")

@@ -45,6 +45,8 @@ async def test_refused_requests_write_nothing(wx: WeChatServer, demo_app: App) -
         ("stale timestamp", wx.post(hello, query=wx.query(timestamp=wx.now - 301)), 403),
         ("future timestamp", wx.post(hello, query=wx.query(timestamp=wx.now + 301)), 403),
         ("bad nonce", wx.post(hello, query=wx.query(nonce="1]]><x>")), 403),
+        ("superscript timestamp", wx.post(hello, query=wx.query(timestamp="²")), 403),
+        ("Arabic-Indic timestamp", wx.post(hello, query=_indic_now(wx)), 403),
         ("XXE", wx.post(XXE.format(t=wx.now)), 400),
         ("billion laughs", wx.post(LAUGHS.replace("{t}", str(wx.now))), 400),
         ("not XML", wx.post("hello there"), 400),
@@ -99,6 +101,12 @@ async def test_safe_mode_refuses_plain_and_forged_callbacks(
         assert "Traceback" not in answer.body and "secret" not in answer.body, name
     assert await _rows(demo_app) == before
     assert "请选择语言" in (await wx_aes.text("oEvil0000002", "/start")).text  # sealed: taken
+
+
+def _indic_now(wx: WeChatServer) -> dict[str, str]:
+    """A query signed over the current time written in Arabic-Indic digits (int() reads them)."""
+    indic = str(wx.now).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    return wx.query(timestamp=indic)
 
 
 async def _aes_with(wx: WeChatServer, xml: str, **override: str) -> Answer:
