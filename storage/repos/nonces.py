@@ -7,19 +7,19 @@ from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
 from storage.models import CallbackNonce
 
 
-def _insert(session: AsyncSession) -> Any:
+def _insert(connection: AsyncConnection) -> Any:
     """The dialect's INSERT, which knows ON CONFLICT."""
-    dialect = session.bind.dialect.name if session.bind is not None else "sqlite"
+    dialect = connection.dialect.name
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(CallbackNonce)
 
 
 async def claim(
-    session: AsyncSession, channel: str, uses: list[tuple[str, str, str, datetime]]
+    connection: AsyncConnection, channel: str, uses: list[tuple[str, str, str, datetime]]
 ) -> list[bool]:
     """Record uses (timestamp, nonce, digest, expires_at); per use, whether it may go on.
 
@@ -35,16 +35,16 @@ async def claim(
         for ts, nonce, digest, exp in uses
     ]
     stmt = (
-        _insert(session)
+        _insert(connection)
         .values(rows)
         .on_conflict_do_nothing()
         .returning(CallbackNonce.timestamp, CallbackNonce.nonce)
     )
-    fresh = {(ts, nonce) for ts, nonce in (await session.execute(stmt)).all()}
+    fresh = {(ts, nonce) for ts, nonce in (await connection.execute(stmt)).all()}
     seen = [(ts, nonce) for ts, nonce, _, _ in uses if (ts, nonce) not in fresh]
     stored: dict[tuple[str, str], str] = {}
     if seen:
-        found = await session.execute(
+        found = await connection.execute(
             select(CallbackNonce.timestamp, CallbackNonce.nonce, CallbackNonce.digest).where(
                 CallbackNonce.channel == channel,
                 CallbackNonce.nonce.in_({nonce for _, nonce in seen}),

@@ -78,7 +78,7 @@ class WeChatChannel:
         # SQLite takes one writer at a time, and PostgreSQL's pool (5 + 10 connections) times
         # out when flooded. Dispatches are bounded by the dispatcher's batcher instead.
         self._gate = asyncio.Semaphore(1 if app.db.dialect == "sqlite" else PG_TRANSACTIONS)
-        self.nonces = NonceGuard(self._transaction)
+        self.nonces = NonceGuard(app.db.engine.begin)
 
     @classmethod
     def from_app(cls, app: App) -> WeChatChannel:

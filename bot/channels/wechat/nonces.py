@@ -14,7 +14,7 @@ from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
 from datetime import UTC, datetime
 
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from bot.channels.wechat.protocol import MAX_SKEW_S, Inbound, Rejected
 from handlers.core.batching import Batcher
@@ -28,7 +28,7 @@ class NonceGuard:
 
     def __init__(
         self,
-        transaction: Callable[[], AbstractAsyncContextManager[AsyncSession]],
+        transaction: Callable[[], AbstractAsyncContextManager[AsyncConnection]],
         *,
         workers: int = 1,
     ) -> None:
@@ -53,5 +53,5 @@ class NonceGuard:
             )
             for i in batch
         ]
-        async with self._transaction() as session:
-            return await nonces.claim(session, CHANNEL, uses)
+        async with self._transaction() as connection:
+            return await nonces.claim(connection, CHANNEL, uses)
