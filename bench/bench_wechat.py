@@ -93,18 +93,24 @@ def serve(port: int, database_url: str) -> None:
 
 
 class Requests:
-    """Signed callback requests, each with a fresh MsgId, as raw HTTP/1.1 bytes."""
+    """Signed callback requests, each with a fresh MsgId and nonce, as raw HTTP/1.1 bytes.
+
+    A fresh nonce each, as WeChat sends them: /wechat refuses a (timestamp, nonce) pair used
+    for another message (a replay).
+    """
 
     def __init__(self, users: int) -> None:
-        from bot.channels.wechat.protocol import sign
-
-        ts, nonce = str(int(time.time())), "1234567"
-        self.query = f"timestamp={ts}&nonce={nonce}&signature={sign(TOKEN, ts, nonce)}"
+        self.timestamp = str(int(time.time()))
+        self._nonces = itertools.count(1_000_000)
         self.users = [f"oBench{n:08d}" for n in range(users)]
         self._turn = itertools.cycle(self.users)
 
     def build(self, path: str, user: str | None = None) -> bytes:
         """One POST to `path` from the next user (or `user`)."""
+        from bot.channels.wechat.protocol import sign
+
+        ts, nonce = self.timestamp, str(next(self._nonces))
+        query = f"timestamp={ts}&nonce={nonce}&signature={sign(TOKEN, ts, nonce)}"
         body = (
             "<xml><ToUserName><![CDATA[gh_bench]]></ToUserName>"
             f"<FromUserName><![CDATA[{user or next(self._turn)}]]></FromUserName>"
@@ -112,7 +118,7 @@ class Requests:
             f"<Content><![CDATA[帮助]]></Content><MsgId>{next(_msg_ids)}</MsgId></xml>"
         ).encode()
         head = (
-            f"POST {path}?{self.query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+            f"POST {path}?{query} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
             f"Content-Type: text/xml\r\nContent-Length: {len(body)}\r\n\r\n"
         ).encode()
         return head + body

@@ -2,15 +2,21 @@
 
 Log records carry ids (person, channel user id, row, job), never message text, names or phone
 numbers: handlers log what happened to which id, and `extra={...}` fields become JSON keys.
+Secrets that travel in URLs are cut from every line (`redact`): a download link's token
+(`/files/<token>` is a live bearer link) and query strings (WeChat signs its callbacks there and
+names the sender's OpenID), and PostgreSQL's DETAIL lines in errors and tracebacks, which quote
+the offending row's values. SQLAlchemy keeps bound parameters out of its errors (storage/db.py,
+`hide_parameters`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import re
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 FORMATS = ("json", "text")
 # Libraries whose INFO lines are noise or leak secrets (httpx logs request URLs, and the Bot API
@@ -24,6 +30,40 @@ TEXT_FORMAT = "%(levelname)s %(name)s %(message)s"
 # (uvicorn's `color_message` is the message again, with terminal colours).
 _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 _STANDARD |= {"message", "asctime", "color_message"}
+
+
+# A download token in a path, and any query string after a path (`/wechat?signature=…&openid=…`).
+_FILE_TOKEN = re.compile(r"(/files/)[^\s/?\"']+")
+_QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
+# PostgreSQL explains a violation with the values: "DETAIL:  Key (name)=(王…) already exists."
+_DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
+# uvicorn's loggers get the filter themselves too, so it holds whichever handler is attached.
+REDACTED_LOGGERS = ("uvicorn.access", "uvicorn.error")
+
+
+def redact(text: str) -> str:
+    """`text` without download tokens, query strings and PostgreSQL's DETAIL lines."""
+    text = _QUERY.sub(r"\1?…", _FILE_TOKEN.sub(r"\1…", text))
+    return _DETAIL.sub(r"\1 (hidden)", text)
+
+
+class Redact(logging.Filter):
+    """Rewrites a record whose message or traceback carries one of the secrets above."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Keep the record, redacted (its message formatted once, its traceback cached)."""
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, None
+        if record.exc_info and not record.exc_text:
+            # Every Formatter prints `exc_text` when it is set instead of formatting again.
+            record.exc_text = redact(_PLAIN.formatException(record.exc_info))
+        return True
+
+
+_PLAIN = logging.Formatter()
+_REDACT = Redact()
 
 
 class JsonFormatter(logging.Formatter):
@@ -41,7 +81,7 @@ class JsonFormatter(logging.Formatter):
             if key not in _STANDARD and not key.startswith("_"):
                 data[key] = value
         if record.exc_info:
-            data["exc_info"] = self.formatException(record.exc_info)
+            data["exc_info"] = record.exc_text or self.formatException(record.exc_info)
         if record.stack_info:
             data["stack_info"] = self.formatStack(record.stack_info)
         return json.dumps(data, ensure_ascii=False, default=str)
@@ -49,6 +89,14 @@ class JsonFormatter(logging.Formatter):
 
 class _OurHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler `configure` installs (so it can replace its own and nobody else's)."""
+
+
+def make_handler(fmt: str, stream: TextIO | None = None) -> logging.Handler:
+    """The handler `configure` installs: `fmt` lines on `stream` (stderr), redacted."""
+    installed = _OurHandler(stream or sys.stderr)
+    installed.addFilter(_REDACT)
+    installed.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
+    return installed
 
 
 def configure(level: str = "INFO", fmt: str = "text", *, force: bool = False) -> None:
@@ -59,6 +107,9 @@ def configure(level: str = "INFO", fmt: str = "text", *, force: bool = False) ->
     """
     if fmt not in FORMATS:
         raise ValueError(f"LINLI_LOG_FORMAT must be one of {', '.join(FORMATS)}, not {fmt!r}")
+    for name in REDACTED_LOGGERS:  # whoever handles the records, URLs come redacted
+        if _REDACT not in logging.getLogger(name).filters:
+            logging.getLogger(name).addFilter(_REDACT)
     root = logging.getLogger()
     foreign = [h for h in root.handlers if not isinstance(h, _OurHandler)]
     if foreign and not force:
@@ -66,9 +117,7 @@ def configure(level: str = "INFO", fmt: str = "text", *, force: bool = False) ->
     for handler in list(root.handlers):
         if isinstance(handler, _OurHandler) or force:
             root.removeHandler(handler)
-    handler = _OurHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter() if fmt == "json" else logging.Formatter(TEXT_FORMAT))
-    root.addHandler(handler)
+    root.addHandler(make_handler(fmt))
     root.setLevel(level.upper())
     logging.captureWarnings(True)  # warnings become log records too, not stray stderr lines
     for name in QUIET + (QUIET_IN_TEXT if fmt == "text" else ()):

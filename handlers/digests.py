@@ -24,7 +24,7 @@ from handlers.core.i18n import LANGUAGES, N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import after_quiet_hours
 from storage.models import Broadcast, DueJob, Person, Region
-from storage.repos import dialogs, digests, downloads, jobs, outbox, people, regions
+from storage.repos import dialogs, digests, downloads, jobs, nonces, outbox, people, regions
 
 log = logging.getLogger(__name__)
 
@@ -162,9 +162,13 @@ async def _send(
 
 
 async def purge(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
-    """Forget processed update ids past their time-to-live, finished jobs past a month, and
-    expired downloads."""
+    """Forget processed update ids past their time-to-live, finished jobs past a month, expired
+    downloads and callback nonces whose timestamps are refused anyway."""
     seen = await dialogs.purge_seen(session, now - timedelta(days=deps.config.seen_update_ttl_days))
     finished = await jobs.purge_finished(session, now - FINISHED_JOBS_KEPT)
     files = await downloads.purge_expired(session, now)
-    log.info("purged %d processed updates, %d finished jobs, %d downloads", seen, finished, files)
+    used = await nonces.purge_expired(session, now)
+    log.info(
+        "purged %d processed updates, %d finished jobs, %d downloads, %d nonces",
+        *(seen, finished, files, used),
+    )

@@ -50,11 +50,14 @@ def _sqlite_recipe(engine: AsyncEngine) -> None:
 
 
 def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
-    """An async engine for a URL, with the SQLite recipe applied where it is SQLite.
+    """An async engine for a URL, with the SQLite recipe applied where it is SQLite; its errors
+    and logs never carry bound parameters.
 
     SQLite files are opened with the inline adapter (storage/sqlite_inline.py) on one pooled
     connection; `sqlite+aiosqlite` URLs with `?driver=thread` keep aiosqlite's worker thread.
     """
+    # Errors name the statement, never its values (names, message texts, phone numbers).
+    kwargs.setdefault("hide_parameters", True)
     if is_sqlite(url):
         parsed = make_url(url)
         database = parsed.database

@@ -11,6 +11,7 @@ from storage.models.governance import (
 )
 from storage.models.messaging import (
     Broadcast,
+    CallbackNonce,
     ChannelToken,
     DialogState,
     Download,
@@ -36,6 +37,7 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Broadcast",
+    "CallbackNonce",
     "ChannelToken",
     "DialogState",
     "Download",

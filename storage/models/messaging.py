@@ -45,6 +45,22 @@ class ProcessedUpdate(Base):
     seen_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
 
+class CallbackNonce(Base):
+    """A signed callback's (timestamp, nonce), kept while that timestamp is accepted (WeChat).
+
+    Any worker refuses the pair a second time unless the body is the same (WeChat's own retry,
+    which the processed-update record then answers): a signed query string cannot be replayed.
+    """
+
+    __tablename__ = "callback_nonces"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    timestamp: Mapped[str] = mapped_column(String(12), primary_key=True)
+    nonce: Mapped[str] = mapped_column(String(64), primary_key=True)
+    digest: Mapped[str] = mapped_column(String(64))  # SHA-256 of the message, hex
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
 class Download(Base):
     """A file too big for a chat message (WeChat has no files), fetched once by link, briefly.
 

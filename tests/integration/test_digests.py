@@ -11,6 +11,7 @@ from bot.bootstrap import App
 from handlers.sweeps import PERIODIC, Sweeper, build_registry
 from storage.models import (
     Broadcast,
+    CallbackNonce,
     Download,
     DueJob,
     GridReport,
@@ -227,10 +228,18 @@ async def test_purge_forgets_old_update_ids_finished_jobs_and_expired_files(
                 now=clock.now - timedelta(minutes=30),
                 ttl=timedelta(minutes=30 + minutes),
             )
+        session.add_all(
+            CallbackNonce(channel="wechat", timestamp=ts, nonce=ts, digest="d", expires_at=at)
+            for ts, at in (
+                ("1", clock.now - timedelta(seconds=1)),
+                ("2", clock.now + timedelta(minutes=1)),
+            )
+        )
     assert (await _sweeper(app, "purge").tick()).kinds == {"purge": 1}
     async with app.db.transaction() as session:
         files = (await session.execute(select(Download.name))).scalars().all()
         assert files == ["waiting.json"]
+        assert (await session.execute(select(CallbackNonce.nonce))).scalars().all() == ["2"]
         keys = (await session.execute(select(ProcessedUpdate.update_key))).scalars().all()
         refs = set((await session.execute(select(DueJob.ref))).scalars())
         assert await session.scalar(select(func.count()).select_from(DueJob)) == len(refs)

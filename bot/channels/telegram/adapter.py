@@ -15,7 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.bootstrap import App
-from bot.channels.telegram.mapping import CHANNEL, Inbound, to_inbound
+from bot.channels.telegram.mapping import CHANNEL, Inbound, MalformedUpdate, to_inbound
 from bot.channels.telegram.rendering import Outgoing, render, settled
 from bot.channels.telegram.transport import Api, classify
 from bot.sender import SendResult
@@ -45,7 +45,12 @@ class TelegramAdapter:
         replies it stored the first time, and they are sent again, because a redelivery means the
         first attempt may have died before they went out.
         """
-        inbound = to_inbound(update)
+        try:
+            inbound = to_inbound(update)
+        except MalformedUpdate as exc:
+            # Acknowledged (a retry would be just as malformed), logged once, without content.
+            log.warning("telegram update malformed, acknowledged and dropped: %s", exc.reason)
+            return
         if inbound is None:
             return
         answering = None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from telegram import CallbackQuery, Update
@@ -37,8 +38,60 @@ class Inbound:
         return shown if isinstance(shown, TgMessage) else None
 
 
+class MalformedUpdate(ValueError):
+    """An update whose fields have the wrong JSON types: Telegram never sends one, so retrying
+    it cannot help. `reason` names the field, never its value (which may be personal)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 def to_inbound(update: Update) -> Inbound | None:
-    """What an update asks of Linli, or None when there is nothing to answer."""
+    """What an update asks of Linli, or None when there is nothing to answer.
+
+    Raises `MalformedUpdate` when a field it reads has the wrong type (PTB builds its objects
+    without checking types: `text` may be a number, `update_id` true).
+    """
+    try:
+        inbound = _to_inbound(update)
+    except MalformedUpdate:
+        raise
+    except (AttributeError, TypeError, ValueError, KeyError, IndexError) as exc:
+        raise MalformedUpdate(f"unreadable update ({type(exc).__name__})") from exc
+    if inbound is not None:
+        _check(inbound)
+    return inbound
+
+
+def _check(inbound: Inbound) -> None:
+    """Every value handed on has the type the rest of Linli relies on."""
+    _integer(inbound.chat_id, "chat id")
+    message = inbound.message
+    if message is None:
+        return
+    for name in ("text", "display_name"):
+        if not isinstance(getattr(message, name), str):
+            raise MalformedUpdate(f"{name} is not a string")
+    for name in ("payload", "lang_hint", "photo"):
+        if getattr(message, name) is not None and not isinstance(getattr(message, name), str):
+            raise MalformedUpdate(f"{name} is not a string")
+    point = message.location
+    if point is not None and not all(
+        type(v) in (int, float) and math.isfinite(v) for v in (point.lat, point.lon)
+    ):
+        raise MalformedUpdate("location is not two numbers")
+
+
+def _integer(value: object, name: str) -> int:
+    """An id as Telegram sends it (bool is an int to Python, not to JSON)."""
+    if type(value) is not int:
+        raise MalformedUpdate(f"{name} is not an integer")
+    return value
+
+
+def _to_inbound(update: Update) -> Inbound | None:
+    _integer(update.update_id, "update_id")
     if update.callback_query is not None:
         return _from_callback(update, update.callback_query)
     message = update.message
@@ -47,6 +100,7 @@ def to_inbound(update: Update) -> Inbound | None:
     if message.chat is None:  # not from Telegram (it always names the chat): nothing to answer
         return None
     user = message.from_user
+    _integer(user.id, "user id")
     photo = None
     if message.photo:
         largest = max(message.photo, key=lambda p: (p.width * p.height, p.file_size or 0))
@@ -80,6 +134,9 @@ def _from_callback(update: Update, query: CallbackQuery) -> Inbound | None:
     shown = query.message
     chat_id = shown.chat.id if shown is not None else query.from_user.id
     private = shown is None or shown.chat.type == "private"
+    _integer(query.from_user.id, "user id")
+    if not isinstance(query.id, str):
+        raise MalformedUpdate("callback query id is not a string")
     if query.data is None:  # a game button: nothing of ours
         return Inbound(chat_id=chat_id, message=None, private=private, callback=query)
     user = query.from_user

@@ -193,18 +193,25 @@ class TelegramChannel:
             return Response(status_code=413)
         try:
             data = json.loads(body)
-            if not isinstance(data, dict) or not isinstance(data.get("update_id"), int):
+            if not isinstance(data, dict) or type(data.get("update_id")) is not int:
                 raise ValueError("not an update")
             update = Update.de_json(data, self.application.bot)
-        except Exception:  # whatever the body is, it is not an update we can take
-            log.warning("telegram webhook: malformed update refused")
-            return Response(status_code=400)
+        except Exception as exc:  # whatever the body is, it is not an update we can take
+            # Acknowledged: Telegram resends whatever is not answered 2xx, forever; this body
+            # (sent with the secret) would never get better. Logged once, without its content.
+            log.warning("telegram update malformed, acknowledged and dropped: %s", _kind(exc))
+            return Response(status_code=200)
         try:
             await self.adapter.process(update)
         except Exception:  # Telegram redelivers on non-2xx; dedupe makes the retry safe
             log.exception("telegram update %s failed", update.update_id)
             return Response(status_code=500)
         return Response(status_code=200)
+
+
+def _kind(exc: Exception) -> str:
+    """What was wrong with a body, without quoting it."""
+    return "not JSON" if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
 
 
 async def _read_capped(request: Request, limit: int) -> bytes | None:
@@ -241,7 +248,9 @@ async def set_webhook(app: App, url: str) -> None:
 
 
 async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    log.error("telegram update failed: %s", update, exc_info=context.error)
+    # The update id only: the update itself carries names and message text.
+    update_id = getattr(update, "update_id", None)
+    log.error("telegram update %s failed", update_id, exc_info=context.error)
 
 
 async def run_polling(

@@ -26,6 +26,7 @@ from bot.channels.wechat.mapping import (
     Unsupported,
     to_action,
 )
+from bot.channels.wechat.nonces import NonceGuard
 from bot.channels.wechat.protocol import MAX_BODY_BYTES, Protocol, Rejected
 from bot.channels.wechat.rendering import photos, render, split, too_long
 from bot.channels.wechat.transport import WeChatTransport
@@ -77,6 +78,7 @@ class WeChatChannel:
         # SQLite takes one writer at a time, and PostgreSQL's pool (5 + 10 connections) times
         # out when flooded. Dispatches are bounded by the dispatcher's batcher instead.
         self._gate = asyncio.Semaphore(1 if app.db.dialect == "sqlite" else PG_TRANSACTIONS)
+        self.nonces = NonceGuard(app.db.engine.begin)
 
     @classmethod
     def from_app(cls, app: App) -> WeChatChannel:
@@ -157,13 +159,17 @@ class WeChatChannel:
     # -- the webhook -------------------------------------------------------------------------------
 
     async def endpoint(self, request: Request) -> Response:
-        """Verify, parse, dispatch within the deadline, answer; refusals never touch the DB."""
+        """Verify, parse, refuse replays, dispatch within the deadline, answer.
+
+        Refusals write nothing; the log says why, never the query string (signatures, openid).
+        """
         now_s = int(self.clock().timestamp())
         try:
             if request.method == "GET":
                 return PlainTextResponse(self.protocol.verify_url(request.query_params, now_s))
             inbound = self.protocol.open(request.query_params, await _body(request), now_s)
             action = to_action(inbound.message)
+            await self.nonces.check(inbound)  # the only refusal that reads the database
         except Rejected as exc:
             log.warning("wechat request refused: %s", exc.reason)
             return PlainTextResponse("forbidden" if exc.status == 403 else "refused", exc.status)

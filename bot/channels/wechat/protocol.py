@@ -8,6 +8,7 @@ window, a size cap, and CDATA-safe reply text.
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import re
 from collections.abc import Mapping
@@ -25,6 +26,8 @@ MAX_BODY_BYTES = 64 * 1024
 MAX_SKEW_S = 300  # WeChat signs its own clock; a replay older than this is refused.
 MAX_ID_CHARS = 128
 _TOKEN = re.compile(r"[0-9A-Za-z_-]{1,64}")
+# ASCII digits only: str.isdigit() takes "²" (int() refuses it) and int() takes "١٢" or "１２".
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 # Characters XML 1.0 forbids even inside CDATA; user text must not carry them into a reply.
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -46,6 +49,7 @@ class Inbound:
     encrypted: bool
     nonce: str
     timestamp: str
+    digest: str  # SHA-256 of the message XML (decrypted): tells WeChat's retry from a replay
 
 
 def sign(*parts: str) -> str:
@@ -65,7 +69,7 @@ def check_query(query: Mapping[str, str], token: str, now_s: int) -> tuple[str, 
     Returns (timestamp, nonce); raises `Rejected` (403) on anything wrong.
     """
     timestamp, nonce = query.get("timestamp", ""), query.get("nonce", "")
-    if not timestamp.isdigit() or len(timestamp) > 12 or not _TOKEN.fullmatch(nonce):
+    if not _TIMESTAMP.fullmatch(timestamp) or not _TOKEN.fullmatch(nonce):
         raise Rejected(403, "missing or malformed timestamp/nonce")
     if not _same(sign(token, timestamp, nonce), query.get("signature")):
         raise Rejected(403, "bad signature")
@@ -103,18 +107,23 @@ class Protocol:
         return echo
 
     def open(self, query: Mapping[str, str], body: bytes, now_s: int) -> Inbound:
-        """Verify and parse a POSTed callback, plain or AES ("safe mode")."""
+        """Verify and parse a POSTed callback: AES ("safe mode") only once a key is set."""
         timestamp, nonce = check_query(query, self.token, now_s)
         try:
             text = body.decode("utf-8")
         except UnicodeDecodeError as exc:
             raise Rejected(400, "body is not UTF-8") from exc
         mode = query.get("encrypt_type", "raw") or "raw"
+        if mode not in ("raw", "aes"):
+            raise Rejected(400, "unknown encrypt_type")
+        if mode == "raw" and self.crypto is not None:
+            # A plain `signature` covers token, timestamp and nonce, never the body: with a key
+            # set, a plain callback (or a downgraded one) could carry anything.
+            raise Rejected(403, "plain callback refused: safe mode is configured")
         if mode == "aes":
             text = self._decrypt(_parse_xml(text), query, timestamp, nonce)
-        elif mode != "raw":
-            raise Rejected(400, f"unknown encrypt_type {mode!r}")
-        return Inbound(self._message(text), mode == "aes", nonce, timestamp)
+        digest = hashlib.sha256(text.encode()).hexdigest()
+        return Inbound(self._message(text), mode == "aes", nonce, timestamp, digest)
 
     def _decrypt(
         self, envelope: dict[str, Any], query: Mapping[str, str], timestamp: str, nonce: str

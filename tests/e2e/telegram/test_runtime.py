@@ -232,3 +232,17 @@ async def test_linli_serve_set_webhook(tmp_path: Path, tg: FakeTelegram) -> None
     assert process.returncode == 0, stderr.decode()
     assert tg.webhook["secret_token"] == SECRET
     assert "https://linli.example.org/telegram" in stdout.decode()
+
+
+async def test_polling_drops_an_update_of_wrong_types_and_goes_on(
+    demo_app: App, tg: FakeTelegram, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with _polling(demo_app):
+        poller = Poller(tg)
+        bad = tg.text(LIN, "/start")
+        bad["message"]["text"] = {"小林": "幸福里3号楼"}
+        tg.queue(bad)
+        await poller.script(LIN, [("/start", "请选择语言")])  # the next update is handled
+    assert sum("malformed" in r.getMessage() for r in caplog.records) == 1
+    logged = "\n".join(r.getMessage() + str(r.exc_text or "") for r in caplog.records)
+    assert "幸福里" not in logged and not [r for r in caplog.records if r.levelname == "ERROR"]

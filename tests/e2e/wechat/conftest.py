@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
@@ -9,6 +10,7 @@ import pytest
 
 from bot.bootstrap import App
 from bot.channels.wechat import WeChatChannel, WeChatConfig
+from bot.channels.wechat.protocol import Protocol
 from bot.web import create_web_app
 from tests.e2e.wechat.wx import WeChatServer
 from tests.support.clock import FakeClock
@@ -30,7 +32,7 @@ async def fake_api() -> AsyncIterator[FakeWeChat]:
 
 @pytest.fixture
 def wx_config(fake_api: FakeWeChat) -> WeChatConfig:
-    """The account as a test deployment configures it."""
+    """The account as WeChat knows it (its EncodingAESKey included, which WeChat encrypts with)."""
     return WeChatConfig(
         token=TOKEN,
         appid=APPID,
@@ -43,8 +45,8 @@ def wx_config(fake_api: FakeWeChat) -> WeChatConfig:
 
 @pytest.fixture
 async def channel(demo_app: App, wx_config: WeChatConfig) -> AsyncIterator[WeChatChannel]:
-    """The WeChat channel on the demo district."""
-    runtime = WeChatChannel(demo_app, wx_config)
+    """The WeChat channel on the demo district, in plain mode (no WECHAT_AES_KEY set)."""
+    runtime = WeChatChannel(demo_app, dataclasses.replace(wx_config, aes_key=None))
     yield runtime
     await runtime.stop()
 
@@ -65,6 +67,10 @@ def wx(http: httpx.AsyncClient, wx_config: WeChatConfig, clock: FakeClock) -> We
 
 
 @pytest.fixture
-def wx_aes(http: httpx.AsyncClient, wx_config: WeChatConfig, clock: FakeClock) -> WeChatServer:
-    """WeChat posting encrypted (安全模式) callbacks."""
+def wx_aes(
+    http: httpx.AsyncClient, channel: WeChatChannel, wx_config: WeChatConfig, clock: FakeClock
+) -> WeChatServer:
+    """WeChat posting encrypted (安全模式) callbacks to the channel, switched to safe mode (the
+    key set): from then on it refuses plain callbacks."""
+    channel.protocol = Protocol(wx_config.token, wx_config.appid, wx_config.aes_key)
     return WeChatServer(http, wx_config, clock, aes=True)

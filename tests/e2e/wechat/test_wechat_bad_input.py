@@ -45,6 +45,8 @@ async def test_refused_requests_write_nothing(wx: WeChatServer, demo_app: App) -
         ("stale timestamp", wx.post(hello, query=wx.query(timestamp=wx.now - 301)), 403),
         ("future timestamp", wx.post(hello, query=wx.query(timestamp=wx.now + 301)), 403),
         ("bad nonce", wx.post(hello, query=wx.query(nonce="1]]><x>")), 403),
+        ("superscript timestamp", wx.post(hello, query=wx.query(timestamp="²")), 403),
+        ("Arabic-Indic timestamp", wx.post(hello, query=_indic_now(wx)), 403),
         ("XXE", wx.post(XXE.format(t=wx.now)), 400),
         ("billion laughs", wx.post(LAUGHS.replace("{t}", str(wx.now))), 400),
         ("not XML", wx.post("hello there"), 400),
@@ -56,8 +58,7 @@ async def test_refused_requests_write_nothing(wx: WeChatServer, demo_app: App) -
         ("bad MsgId", wx.post(hello.replace("<MsgId>99</MsgId>", "<MsgId>x</MsgId>")), 400),
         ("1 MB body", wx.post(hello + " " * (1024 * 1024)), 413),
         ("64 KB + 1", wx.post(b" " * (64 * 1024 + 1)), 413),
-        ("AES, bad msg_signature", _aes_with(wx, hello, msg_signature="1" * 40), 403),
-        ("AES, garbage", _aes_garbage(wx), 400),
+        ("AES but no key set", _aes_with(wx, hello), 400),
         ("unknown encrypt_type", wx.post(hello, query=wx.query() | {"encrypt_type": "rot13"}), 400),
     ]
     for name, request, status in cases:
@@ -67,12 +68,65 @@ async def test_refused_requests_write_nothing(wx: WeChatServer, demo_app: App) -
     assert await _rows(demo_app) == before
 
 
+async def test_safe_mode_refuses_plain_and_forged_callbacks(
+    wx_aes: WeChatServer, demo_app: App
+) -> None:
+    """With WECHAT_AES_KEY set only encrypted callbacks whose msg_signature checks are taken:
+    a plain `signature` covers no body, so a plain or downgraded callback could carry anything."""
+    before = await _rows(demo_app)
+    hello = envelope("oEvil0000002", wx_aes.now, "text", {"Content": "/start", "MsgId": 98})
+    q = wx_aes.query()
+    cases = [
+        ("plain body", wx_aes.post(hello, aes=False), 403),
+        (
+            "plain, encrypt_type=raw",
+            wx_aes.post(hello, query=q | {"encrypt_type": "raw"}, aes=False),
+            403,
+        ),
+        (
+            "plain, empty encrypt_type",
+            wx_aes.post(hello, query=q | {"encrypt_type": ""}, aes=False),
+            403,
+        ),
+        ("downgrade: sealed body, no encrypt_type", _aes_with(wx_aes, hello, encrypt_type=""), 403),
+        ("bad msg_signature", _aes_with(wx_aes, hello, msg_signature="1" * 40), 403),
+        ("no msg_signature", _aes_with(wx_aes, hello, msg_signature=""), 403),
+        ("msg_signature of another body", _aes_other_signature(wx_aes, hello), 403),
+        ("garbage", _aes_garbage(wx_aes), 400),
+        ("XXE inside", _aes_with(wx_aes, XXE.format(t=wx_aes.now)), 400),
+    ]
+    for name, request, status in cases:
+        answer = await request
+        assert answer.status == status, (name, answer.status, answer.body)
+        assert "Traceback" not in answer.body and "secret" not in answer.body, name
+    assert await _rows(demo_app) == before
+    assert "请选择语言" in (await wx_aes.text("oEvil0000002", "/start")).text  # sealed: taken
+
+
+def _indic_now(wx: WeChatServer) -> dict[str, str]:
+    """A query signed over the current time written in Arabic-Indic digits (int() reads them)."""
+    indic = str(wx.now).translate(str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩"))
+    return wx.query(timestamp=indic)
+
+
 async def _aes_with(wx: WeChatServer, xml: str, **override: str) -> Answer:
     """An encrypted callback, sealed correctly, with some query values overridden."""
     query = wx.query()
     crypto = WeChatCrypto(wx.config.token, wx.config.aes_key, wx.config.appid)
     sealed = xmltodict.parse(crypto.encrypt_message(xml, query["nonce"], query["timestamp"]))["xml"]
     q = query | {"encrypt_type": "aes", "msg_signature": sealed["MsgSignature"]} | override
+    body = f"<xml><Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>"
+    return await wx.post(body, query=q, aes=False)
+
+
+async def _aes_other_signature(wx: WeChatServer, xml: str) -> Answer:
+    """A sealed body posted with the msg_signature of another sealed body (same query)."""
+    query = wx.query()
+    crypto = WeChatCrypto(wx.config.token, wx.config.aes_key, wx.config.appid)
+    ts, nonce = query["timestamp"], query["nonce"]
+    sealed = xmltodict.parse(crypto.encrypt_message(xml, nonce, ts))["xml"]
+    other = xmltodict.parse(crypto.encrypt_message(xml.replace("/start", "/me"), nonce, ts))["xml"]
+    q = query | {"encrypt_type": "aes", "msg_signature": other["MsgSignature"]}
     body = f"<xml><Encrypt><![CDATA[{sealed['Encrypt']}]]></Encrypt></xml>"
     return await wx.post(body, query=q, aes=False)
 
@@ -113,16 +167,19 @@ async def test_unknown_types_answer_in_the_users_language(wx: WeChatServer) -> N
     assert "cannot read this kind of message" in answer.text
 
 
-async def test_cdata_terminator_in_user_text_cannot_break_the_reply(
-    wx: WeChatServer, wx_aes: WeChatServer
-) -> None:
-    name = "林]]><x/>]]>"
-    steps = [*REGISTRATION[:-2], (name, "隐私政策"), ("1", f"登记完成，{name}")]
-    await wx.script("oInject00001", steps)  # the replies parse and carry the text unchanged
-    assert f"称呼：{name}" in await wx.say("oInject00001", "/me")
-    await wx_aes.script("oInject00002", steps)
+CDATA_NAME = "林]]><x/>]]>"
+CDATA_STEPS = [*REGISTRATION[:-2], (CDATA_NAME, "隐私政策"), ("1", f"登记完成，{CDATA_NAME}")]
+
+
+async def test_cdata_terminator_in_user_text_cannot_break_the_reply(wx: WeChatServer) -> None:
+    await wx.script("oInject00001", CDATA_STEPS)  # the replies parse and carry the text unchanged
+    assert f"称呼：{CDATA_NAME}" in await wx.say("oInject00001", "/me")
     answer = await wx.text("oInject00003", "]]></Content><MsgType>image</MsgType>")
     assert answer.fields["MsgType"] == "text" and "发送 /start" in answer.text
+
+
+async def test_cdata_terminator_cannot_break_an_encrypted_reply(wx_aes: WeChatServer) -> None:
+    await wx_aes.script("oInject00002", CDATA_STEPS)
 
 
 async def test_same_msgid_three_times_takes_effect_once(wx: WeChatServer, demo_app: App) -> None:

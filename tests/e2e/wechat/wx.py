@@ -65,7 +65,9 @@ class WeChatServer:
         """WeChat's clock (the app's fake clock), in seconds."""
         return int(self.clock().timestamp())
 
-    def query(self, *, timestamp: int | None = None, nonce: str | None = None) -> dict[str, str]:
+    def query(
+        self, *, timestamp: int | str | None = None, nonce: str | None = None
+    ) -> dict[str, str]:
         """A correctly signed query string."""
         ts, n = str(timestamp if timestamp is not None else self.now), nonce or str(next(_nonces))
         return {"timestamp": ts, "nonce": n, "signature": sign(self.config.token, ts, n)}
