@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +19,51 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite_inline
+
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another connection's write lock
+# SQLite result codes that say "not now" (locked, out of disk, file gone), not "bad SQL".
+_SQLITE_TRANSIENT = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+}
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached (or was locked past the budget): nothing was stored.
+
+    Raised at the dispatcher's error boundary so channels make the platform deliver the message
+    again (HTTP 5xx, no acknowledged offset) instead of answering as if it had been handled.
+    """
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database is down or busy, rather than a bug in our code."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unavailable(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unavailable(error: BaseException) -> bool:
+    if isinstance(error, DatabaseUnavailable | exc.TimeoutError | ConnectionError):
+        return True  # exc.TimeoutError: no pooled connection came free in time
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error.orig, sqlite3.Error):
+            return error.orig.sqlite_errorcode & 0xFF in _SQLITE_TRANSIENT
+        return isinstance(error, exc.OperationalError | exc.InterfaceError)
+    if isinstance(error, sqlite3.OperationalError):  # raised outside SQLAlchemy's wrapping
+        return error.sqlite_errorcode & 0xFF in _SQLITE_TRANSIENT
+    return False
 
 
 def default_url(data_dir: Path) -> str:
@@ -41,7 +87,9 @@ def _sqlite_recipe(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # The inline adapter waits for a lock itself, without blocking the loop: 0 here.
+        inline = isinstance(dbapi_connection.driver_connection, sqlite_inline.InlineConnection)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -61,7 +109,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             if parsed.query.get("driver") != "thread":
-                kwargs.setdefault("async_creator", sqlite_inline.creator(database))
+                # `?timeout=S` (SQLAlchemy's pysqlite spelling): how long to wait for a lock.
+                budget = float(str(parsed.query.get("timeout", BUSY_TIMEOUT_MS / 1000)))
+                kwargs.setdefault("async_creator", sqlite_inline.creator(database, budget))
                 kwargs.setdefault("pool_size", 1)
                 kwargs.setdefault("max_overflow", 0)
                 kwargs.setdefault("pool_timeout", 60)
