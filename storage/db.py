@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -64,6 +65,53 @@ def _unavailable(error: BaseException) -> bool:
     if isinstance(error, sqlite3.OperationalError):  # raised outside SQLAlchemy's wrapping
         return error.sqlite_errorcode & 0xFF in _SQLITE_TRANSIENT
     return False
+
+
+async def probe(url: str) -> str | None:
+    """None if the database at `url` answers; else why not, in one line without the password."""
+    try:
+        engine = create_engine(url)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, OSError) as error:
+        return _one_line(error, url)
+    try:
+        async with engine.connect():
+            return None
+    except Exception as error:  # whatever it is, the commands cannot run without the database
+        return _one_line(error, url)
+    finally:
+        await engine.dispose()
+
+
+def unparsable(url: str) -> str | None:
+    """None if `url` parses as a database URL; else why not, in one line without the password."""
+    try:
+        make_url(url)
+    except exc.ArgumentError as error:
+        return _one_line(error, url)
+    return None
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: password masked; nothing of it if it does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "DATABASE_URL"
+
+
+def _one_line(error: BaseException, url: str) -> str:
+    """The innermost cause, as `Type: first line`, with the URL's secret parts taken out."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    if isinstance(error, exc.DBAPIError) and error.orig is not None:
+        error = error.orig
+    text = (str(error).strip().splitlines() or [""])[0][:200]
+    secrets = {url}
+    with contextlib.suppress(exc.ArgumentError):
+        secrets.add(make_url(url).password or url)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def default_url(data_dir: Path) -> str:
