@@ -12,13 +12,13 @@ not timed) sending /me, /help, free text, and pressing a button. The flood guard
 does not drop the benchmark's traffic.
 
 Two ways of feeding both, each reported:
-- *queued* (the headline): a backlog of updates in the Application's update queue, drained the
-  way long polling drains what getUpdates returns — Linli's Application with its polling update
-  processor (up to 100 updates in flight, as many as one getUpdates call returns; one chat's in
-  order), the bare echo with PTB's own processor. The baseline is the bare echo's best rate in
-  any mode (sequential, queued one at a time, queued 100 at once). This is the capacity figure:
-  how many updates per second the bot gets through when they arrive faster than it answers;
-  updates that wait together share a database transaction (handlers/core/batching.py).
+- *queued* (the headline): a backlog of updates drained the way long polling drains what
+  getUpdates returns — Linli's through its poller's handling (bot/channels/telegram/polling.py:
+  chats side by side, one chat's in order), the bare echo through PTB's update queue and
+  processor. The baseline is the bare echo's best rate in any mode (sequential, queued one at a
+  time, queued 100 at once). This is the capacity figure: how many updates per second the bot
+  gets through when they arrive faster than it answers; updates that wait together share a
+  database transaction (handlers/core/batching.py).
 - *sequential*: one ``process_update`` after another, each finished before the next starts —
   one user's latency rather than the bot's capacity; no two updates can share a transaction.
 
@@ -73,6 +73,7 @@ from bot.channels.telegram import (  # noqa: E402
     TelegramTransport,
     build_application,
 )
+from bot.channels.telegram.polling import UpdatePoller  # noqa: E402
 from bot.sender import OutboxSender  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from handlers.admin.seed import seed_demo  # noqa: E402
@@ -166,8 +167,17 @@ async def _drain(app: Any, raws: list[bytes]) -> float:
     return len(raws) / (time.perf_counter() - start)
 
 
+async def _drain_polling(app: Any, raws: list[bytes]) -> float:
+    """A backlog through Linli's long-polling handling (bot/channels/telegram/polling.py), as
+    getUpdates feeds it: chats side by side, one chat's in order; per second."""
+    poller = UpdatePoller(app.bot, lambda update: app.process_update(update))
+    start = time.perf_counter()
+    await poller.handle_all([Update.de_json(json.loads(raw), app.bot) for raw in raws])
+    return len(raws) / (time.perf_counter() - start)
+
+
 async def _linli_app(linli: App) -> tuple[Any, RecordingApi]:
-    application = build_application(linli.settings, polling=True)
+    application = build_application(linli.settings)
     api = RecordingApi()
     adapter = TelegramAdapter(linli, api)
     application.add_handler(TypeHandler(Update, adapter.on_update))
@@ -199,17 +209,15 @@ async def bench_inbound(
     api.calls = 0
     sequential = await _feed(application, workload())
     assert api.calls >= n_updates, "replies were not rendered"
-    await application.start()
     api.calls = 0
     profiler = cProfile.Profile() if profile else None
     if profiler:
         profiler.enable()
-    queued = await _drain(application, workload())
+    queued = await _drain_polling(application, workload())
     if profiler:
         profiler.disable()
         _print_profile(profiler)
     assert api.calls >= n_updates, "replies were not rendered"
-    await application.stop()
     await application.shutdown()
     batches, batched = linli.dispatcher.batcher.batches, linli.dispatcher.batcher.batched
     await linli.close()
@@ -276,9 +284,7 @@ async def bench_layer(tg: FakeTelegram, n_updates: int) -> float:
     users = [User(600_000 + i, f"u{i}") for i in range(200)]
     raws = [updates.make(users[i % 200], MIX[i % len(MIX)]) for i in range(n_updates)]
     await _feed(application, raws[: n_updates // 10])  # warm-up
-    await application.start()
-    rate = await _drain(application, raws)
-    await application.stop()
+    rate = await _drain_polling(application, raws)
     await application.shutdown()
     await linli.close()
     return rate
@@ -299,7 +305,7 @@ async def bench_outbound(url: str, n_messages: int) -> dict[str, float]:
                     payload={"text": f"社区通知 {i}：本周六上午九点清扫楼道。"},
                     now=now,
                 )
-        application = build_application(linli.settings, polling=False)
+        application = build_application(linli.settings)
         await application.initialize()
         sender = OutboxSender(
             linli.db,

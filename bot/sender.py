@@ -2,15 +2,15 @@
 
 Rows go pending → sending (under a lease) → sent / blocked / failed, or back to pending with a
 delay (429, transient errors) or held (WeChat's window). A crash mid-send leaves at most one claim
-(`in_flight` rows) in "sending"; their leases expire, they are sent again and counted in `reclaims`,
-so duplicates are bounded by the in-flight window and visible.
+(`in_flight` rows) in "sending"; they are sent again and counted in `reclaims`, so duplicates are
+bounded by the in-flight window and visible. The next holder of the sender lock takes them back at
+once (`run_exclusive`); a sender without the lock (`run`) waits for their leases.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,13 +18,11 @@ from datetime import datetime, timedelta
 from typing import Literal, Protocol
 
 from aiolimiter import AsyncLimiter
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
-from sqlalchemy.pool import NullPool
 
 from bot import metrics
+from bot.sender_locks import Lock, sender_lock
 from handlers.core.messages import Reply
-from storage.db import Database, create_engine
+from storage.db import Database
 from storage.models import OutboxMessage
 from storage.repos import outbox
 
@@ -141,18 +139,20 @@ class OutboxSender:
     async def run_exclusive(
         self, stop: asyncio.Event, *, retry_s: float = 5.0, idle_s: float = 0.5
     ) -> None:
-        """Drain only while this process holds the channel's sender lock (PostgreSQL).
+        """Drain only while this process holds the channel's sender lock.
 
         One sender per bot keeps the platform's rate limit: `serve` workers all try; the one that
-        gets the advisory lock sends, the others try again every `retry_s`. The lock lives on a
-        dedicated connection, so it is released when its holder dies (the connection closes) and
-        another worker takes over; the holder checks the connection every `retry_s` and stops
-        sending when it is lost. SQLite has one process, so no lock is needed.
+        gets the lock sends, the others try again every `retry_s`. On PostgreSQL it is an advisory
+        lock on a dedicated connection, released when its holder dies (the connection closes)
+        and another worker takes over; the holder checks the connection every `retry_s` and stops
+        sending when it is lost. On SQLite it is a file lock beside the database (the OS frees it
+        when the process dies). Whoever takes the lock knows that rows still "sending" belong to
+        a dead sender, and takes them back at once instead of waiting for their leases.
         """
-        if self.db.dialect != "postgresql":
+        lock = sender_lock(self.db, self.channel)
+        if lock is None:  # an in-memory database: nobody else can be sending
             await self.run(stop, idle_s)
             return
-        lock = SenderLock(self.db, self.channel)
         while not stop.is_set():
             try:
                 held = await lock.acquire()
@@ -163,6 +163,7 @@ class OutboxSender:
                 metrics.SENDER_LOCK.labels(self.channel).set(1)
                 log.info("sender lock taken", extra={"channel": self.channel})
                 try:
+                    await self._take_over()
                     await self._run_while_held(lock, stop, retry_s, idle_s)
                 finally:
                     metrics.SENDER_LOCK.labels(self.channel).set(0)
@@ -170,8 +171,19 @@ class OutboxSender:
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), retry_s)
 
+    async def _take_over(self) -> None:
+        """Take back what a dead sender left "sending" (each row may have gone out already)."""
+        async with self.db.transaction() as session:
+            orphans = await outbox.release_expired(
+                session, self.channel, self.clock(), every_lease=True
+            )
+        if orphans:
+            self.stats.reclaimed += orphans
+            extra = {"channel": self.channel}
+            log.warning("took back %d rows of a dead sender", orphans, extra=extra)
+
     async def _run_while_held(
-        self, lock: SenderLock, stop: asyncio.Event, check_s: float, idle_s: float
+        self, lock: Lock, stop: asyncio.Event, check_s: float, idle_s: float
     ) -> None:
         halt = asyncio.Event()
 
@@ -299,64 +311,6 @@ class OutboxSender:
             self.stats.errors.get(result.error or "unknown", 0) + 1
         )
         return base | {"status": "failed"}
-
-
-def lock_key(channel: str) -> int:
-    """A stable 64-bit advisory-lock key for a channel's sender (Python's hash() is salted)."""
-    digest = hashlib.blake2b(f"linli-sender:{channel}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "big", signed=True)
-
-
-class SenderLock:
-    """`pg_try_advisory_lock` on a connection of its own, held as long as that connection lives."""
-
-    def __init__(self, db: Database, channel: str) -> None:
-        self.url = db.engine.url.render_as_string(hide_password=False)
-        self.key = lock_key(channel)
-        self._engine: AsyncEngine | None = None
-        self._conn: AsyncConnection | None = None
-
-    async def acquire(self) -> bool:
-        """Try once to take the lock; True if this process now holds it."""
-        if self._engine is None:
-            # No pool: closing the connection really ends the session, and with it the lock.
-            self._engine = create_engine(self.url, poolclass=NullPool)
-        conn = await self._engine.connect()
-        try:
-            got = bool(await conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": self.key}))
-            await conn.commit()  # a session-level lock outlives the transaction
-        except Exception:
-            await conn.close()
-            raise
-        if not got:
-            await conn.close()
-            return False
-        self._conn = conn
-        return True
-
-    async def alive(self) -> bool:
-        """Whether the lock's connection still answers (if not, the lock may be someone else's)."""
-        if self._conn is None:
-            return False
-        try:
-            await self._conn.execute(text("SELECT 1"))
-            await self._conn.commit()
-        except Exception:
-            return False
-        return True
-
-    async def release(self) -> None:
-        """Let the lock go and close its connection."""
-        conn, self._conn = self._conn, None
-        if conn is not None:
-            with contextlib.suppress(Exception):
-                await conn.execute(text("SELECT pg_advisory_unlock(:k)"), {"k": self.key})
-                await conn.commit()
-            with contextlib.suppress(Exception):
-                await conn.close()
-        if self._engine is not None:
-            await self._engine.dispose()
-            self._engine = None
 
 
 def _copy(stats: DrainStats) -> DrainStats:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
+import sqlite3
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, exc
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -18,6 +20,98 @@ from sqlalchemy.ext.asyncio import (
 )
 
 from storage import sqlite_inline
+
+BUSY_TIMEOUT_MS = 10_000  # how long SQLite waits for another connection's write lock
+# SQLite result codes that say "not now" (locked, out of disk, file gone), not "bad SQL".
+_SQLITE_TRANSIENT = {
+    sqlite3.SQLITE_BUSY,
+    sqlite3.SQLITE_LOCKED,
+    sqlite3.SQLITE_IOERR,
+    sqlite3.SQLITE_FULL,
+    sqlite3.SQLITE_CANTOPEN,
+    sqlite3.SQLITE_PROTOCOL,
+}
+
+
+class DatabaseUnavailable(Exception):
+    """The database could not be reached (or was locked past the budget): nothing was stored.
+
+    Raised at the dispatcher's error boundary so channels make the platform deliver the message
+    again (HTTP 5xx, no acknowledged offset) instead of answering as if it had been handled.
+    """
+
+
+def is_unavailable(error: BaseException) -> bool:
+    """Whether an error means the database is down or busy, rather than a bug in our code."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if _unavailable(current):
+            return True
+        current = current.__cause__ or current.__context__
+    return False
+
+
+def _unavailable(error: BaseException) -> bool:
+    if isinstance(error, DatabaseUnavailable | exc.TimeoutError | ConnectionError):
+        return True  # exc.TimeoutError: no pooled connection came free in time
+    if isinstance(error, exc.DBAPIError):
+        if error.connection_invalidated:
+            return True
+        if isinstance(error.orig, sqlite3.Error):
+            return error.orig.sqlite_errorcode & 0xFF in _SQLITE_TRANSIENT
+        return isinstance(error, exc.OperationalError | exc.InterfaceError)
+    if isinstance(error, sqlite3.OperationalError):  # raised outside SQLAlchemy's wrapping
+        return error.sqlite_errorcode & 0xFF in _SQLITE_TRANSIENT
+    return False
+
+
+async def probe(url: str) -> str | None:
+    """None if the database at `url` answers; else why not, in one line without the password."""
+    try:
+        engine = create_engine(url)
+    except (exc.ArgumentError, exc.NoSuchModuleError, ImportError, OSError) as error:
+        return _one_line(error, url)
+    try:
+        async with engine.connect():
+            return None
+    except Exception as error:  # whatever it is, the commands cannot run without the database
+        return _one_line(error, url)
+    finally:
+        await engine.dispose()
+
+
+def unparsable(url: str) -> str | None:
+    """None if `url` parses as a database URL; else why not, in one line without the password."""
+    try:
+        make_url(url)
+    except exc.ArgumentError as error:
+        return _one_line(error, url)
+    return None
+
+
+def shown_url(url: str) -> str:
+    """The URL as it may be printed: password masked; nothing of it if it does not parse."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except exc.ArgumentError:
+        return "DATABASE_URL"
+
+
+def _one_line(error: BaseException, url: str) -> str:
+    """The innermost cause, as `Type: first line`, with the URL's secret parts taken out."""
+    while error.__cause__ is not None:
+        error = error.__cause__
+    if isinstance(error, exc.DBAPIError) and error.orig is not None:
+        error = error.orig
+    text = (str(error).strip().splitlines() or [""])[0][:200]
+    secrets = {url}
+    with contextlib.suppress(exc.ArgumentError):
+        secrets.add(make_url(url).password or url)
+    for secret in secrets:
+        text = text.replace(secret, "***")
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def default_url(data_dir: Path) -> str:
@@ -41,7 +135,9 @@ def _sqlite_recipe(engine: AsyncEngine) -> None:
         cursor.execute("PRAGMA journal_mode=WAL")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        # The inline adapter waits for a lock itself, without blocking the loop: 0 here.
+        inline = isinstance(dbapi_connection.driver_connection, sqlite_inline.InlineConnection)
+        cursor.execute(f"PRAGMA busy_timeout={0 if inline else BUSY_TIMEOUT_MS}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
@@ -64,7 +160,9 @@ def create_engine(url: str, **kwargs: Any) -> AsyncEngine:
         if database and database != ":memory:":
             Path(database).parent.mkdir(parents=True, exist_ok=True)
             if parsed.query.get("driver") != "thread":
-                kwargs.setdefault("async_creator", sqlite_inline.creator(database))
+                # `?timeout=S` (SQLAlchemy's pysqlite spelling): how long to wait for a lock.
+                budget = float(str(parsed.query.get("timeout", BUSY_TIMEOUT_MS / 1000)))
+                kwargs.setdefault("async_creator", sqlite_inline.creator(database, budget))
                 kwargs.setdefault("pool_size", 1)
                 kwargs.setdefault("max_overflow", 0)
                 kwargs.setdefault("pool_timeout", 60)

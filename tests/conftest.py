@@ -16,6 +16,7 @@ from handlers.core.i18n import Translator
 from tests.support import databases
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
+from tests.support.outage import Outage, outage_for
 
 os.environ.setdefault("LINLI_DATA_DIR", "/nonexistent-use-fixtures")
 
@@ -115,3 +116,20 @@ async def demo_app(
 def chat(demo_app: App) -> Chat:
     """A transcript chat on the demo district."""
     return Chat(demo_app)
+
+
+@pytest.fixture
+async def outage(db_url: str) -> AsyncIterator[Outage]:
+    """A real outage of the test database, to bring about mid-test (tests/support/outage.py)."""
+    async with outage_for(db_url) as cut:
+        yield cut
+
+
+@pytest.fixture
+async def outage_app(
+    demo_app: App, outage: Outage, clock: FakeClock, settings: Settings, translator: Translator
+) -> AsyncIterator[App]:
+    """The application on the demo district, reaching its database through `outage`."""
+    application = build(settings, database_url=outage.app_url, clock=clock, translator=translator)
+    yield application
+    await application.close()

@@ -32,6 +32,7 @@ def run_app(work: Callable[[App], Awaitable[Any]], settings: Settings | None = N
     """Build the app, run `work` on it, close it."""
 
     async def main() -> Any:
+        await _database_or_exit((settings or get_settings()).effective_database_url)
         application = build(settings)
         try:
             return await work(application)
@@ -39,6 +40,22 @@ def run_app(work: Callable[[App], Awaitable[Any]], settings: Settings | None = N
             await application.close()
 
     return asyncio.run(main())
+
+
+async def _database_or_exit(url: str) -> None:
+    """A bad or unreachable DATABASE_URL: one line saying so (no password, no traceback), exit 2."""
+    from storage.db import probe
+
+    database_problem(url, await probe(url))
+
+
+def database_problem(url: str, problem: str | None) -> None:
+    """Say what is wrong with the database in one line and exit 2 (nothing if `problem` is None)."""
+    from storage.db import shown_url
+
+    if problem is not None:
+        typer.echo(translate("ops.db_unreachable", url=shown_url(url), reason=problem), err=True)
+        raise typer.Exit(2)
 
 
 def translate(key: str, **params: Any) -> str:

@@ -8,11 +8,13 @@ import typer
 
 from bot.bootstrap import App
 from bot.cli.common import (
+    database_problem,
     db_app,
     run_app,
     translate,
 )
 from bot.settings import get_settings
+from storage.db import unparsable
 
 
 @db_app.command("upgrade")
@@ -58,6 +60,7 @@ def db_backup(
     from bot import operations
 
     settings = get_settings()
+    database_problem(settings.effective_database_url, unparsable(settings.effective_database_url))
     target = path or operations.default_backup_path(settings.data_dir, datetime.now(UTC))
     try:
         operations.backup(settings.effective_database_url, target)
@@ -77,6 +80,7 @@ def db_restore(
     from bot import operations
 
     settings = get_settings()
+    database_problem(settings.effective_database_url, unparsable(settings.effective_database_url))
     try:
         operations.sqlite_path(settings.effective_database_url)
         revision = operations.schema_revision(path)

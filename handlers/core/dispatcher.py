@@ -22,6 +22,7 @@ from handlers.core.flood import FloodGuard
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
 from handlers.core.text import clean_text
+from storage.db import DatabaseUnavailable, is_unavailable
 from storage.models import DialogState, Identity
 from storage.repos import dialogs as dialog_repo
 from storage.repos import outbox, people, roles
@@ -104,19 +105,31 @@ class Dispatcher:
         return outcomes
 
     async def _handle_alone(self, message: Message, count: int) -> Outcome:
-        """One message in its own transaction, with the redelivery and first-contact races."""
+        """One message in its own transaction, with the redelivery and first-contact races.
+
+        Raises `DatabaseUnavailable` when the database is down: nothing was stored, so the
+        channel must get the message delivered again rather than answer it.
+        """
         for attempt in (1, 2):
             try:
-                return await self._handle_once(message, count)
-            except IntegrityError:
-                # A concurrent delivery of the same update won the race: serve its replies.
-                stored = await self._stored_replies(message)
-                if stored is not None:
-                    return stored
-                if attempt == 2:
-                    log.exception("integrity error twice", extra=_log_context(message))
-                # Else two first messages of a new person raced to create them: once more.
-            except Exception:
+                try:
+                    return await self._handle_once(message, count)
+                except IntegrityError:
+                    # A concurrent delivery of the same update won the race: serve its replies.
+                    stored = await self._stored_replies(message)
+                    if stored is not None:
+                        return stored
+                    if attempt == 2:
+                        log.exception("integrity error twice", extra=_log_context(message))
+                    # Else two first messages of a new person raced to create them: once more.
+            except Exception as exc:
+                if is_unavailable(exc):
+                    log.warning(
+                        "database unavailable (%s): message not handled",
+                        type(exc).__name__,
+                        extra=_log_context(message),
+                    )
+                    raise DatabaseUnavailable(type(exc).__name__) from exc
                 log.exception("unhandled error", extra=_log_context(message))
                 break
         lang = await self._lang_of(message)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -76,15 +76,18 @@ async def mark_sent(
         )
 
 
-async def release_expired(session: AsyncSession, channel: str, now: datetime) -> int:
-    """Take back rows whose sender's lease ran out (it died mid-send); each may be a duplicate."""
+async def release_expired(
+    session: AsyncSession, channel: str, now: datetime, *, every_lease: bool = False
+) -> int:
+    """Take back rows whose sender's lease ran out (it died mid-send); each may be a duplicate.
+
+    `every_lease`: take back every row being sent, leases or not — for a sender that knows it is
+    the channel's only one (it holds the sender lock), so whoever claimed them is dead.
+    """
+    expired = true() if every_lease else OutboxMessage.lease_until < now
     result = await session.execute(
         update(OutboxMessage)
-        .where(
-            OutboxMessage.channel == channel,
-            OutboxMessage.status == "sending",
-            OutboxMessage.lease_until < now,
-        )
+        .where(OutboxMessage.channel == channel, OutboxMessage.status == "sending", expired)
         .values(status="pending", reclaims=OutboxMessage.reclaims + 1, lease_until=None)
     )
     return int(getattr(result, "rowcount", 0) or 0)

@@ -19,13 +19,15 @@ def run(
     stdin: str = "",
     lang: str = "zh_CN",
     log_level: str = "WARNING",
+    **extra: str,
 ) -> subprocess.CompletedProcess[str]:
-    """Run `linli ARGS` with its data directory in tmp_path."""
+    """Run `linli ARGS` with its data directory in tmp_path (and `extra` environment)."""
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env |= {
         "LINLI_DATA_DIR": str(tmp_path / "data"),
         "LINLI_LANG": lang,
         "LINLI_LOG_LEVEL": log_level,
+        **extra,
     }
     return subprocess.run(
         [*LINLI, *args],
@@ -124,3 +126,27 @@ def test_import_writes_refused_rows_as_a_safe_spreadsheet(tmp_path: Path) -> Non
     assert [r[:3] for r in rows[1:]] == [[2, "role", '=HYPERLINK("http://x")'], [3, "name", None]]
     assert sheet["C2"].data_type == "s"
     assert all(c.data_type != "f" for line in sheet.iter_rows() for c in line)
+
+
+SECRET = "s3cret-Passw0rd"
+BAD_URLS = [
+    f"postgresql+asyncpg://linli:{SECRET}@127.0.0.1:1/linli",  # nothing listens there
+    f"postgresql+asyncpg://linli:{SECRET}@",  # no host
+    f"postgres ql://linli:{SECRET}@db/linli",  # does not parse
+    f"mysql://linli:{SECRET}@127.0.0.1:1/linli",  # no driver installed
+]
+
+
+@pytest.mark.parametrize(
+    ("url", "args"),
+    [(url, ["db", "current"]) for url in BAD_URLS]
+    + [(BAD_URLS[0], ["admin", "audit"]), (BAD_URLS[2], ["db", "backup"])],
+)
+def test_a_bad_database_url_is_one_line_without_the_password(
+    url: str, args: list[str], tmp_path: Path
+) -> None:
+    result = run(args, tmp_path, DATABASE_URL=url)
+    lines = [line for line in (result.stdout + result.stderr).splitlines() if line.strip()]
+    assert result.returncode != 0
+    assert len(lines) == 1, result.stderr
+    assert SECRET not in lines[0] and "DATABASE_URL" in lines[0]

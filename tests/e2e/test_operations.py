@@ -25,7 +25,8 @@ from sqlalchemy import text
 from bot import operations
 from bot.bootstrap import App, build
 from bot.logs import JsonFormatter
-from bot.sender import Limits, OutboxSender, SenderLock
+from bot.sender import Limits, OutboxSender
+from bot.sender_locks import SenderLock
 from bot.settings import Settings
 from bot.web import create_web_app
 from storage import migrate

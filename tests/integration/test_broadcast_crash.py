@@ -51,7 +51,9 @@ def sink() -> AsyncIterator[Sink]:
     endpoint.stop()
 
 
-def _sender(db_url: str, url: str, rate: float = 600) -> subprocess.Popen[str]:
+def _sender(
+    db_url: str, url: str, rate: float = 600, *extra: str, lease: float = 2
+) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [
             sys.executable,
@@ -66,7 +68,8 @@ def _sender(db_url: str, url: str, rate: float = 600) -> subprocess.Popen[str]:
             "--in-flight",
             str(IN_FLIGHT),
             "--lease",
-            "2",
+            str(lease),
+            *extra,
         ],
         cwd=ROOT,
         stdout=subprocess.PIPE,
@@ -143,3 +146,27 @@ async def test_two_senders_deliver_each_row_exactly_once(
     assert statuses == {"sent": RECIPIENTS}
     assert sum(o["sent"] for o in outputs) == RECIPIENTS
     assert all(o["sent"] > 0 for o in outputs)  # both took a share
+
+
+async def test_the_next_lock_holder_takes_over_at_once_after_kill_9(
+    real_time_app: App, db_url: str, sink: Sink
+) -> None:
+    """Leases far longer than the test: only taking over under the sender lock can finish it."""
+    await _queue(real_time_app)
+    url = sink.url
+    lease, give_up = 3600.0, "45"
+    first = _sender(db_url, url, 600, "--exclusive", "--max-seconds", give_up, lease=lease)
+    _wait_for(lambda: sink.total >= RECIPIENTS // 3)
+    sink.stalled, at_stall = True, sink.total
+    _wait_for(lambda: sink.total > at_stall)  # a send is waiting for its answer: mid-round
+    os.kill(first.pid, signal.SIGKILL)
+    first.wait(10)
+    sink.stalled = False
+    second = _sender(db_url, url, 600, "--exclusive", "--max-seconds", give_up, lease=lease)
+    out, _ = second.communicate(timeout=120)
+    assert second.returncode == 0
+    restarted = json.loads(out.strip().splitlines()[-1])
+    statuses, reclaims = await _outbox(real_time_app)
+    assert RECIPIENTS - len(sink.seen) == 0 and statuses == {"sent": RECIPIENTS}
+    assert 0 < reclaims == restarted["reclaimed"] <= IN_FLIGHT  # the killed round, taken back
+    assert sink.duplicates <= reclaims

@@ -34,6 +34,9 @@ class Sink:
     last_at: float | None = None
     stamps: list[float] = field(default_factory=list)
     url: str = ""
+    # While set, POSTs are counted but not answered (a platform slow to answer): a sender killed
+    # then dies mid-round, with rows it sent still "sending".
+    stalled: bool = False
     _loop: asyncio.AbstractEventLoop | None = None
     _server: asyncio.AbstractServer | None = None
     _thread: threading.Thread | None = None
@@ -86,6 +89,8 @@ class Sink:
                         length = int(value)
                 body = await reader.readexactly(length) if length else b""
                 status, answer = self._route(method, path, body)
+                while self.stalled and path == "/send":
+                    await asyncio.sleep(0.01)
                 data = json.dumps(answer).encode()
                 writer.write(
                     f"HTTP/1.1 {status} X\r\nContent-Type: application/json\r\n"

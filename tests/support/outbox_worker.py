@@ -1,7 +1,7 @@
 """A sender process for crash tests: drains one channel's outbox into an HTTP sink, then exits.
 
 `python -m tests.support.outbox_worker --db URL --sink URL [--rate N --in-flight N --lease S]
-[--httpx]`
+[--httpx] [--exclusive]`
 builds the App on the test's database and runs the real OutboxSender with the real clock until
 no row of the channel is pending or being sent. It prints its DrainStats as JSON on exit. The
 test may `kill -9` it at any moment.
@@ -31,7 +31,11 @@ async def drain(args: argparse.Namespace) -> dict[str, object]:
     )
     sender = OutboxSender(app.db, transport, app.deps.clock, limits)
     stop = asyncio.Event()
-    task = asyncio.create_task(sender.run(stop, idle_s=0.05))
+    if args.exclusive:  # as `linli serve`, `worker` and `run` send: holding the sender lock
+        running = sender.run_exclusive(stop, retry_s=0.1, idle_s=0.05)
+    else:
+        running = sender.run(stop, idle_s=0.05)
+    task = asyncio.create_task(running)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + args.max_seconds
     try:
@@ -60,6 +64,7 @@ def main() -> None:
     parser.add_argument("--lease", type=float, default=2.0)
     parser.add_argument("--max-seconds", type=float, default=120.0)
     parser.add_argument("--httpx", action="store_true", help="post with httpx (slower)")
+    parser.add_argument("--exclusive", action="store_true", help="send under the sender lock")
     args = parser.parse_args()
     print(json.dumps(asyncio.run(drain(args))), flush=True)
 

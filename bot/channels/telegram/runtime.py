@@ -9,25 +9,26 @@ import json
 import logging
 import re
 import signal
-from collections import Counter
-from collections.abc import Awaitable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 from telegram import Bot, BotCommand, Update
-from telegram.ext import Application, BaseUpdateProcessor, ContextTypes, TypeHandler
+from telegram.ext import Application
 
 from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelError
 from bot.channels.telegram.adapter import TelegramAdapter
-from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL, chat_of
+from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL
+from bot.channels.telegram.polling import UpdatePoller
 from bot.channels.telegram.transport import LIMITS, BotApi, TelegramTransport
 from bot.sender import Limits, OutboxSender, Transport
 from bot.settings import Settings
 from handlers.core.i18n import N_
 from handlers.routes import build_routes
+from storage.db import is_unavailable
 
 log = logging.getLogger(__name__)
 PtbApp = Application[Any, Any, Any, Any, Any, Any]
@@ -59,48 +60,13 @@ MENU = (
 MENU_LANGUAGES = (("zh_CN", "zh"), ("en", "en"))  # catalog language → Telegram language_code
 
 
-class PerChatProcessor(BaseUpdateProcessor):
-    """Polling: one chat's updates in order, different chats at the same time.
-
-    Up to 100 at once, as many as one getUpdates call returns: those waiting together share a
-    database transaction (handlers.core.batching), which is what lets a backlog drain quickly.
-    """
-
-    def __init__(self, max_concurrent_updates: int = 100) -> None:
-        super().__init__(max_concurrent_updates)
-        self._locks: dict[int, asyncio.Lock] = {}
-        self._users: Counter[int] = Counter()
-
-    async def do_process_update(self, update: object, coroutine: Awaitable[Any]) -> None:
-        """Await the update's processing behind its chat's lock."""
-        chat = chat_of(update)
-        if chat is None:
-            await coroutine
-            return
-        lock = self._locks.setdefault(chat, asyncio.Lock())
-        self._users[chat] += 1
-        try:
-            async with lock:
-                await coroutine
-        finally:
-            self._users[chat] -= 1
-            if not self._users[chat]:
-                del self._users[chat], self._locks[chat]
-
-    async def initialize(self) -> None:
-        """Nothing to set up."""
-
-    async def shutdown(self) -> None:
-        """Nothing to release."""
-
-
 def file_url(api_url: str) -> str:
     """The file download base for a Bot API base URL (…/bot → …/file/bot)."""
     base = api_url.rstrip("/")
     return base[: -len("/bot")] + "/file/bot" if base.endswith("/bot") else base + "/file/bot"
 
 
-def build_application(settings: Settings, *, polling: bool) -> PtbApp:
+def build_application(settings: Settings) -> PtbApp:
     """PTB's Application from the settings: no persistence, no job queue (state is ours)."""
     if not settings.telegram_token:
         raise ChannelError("config", "TELEGRAM_TOKEN is not set")
@@ -109,10 +75,8 @@ def build_application(settings: Settings, *, polling: bool) -> PtbApp:
         builder = builder.base_url(settings.telegram_api_url).base_file_url(
             file_url(settings.telegram_api_url)
         )
-    # Polling runs chats side by side; the webhook path processes each request inline.
-    return (
-        builder.concurrent_updates(PerChatProcessor()) if polling else builder.updater(None)
-    ).build()
+    # No PTB updater: polling acknowledges updates itself (polling.py), the webhook is ours.
+    return builder.updater(None).build()
 
 
 def webhook_secret(settings: Settings) -> str:
@@ -158,7 +122,7 @@ class TelegramChannel:
     @classmethod
     def from_app(cls, app: App) -> TelegramChannel:
         """The channel as the settings describe it."""
-        return cls(app, build_application(app.settings, polling=False))
+        return cls(app, build_application(app.settings))
 
     def routes(self) -> list[BaseRoute]:
         """POST /telegram: the webhook (only with a secret: Telegram must prove who it is)."""
@@ -203,7 +167,10 @@ class TelegramChannel:
             return Response(status_code=200)
         try:
             await self.adapter.process(update)
-        except Exception:  # Telegram redelivers on non-2xx; dedupe makes the retry safe
+        except Exception as exc:  # Telegram redelivers on non-2xx; dedupe makes the retry safe
+            if is_unavailable(exc):
+                log.warning("telegram update %s: database unavailable, 503", update.update_id)
+                return Response(status_code=503)
             log.exception("telegram update %s failed", update.update_id)
             return Response(status_code=500)
         return Response(status_code=200)
@@ -238,7 +205,7 @@ async def _publish_menu(app: App, bot: Bot) -> None:
 async def set_webhook(app: App, url: str) -> None:
     """Register `url` (ending in /telegram) with Telegram, with the secret, and publish the menu."""
     secret = webhook_secret(app.settings)
-    application = build_application(app.settings, polling=False)
+    application = build_application(app.settings)
     async with application:
         await application.bot.set_webhook(
             url, secret_token=secret, allowed_updates=list(ALLOWED_UPDATES)
@@ -247,33 +214,35 @@ async def set_webhook(app: App, url: str) -> None:
     print(app.deps.i18n.translate(app.settings.lang, "telegram.webhook_set", url=url))
 
 
-async def _log_error(update: object, context: ContextTypes.DEFAULT_TYPE) -> None:
-    # The update id only: the update itself carries names and message text.
-    update_id = getattr(update, "update_id", None)
-    log.error("telegram update %s failed", update_id, exc_info=context.error)
-
-
 async def run_polling(
-    app: App, *, stop: asyncio.Event | None = None, poll_timeout: float = 10.0
+    app: App,
+    *,
+    stop: asyncio.Event | None = None,
+    poll_timeout: float = 10.0,
+    retry_s: float = 1.0,
 ) -> None:
-    """Long polling plus the outbox sender, until Ctrl-C / SIGTERM (or `stop` is set)."""
+    """Long polling plus the outbox sender, until Ctrl-C / SIGTERM (or `stop` is set).
+
+    An update is acknowledged only once handled: while the database is down it is fetched again
+    after a back-off (bot/channels/telegram/polling.py).
+    """
     from storage import migrate
 
     await migrate.upgrade(app.db.engine)
-    application = build_application(app.settings, polling=True)
+    application = build_application(app.settings)
     adapter = TelegramAdapter(app, BotApi(application.bot))
-    application.add_handler(TypeHandler(Update, adapter.on_update))
-    application.add_error_handler(_log_error)
     stop = stop or asyncio.Event()
     with _stop_on_signals(stop):
         async with application:
             await _publish_menu(app, application.bot)
-            updater = application.updater
-            assert updater is not None
-            await updater.start_polling(
-                timeout=int(poll_timeout), allowed_updates=list(ALLOWED_UPDATES)
+            await application.bot.delete_webhook()  # getUpdates is refused while one is set
+            poller = UpdatePoller(
+                application.bot,
+                adapter.process,
+                timeout=int(poll_timeout),
+                allowed_updates=ALLOWED_UPDATES,
+                retry_s=retry_s,
             )
-            await application.start()
             log.info("polling Telegram as @%s", application.bot.username)
             sender = OutboxSender(
                 app.db, TelegramTransport.for_bot(application.bot), app.deps.clock, LIMITS
@@ -284,12 +253,10 @@ async def run_polling(
             sending = asyncio.create_task(sender.run_exclusive(stop, retry_s=retry))
             settle_heap()
             try:
-                await stop.wait()
+                await poller.run(stop)
             finally:
                 stop.set()
                 await sending
-                await updater.stop()
-                await application.stop()
 
 
 @contextlib.contextmanager

@@ -34,6 +34,7 @@ from bot.downloads import DOWNLOAD_TTL, url_for
 from bot.sender import Limits
 from handlers.core.i18n import N_
 from handlers.core.messages import Link, Message, Outcome, Reply
+from storage.db import is_unavailable
 from storage.models import DialogState
 from storage.repos import downloads as downloads_repo
 from storage.repos import outbox, people
@@ -41,6 +42,7 @@ from storage.repos import outbox, people
 log = logging.getLogger(__name__)
 
 REPLY_DEADLINE_S = 4.0  # WeChat gives up after 5 s and retries; leave a second for the network
+UNAVAILABLE_HOLD_S = 5.5  # past WeChat's 5 s: whatever it counts as failure, it tries again
 PG_TRANSACTIONS = 8  # the channel's own transactions at once on PostgreSQL, below the pool size
 
 
@@ -62,13 +64,19 @@ class WeChatChannel:
     name = CHANNEL
 
     def __init__(
-        self, app: App, config: WeChatConfig, *, reply_deadline_s: float = REPLY_DEADLINE_S
+        self,
+        app: App,
+        config: WeChatConfig,
+        *,
+        reply_deadline_s: float = REPLY_DEADLINE_S,
+        unavailable_hold_s: float = UNAVAILABLE_HOLD_S,
     ) -> None:
         self.app = app
         self.config = config
         self.dispatcher = app.dispatcher
         self.clock = app.deps.clock
         self.reply_deadline_s = reply_deadline_s
+        self.unavailable_hold_s = unavailable_hold_s
         self.protocol = Protocol(config.token, config.appid, config.aes_key)
         self._api: WeChatApi | None = None
         self._inflight: dict[str, asyncio.Task[Outcome]] = {}
@@ -164,6 +172,7 @@ class WeChatChannel:
         Refusals write nothing; the log says why, never the query string (signatures, openid).
         """
         now_s = int(self.clock().timestamp())
+        started = asyncio.get_running_loop().time()
         try:
             if request.method == "GET":
                 return PlainTextResponse(self.protocol.verify_url(request.query_params, now_s))
@@ -173,11 +182,28 @@ class WeChatChannel:
         except Rejected as exc:
             log.warning("wechat request refused: %s", exc.reason)
             return PlainTextResponse("forbidden" if exc.status == 403 else "refused", exc.status)
-        text = await self._answer(action)
+        try:
+            text = await self._answer(action)
+        except Exception as exc:
+            if not is_unavailable(exc):
+                raise
+            return await self._not_now(started)
         if not text:
             return PlainTextResponse("success")
         xml = self.protocol.render_text(inbound, text, now_s)
         return Response(xml, media_type="application/xml")
+
+    async def _not_now(self, started: float) -> Response:
+        """The database is down and nothing was stored: no answer WeChat takes as handled.
+
+        WeChat delivers a message again when it gets no answer within 5 s (three tries in all),
+        so the request is held past that deadline and then refused; the retries, spread over
+        ~15 s instead of arriving at once, give the database time to come back.
+        """
+        log.warning("wechat message not handled: database unavailable; WeChat will retry")
+        loop = asyncio.get_running_loop()
+        await asyncio.sleep(max(0.0, started + self.unavailable_hold_s - loop.time()))
+        return PlainTextResponse("unavailable", 503)
 
     async def _answer(self, action: Dispatch | Unsupported | Unsubscribed | Ignored) -> str | None:
         """The passive reply text, or None to answer "success"."""
@@ -321,8 +347,11 @@ class WeChatChannel:
 async def _logged(work: Coroutine[Any, Any, None]) -> None:
     try:
         await work
-    except Exception:  # a late reply must not vanish silently
-        log.exception("wechat late reply failed")
+    except Exception as exc:  # a late reply must not vanish silently
+        if is_unavailable(exc):  # after "success": WeChat will not send this message again
+            log.error("wechat message lost: database unavailable after the reply deadline")
+        else:
+            log.exception("wechat late reply failed")
 
 
 async def _body(request: Request) -> bytes:

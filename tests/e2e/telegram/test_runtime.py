@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App
 from bot.channels import ChannelError
 from bot.channels.telegram import TelegramChannel, run_polling, set_webhook
-from bot.sender import SenderLock
+from bot.sender_locks import SenderLock
 from bot.settings import Settings
 from bot.web import create_web_app
 from storage.models import AuditEntry
