@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.alerts import alert_organizer
 from handlers.core.auth import require_registered
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import Conflict, NotAllowed
@@ -16,9 +17,9 @@ from handlers.core.messages import Choice, Reply
 from handlers.core.notify import At, Key, Pair, Sink, notify
 from handlers.core.timing import timed
 from handlers.needs import open_needs, set_status
-from handlers.tasks.candidates import candidates, need_spec, scope_of
+from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of
 from handlers.tasks.explain import as_rows, explain_both
-from matching import MatchIndex, Weights, assign_batch, rank
+from matching import Match, MatchIndex, Weights, assign_batch, rank
 from storage.models import (
     Assignment,
     DueJob,
@@ -88,48 +89,78 @@ class NeedView:
 
 
 async def offer_round(
-    sink: Sink, config: CoreConfig, need: Need, actor_id: int | None = None
+    sink: Sink,
+    config: CoreConfig,
+    need: Need,
+    actor_id: int | None = None,
+    *,
+    pools: Pools | None = None,
 ) -> list[TaskOffer]:
     """Offer the need to the best candidates not asked yet; alert organizers when none is left.
 
     The need moves to "matching" only when offers go out, and back to "open" when nobody is left;
-    organizers hear about a need nobody can take once, not on every sweep.
+    organizers hear about a need nobody can take once, not on every sweep. The outcome is kept
+    on the need (`considered_at`, `considered`) so the sweep ranks it again only after a change.
+    `pools` shares the candidates' index between the needs of one sweep.
     """
     session, rules = sink.session, rules_of(config)
-    view = await NeedView.load(session, need)
     if need.status not in ("open", "matching"):
         return []
+    view = await NeedView.load(session, need)
     if need.person_id is not None:
         since = sink.now - timedelta(days=rules.oversupply_days)
         if await repo.served_recently(session, need.person_id, since) >= rules.oversupply_cap:
+            _considered(need, sink, "oversupply")
             await _tell_organizers_once(sink, view, "tasks.oversupply")
             return []
     offers = await repo.offers_for(session, need.id)
     taken = len(await repo.assignments_for(session, need.id))
     wanted = max(need.volunteers_needed - taken, 1) * rules.k
     pending = sum(1 for o in offers if o.status == "pending")
-    spec = need_spec(need, view.item, view.region, offers, config.tz)
-    pool = await candidates(session, await scope_of(session, view.region), sink.now, config.tz)
-    with timed("matching.rank"):
-        weights = weights_of(config)
-        matches = (
-            rank(spec, pool, weights=weights, k=max(wanted - pending, 0))
-            if wanted > pending
-            else []
-        )
+    matches = await _best(sink, config, view, offers, wanted - pending, pools)
     if not matches and not pending:
         if need.status == "matching":
             await set_status(session, need, "open", sink.now, actor_id, i18n=sink.i18n)
+        _considered(need, sink, "nobody_left")
         await _tell_organizers_once(sink, view, "tasks.nobody_left")
         return []
     if matches and need.status == "open":
         await set_status(session, need, "matching", sink.now, actor_id, i18n=sink.i18n)
+    _considered(need, sink, "offered" if matches else "waiting")
     made = []
     for number, match in enumerate(matches, start=len(offers)):
         made.append(
             await _offer(sink, rules, view, match.candidate_id, number, match.score, match.reasons)
         )
+        if pools is not None:
+            pools.offered(match.candidate_id)
     return made
+
+
+async def _best(
+    sink: Sink,
+    config: CoreConfig,
+    view: NeedView,
+    offers: list[TaskOffer],
+    k: int,
+    pools: Pools | None,
+) -> list[Match]:
+    """The k best candidates not offered the need yet (none asked for: nothing loaded)."""
+    if k <= 0:
+        return []
+    session = sink.session
+    spec = need_spec(view.need, view.item, view.region, offers, config.tz)
+    scope = await scope_of(session, view.region)
+    with timed("matching.rank"):
+        if pools is None:
+            pool = await candidates(session, scope, sink.now, config.tz)
+            return rank(spec, pool, weights=weights_of(config), k=k)
+        index = await pools.index(scope)
+        return index.top(replace(spec, excluded=spec.excluded | pools.capped()), k=k)
+
+
+def _considered(need: Need, sink: Sink, outcome: str) -> None:
+    need.considered_at, need.considered = sink.now, outcome
 
 
 async def _offer(
@@ -197,14 +228,8 @@ async def _tell_organizers_once(sink: Sink, view: NeedView, key: str) -> None:
 async def _tell_organizers(sink: Sink, view: NeedView, key: str) -> None:
     community = await regions.ancestor_at(sink.session, view.region, "community") or view.region
     for person_id in await roles.holders(sink.session, ("organizer", "admin"), community):
-        await notify(
-            sink,
-            person_id,
-            key,
-            urgent=True,
-            id=view.need.id,
-            item=view.item_name,
-            place=view.region.name,
+        await alert_organizer(
+            sink, person_id, key, need_id=view.need.id, item=view.item_name, place=view.region.name
         )
 
 
@@ -348,8 +373,9 @@ async def expire_offer(sink: Sink, config: CoreConfig, job: DueJob) -> None:
 async def dispatch_open(sink: Sink, config: CoreConfig, region: Region | None = None) -> int:
     """Offer every open need (in a region subtree, or everywhere); returns offers made."""
     made = 0
+    pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
     for need in await open_needs(sink.session, region):
-        made += len(await offer_round(sink, config, need))
+        made += len(await offer_round(sink, config, need, pools=pools))
     return made
 
 
