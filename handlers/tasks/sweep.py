@@ -27,7 +27,7 @@ from storage.repos import jobs, regions
 from storage.repos import tasks as repo
 
 RECHECK = timedelta(days=1)  # a need nobody could take is ranked again at least this often
-DEFAULT_CHUNK = 50
+DEFAULT_CHUNK = 10
 
 
 @dataclass(frozen=True)
