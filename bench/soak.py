@@ -157,6 +157,7 @@ class Soak:
             "LINLI_QUIET_START": "00:00",
             "LINLI_QUIET_END": "00:00",
             "LINLI_FLOOD_MESSAGES": "1000",
+            "LINLI_SERVE_SWEEPS": "false" if opts.worker_sweeps_only else "true",
             "TELEGRAM_TOKEN": TOKEN,
             "TELEGRAM_API_URL": tg.base_url,
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
@@ -499,6 +500,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second, about")
     parser.add_argument("--open-needs", type=int, default=1000)
+    parser.add_argument(
+        "--worker-sweeps-only", action="store_true", help="serve processes do not sweep"
+    )
     parser.add_argument("--short", action="store_true", help="30 s, 40 users, 20/s, 100 needs")
     parser.add_argument("--database-url", default=DEFAULT_DB, help="dropped and created again")
     parser.add_argument("--workdir", type=Path, default=ROOT / "data" / "soak")

@@ -108,3 +108,20 @@ async def test_a_long_backlog_is_ranked_in_chunks_within_one_tick(chat: Chat) ->
         )
     assert len(refs) == 3 and sum(">" in r for r in refs) == 2
     assert await _offers(app) == 0
+
+
+async def test_offers_made_in_one_sweep_count_against_the_weekly_offer_cap(chat: Chat) -> None:
+    app = chat.app
+    app.deps.config.extra["matching.weights"] = {"max_offers_per_week": 1}
+    app.deps.clock.advance(minutes=1)  # type: ignore[attr-defined]
+    await _needs(app, 6)
+    await Sweeper(app.deps).tick()
+    async with app.db.transaction() as session:
+        per_person = (
+            await session.execute(
+                select(TaskOffer.person_id, func.count())
+                .where(TaskOffer.person_id.is_not(None))
+                .group_by(TaskOffer.person_id)
+            )
+        ).all()
+    assert per_person and max(n for _, n in per_person) == 1
