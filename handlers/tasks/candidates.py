@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -155,7 +156,10 @@ class Pools:
         if scope.id not in self._indexes:
             pool = await candidates(self.session, scope, self.now, self.tz)
             self._base |= {c.id: c.offers_this_week for c in pool}
-            self._indexes[scope.id] = MatchIndex(pool, weights=self.weights)
+            # Building the index is pure CPU (tens of ms per thousand candidates): off the loop,
+            # so the process goes on answering messages meanwhile.
+            index = await asyncio.to_thread(MatchIndex, pool, weights=self.weights)
+            self._indexes[scope.id] = index
         return self._indexes[scope.id]
 
     def offered(self, candidate_id: int) -> None:
