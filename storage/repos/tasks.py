@@ -227,5 +227,9 @@ async def needs_to_consider(
         .where(Need.status == "open", Need.id > after_id, or_(*why))
         .order_by(Need.id)
         .limit(limit)
+        # PostgreSQL: sweeps running at once in several processes take disjoint needs, and a
+        # need someone is answering for (locked by an accept) is left for the next sweep.
+        .with_for_update(of=Need, skip_locked=True)
+        .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
