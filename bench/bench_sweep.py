@@ -168,9 +168,9 @@ def _label(needs: int) -> str:
     return f"{needs // 1000}k" if needs >= 1000 else str(needs)
 
 
-async def run(quick: bool, url: str | None) -> dict[str, Any]:
-    """Every figure for each size."""
-    sizes = (100,) if quick else (1_000, 10_000)
+async def run(quick: bool, url: str | None, needs: list[int] | None = None) -> dict[str, Any]:
+    """Every figure for each size (with a database URL: give one size, the database is reused)."""
+    sizes = needs or ((100,) if quick else (1_000, 10_000))
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="linli-bench-") as tmp:
         for needs in sizes:
@@ -194,9 +194,10 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="100 needs, a smoke run")
     parser.add_argument("--database-url", help="an empty PostgreSQL database (default: SQLite)")
+    parser.add_argument("--needs", type=int, action="append", help="open needs (repeatable)")
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     args = parser.parse_args(argv)
-    f = asyncio.run(run(args.quick, args.database_url))
+    f = asyncio.run(run(args.quick, args.database_url, args.needs))
     print(f"dispatch sweep benchmark ({'quick' if args.quick else 'full'})")
     for key in sorted(f):
         print(f"{key:<32}{f[key]:>12}")
