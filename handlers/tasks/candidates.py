@@ -166,6 +166,16 @@ class Pools:
         """Count an offer made to a candidate since the pools were loaded."""
         self._made[candidate_id] = self._made.get(candidate_id, 0) + 1
 
+    async def count_offers(self) -> None:
+        """Add the offers made through the cache to the volunteers' totals, in id order.
+
+        Sweeps in two processes offer to the same volunteers; updating their rows one by one, in
+        the order offers were made, deadlocks on PostgreSQL.
+        """
+        await repo.add_offers(
+            self.session, {cid: n for cid, n in sorted(self._made.items()) if cid > 0}
+        )
+
     def capped(self) -> frozenset[int]:
         """Candidates who reached the weekly offer cap through this cache's offers."""
         cap = self.weights.max_offers_per_week

@@ -129,11 +129,13 @@ async def offer_round(
     _considered(need, sink, "offered" if matches else "waiting")
     made = []
     for number, match in enumerate(matches, start=len(offers)):
+        cid = match.candidate_id
+        count = pools is None  # a sweep counts its offers at the end, in one order (no deadlock)
         made.append(
-            await _offer(sink, rules, view, match.candidate_id, number, match.score, match.reasons)
+            await _offer(sink, rules, view, cid, number, match.score, match.reasons, count=count)
         )
         if pools is not None:
-            pools.offered(match.candidate_id)
+            pools.offered(cid)
     return made
 
 
@@ -171,6 +173,8 @@ async def _offer(
     number: int,
     score: float,
     reasons: Sequence[Any],
+    *,
+    count: bool = True,
 ) -> TaskOffer:
     session, need = sink.session, view.need
     org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
@@ -190,7 +194,7 @@ async def _offer(
     session.add(offer)
     await session.flush()
     session.add(repo.job("offer_timeout", offer.id, due, sink.now))
-    if org is None:
+    if org is None and count:
         profile = await session.get(VolunteerProfile, candidate_id)
         if profile is not None:
             profile.offers += 1
@@ -376,6 +380,7 @@ async def dispatch_open(sink: Sink, config: CoreConfig, region: Region | None = 
     pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
     for need in await open_needs(sink.session, region):
         made += len(await offer_round(sink, config, need, pools=pools))
+    await pools.count_offers()
     return made
 
 

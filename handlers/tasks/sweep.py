@@ -77,6 +77,7 @@ async def dispatch_chunk(
     for need in needs[:limit]:
         offers += len(await offer_round(sink, config, need, pools=pools))
         await asyncio.sleep(0)  # let the loop answer messages between needs
+    await pools.count_offers()
     last = needs[min(limit, len(needs)) - 1].id if needs else after_id
     return SweepChunk(min(limit, len(needs)), offers, last, len(needs) > limit)
 

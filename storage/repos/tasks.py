@@ -233,3 +233,14 @@ async def needs_to_consider(
         .execution_options(populate_existing=True)
     )
     return list(rows.scalars())
+
+
+async def add_offers(session: AsyncSession, made: dict[int, int]) -> None:
+    """Add offers made to volunteers' profiles (`made`: person id → offers), in the given order."""
+    for person_id, n in made.items():
+        await session.execute(
+            update(VolunteerProfile)
+            .where(VolunteerProfile.person_id == person_id)
+            .values(offers=VolunteerProfile.offers + n)
+            .execution_options(synchronize_session=False)
+        )

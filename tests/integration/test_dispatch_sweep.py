@@ -124,4 +124,14 @@ async def test_offers_made_in_one_sweep_count_against_the_weekly_offer_cap(chat:
                 .group_by(TaskOffer.person_id)
             )
         ).all()
+        counted = dict(
+            (
+                await session.execute(
+                    select(VolunteerProfile.person_id, VolunteerProfile.offers).where(
+                        VolunteerProfile.offers > 0
+                    )
+                )
+            ).all()
+        )
     assert per_person and max(n for _, n in per_person) == 1
+    assert counted == dict(per_person)  # the sweep added its offers to the volunteers' totals
