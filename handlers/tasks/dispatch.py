@@ -16,10 +16,10 @@ from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import At, Key, Pair, Sink, notify
 from handlers.core.timing import timed
-from handlers.needs import open_needs, set_status
+from handlers.needs import set_status
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of
 from handlers.tasks.explain import as_rows, explain_both
-from matching import Match, MatchIndex, Weights, assign_batch, rank
+from matching import Match, Weights, rank
 from storage.models import (
     Assignment,
     DueJob,
@@ -132,7 +132,9 @@ async def offer_round(
         cid = match.candidate_id
         count = pools is None  # a sweep counts its offers at the end, in one order (no deadlock)
         made.append(
-            await _offer(sink, rules, view, cid, number, match.score, match.reasons, count=count)
+            await make_offer(
+                sink, rules, view, cid, number, match.score, match.reasons, count=count
+            )
         )
         if pools is not None:
             pools.offered(cid)
@@ -165,7 +167,7 @@ def _considered(need: Need, sink: Sink, outcome: str) -> None:
     need.considered_at, need.considered = sink.now, outcome
 
 
-async def _offer(
+async def make_offer(
     sink: Sink,
     rules: DispatchRules,
     view: NeedView,
@@ -176,6 +178,8 @@ async def _offer(
     *,
     count: bool = True,
 ) -> TaskOffer:
+    """Write one offer (its time-out job, the candidate's count unless `count` is False) and
+    send it to the volunteer or the organization's contact."""
     session, need = sink.session, view.need
     org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
     recipient = org.contact_person_id if org is not None else candidate_id
@@ -372,56 +376,6 @@ async def expire_offer(sink: Sink, config: CoreConfig, job: DueJob) -> None:
     if offer is None or not await repo.respond(sink.session, offer_id, "timed_out", sink.now):
         return
     await _move_on(sink, config, offer.need_id, None)
-
-
-async def dispatch_open(sink: Sink, config: CoreConfig, region: Region | None = None) -> int:
-    """Offer every open need (in a region subtree, or everywhere); returns offers made."""
-    made = 0
-    pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
-    for need in await open_needs(sink.session, region):
-        made += len(await offer_round(sink, config, need, pools=pools))
-    await pools.count_offers()
-    return made
-
-
-async def dispatch_batch(
-    sink: Sink, config: CoreConfig, region: Region | None = None
-) -> dict[int, list[int]]:
-    """Offer many open needs at once, choosing the first offers with the exact batch assignment.
-
-    Competing needs get different volunteers (total score maximized under capacities); needs
-    left without a pick fall back to an ordinary round.
-    """
-    session = sink.session
-    needs = await open_needs(session, region)
-    if not needs:
-        return {}
-    views = [await NeedView.load(session, n) for n in needs]
-    scope = region or await scope_of(session, views[0].region)
-    pool = await candidates(session, scope, sink.now, config.tz)
-    specs = [need_spec(v.need, v.item, v.region, [], config.tz) for v in views]
-    index = MatchIndex(pool, weights=weights_of(config))
-    picks = assign_batch(specs, index)
-    rules = rules_of(config)
-    for view in views:
-        chosen = picks.get(view.need.id, [])
-        await set_status(session, view.need, "matching", sink.now, None, i18n=sink.i18n)
-        if not chosen:
-            await offer_round(sink, config, view.need)
-            continue
-        ranked = {m.candidate_id: m for m in index.top(specs[views.index(view)], k=50)}
-        for number, candidate_id in enumerate(chosen):
-            match = ranked.get(candidate_id)
-            await _offer(
-                sink,
-                rules,
-                view,
-                candidate_id,
-                number,
-                match.score if match else 0.0,
-                match.reasons if match else (),
-            )
-    return picks
 
 
 async def dispatch_command(ctx: Ctx) -> list[Reply]:

@@ -20,9 +20,11 @@ from datetime import datetime, timedelta
 
 from handlers.core.context import CoreConfig
 from handlers.core.notify import Sink
-from handlers.tasks.candidates import Pools, week_start
-from handlers.tasks.dispatch import offer_round, weights_of
-from storage.models import DueJob
+from handlers.needs import open_needs, set_status
+from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of, week_start
+from handlers.tasks.dispatch import NeedView, make_offer, offer_round, rules_of, weights_of
+from matching import MatchIndex, assign_batch
+from storage.models import DueJob, Region
 from storage.repos import jobs, regions
 from storage.repos import tasks as repo
 
@@ -96,3 +98,53 @@ async def dispatch_sweep(sink: Sink, config: CoreConfig, job: DueJob) -> SweepCh
             {"period": period, "after": done.last_id},
         )
     return done
+
+
+async def dispatch_open(sink: Sink, config: CoreConfig, region: Region | None = None) -> int:
+    """Offer every open need (in a region subtree, or everywhere); returns offers made."""
+    made = 0
+    pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
+    for need in await open_needs(sink.session, region):
+        made += len(await offer_round(sink, config, need, pools=pools))
+    await pools.count_offers()
+    return made
+
+
+async def dispatch_batch(
+    sink: Sink, config: CoreConfig, region: Region | None = None
+) -> dict[int, list[int]]:
+    """Offer many open needs at once, choosing the first offers with the exact batch assignment.
+
+    Competing needs get different volunteers (total score maximized under capacities); needs
+    left without a pick fall back to an ordinary round.
+    """
+    session = sink.session
+    needs = await open_needs(session, region)
+    if not needs:
+        return {}
+    views = [await NeedView.load(session, n) for n in needs]
+    scope = region or await scope_of(session, views[0].region)
+    pool = await candidates(session, scope, sink.now, config.tz)
+    specs = [need_spec(v.need, v.item, v.region, [], config.tz) for v in views]
+    index = MatchIndex(pool, weights=weights_of(config))
+    picks = assign_batch(specs, index)
+    rules = rules_of(config)
+    for view in views:
+        chosen = picks.get(view.need.id, [])
+        await set_status(session, view.need, "matching", sink.now, None, i18n=sink.i18n)
+        if not chosen:
+            await offer_round(sink, config, view.need)
+            continue
+        ranked = {m.candidate_id: m for m in index.top(specs[views.index(view)], k=50)}
+        for number, candidate_id in enumerate(chosen):
+            match = ranked.get(candidate_id)
+            await make_offer(
+                sink,
+                rules,
+                view,
+                candidate_id,
+                number,
+                match.score if match else 0.0,
+                match.reasons if match else (),
+            )
+    return picks
