@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 LOCALES := handlers/locales
 DOMAINS = $(basename $(notdir $(wildcard $(LOCALES)/zh_CN/LC_MESSAGES/*.po)))
 
-.PHONY: demo test lint bench chat i18n install install-dev clean
+.PHONY: demo test lint bench soak chat i18n install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +42,11 @@ test: lint
 
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+# Five minutes of load on PostgreSQL (SOAK_DB, dropped and created again); see bench/soak.py.
+SOAK_DB ?= postgresql+asyncpg://postgres@127.0.0.1:5432/linli_soak
+soak: install-dev
+	$(BIN)/python bench/soak.py --database-url $(SOAK_DB) $(SOAK_ARGS)
 
 clean:
 	rm -rf $(VENV) data .pytest_cache .mypy_cache .ruff_cache bench/results.json

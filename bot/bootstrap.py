@@ -57,7 +57,12 @@ def core_config(settings: Settings) -> CoreConfig:
             "proposals.cosign_share": settings.cosign_share,
             "proposals.stale_days": settings.proposal_stale_days,
             "privacy.retention_days": settings.retention_days,
-            "dispatch": {"k": settings.offer_k, "offer_ttl_minutes": settings.offer_ttl_minutes},
+            "dispatch": {
+                "k": settings.offer_k,
+                "offer_ttl_minutes": settings.offer_ttl_minutes,
+                "chunk": settings.dispatch_chunk,
+            },
+            "alerts.digest_minutes": settings.alert_digest_minutes,
             "matching.weights": dict(settings.match_weights),
         },
         quiet_start=settings.quiet_start,

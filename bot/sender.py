@@ -30,6 +30,7 @@ log = logging.getLogger(__name__)
 
 Outcome = Literal["sent", "retry", "blocked", "failed", "held"]
 MAX_ATTEMPTS = 8
+CHATS_TRACKED = 10_000  # per-chat send times kept before the past ones are dropped
 
 
 @dataclass(frozen=True)
@@ -105,7 +106,8 @@ class OutboxSender:
         self.limits = limits or Limits()
         burst = self.limits.burst or self.limits.per_second
         self._limiter = AsyncLimiter(burst, burst / self.limits.per_second)
-        self._chat_next: dict[str, datetime] = {}
+        self._chat_next: dict[str, datetime] = {}  # per chat, the earliest next send
+        self._prune_at = CHATS_TRACKED
         self._paused_until: datetime | None = None
         self.stats = DrainStats()
 
@@ -238,10 +240,23 @@ class OutboxSender:
                 ready.append(row)
         return ready, deferred
 
+    def _forget_past(self) -> None:
+        """Drop the chats whose gap has passed: one per chat ever sent to would grow forever."""
+        now = self.clock()
+        self._chat_next = {chat: at for chat, at in self._chat_next.items() if at > now}
+        self._prune_at = max(CHATS_TRACKED, 2 * len(self._chat_next))
+
+    @property
+    def chats_tracked(self) -> int:
+        """Chats whose next send time is remembered (bounded; for tests and metrics)."""
+        return len(self._chat_next)
+
     async def _send(self, row: OutboxMessage) -> SendResult:
         async with self._limiter:
             gap = timedelta(seconds=self.limits.chat_gap_s(row.external_id))
             self._chat_next[row.external_id] = self.clock() + gap
+            if len(self._chat_next) > self._prune_at:
+                self._forget_past()
             try:
                 return await self.transport.send(row.external_id, Reply.from_dict(row.payload), row)
             except Exception as exc:  # a transport bug or network failure: retry later

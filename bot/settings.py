@@ -44,6 +44,8 @@ class Settings(BaseSettings):
     # matching weights (JSON, e.g. {"skill": 0.5, "proximity": 0.25}; see matching.Weights).
     offer_k: int = Field(3, alias="LINLI_OFFER_K")
     offer_ttl_minutes: int = Field(120, alias="LINLI_OFFER_TTL_MINUTES")
+    dispatch_chunk: int = Field(10, alias="LINLI_DISPATCH_CHUNK")
+    alert_digest_minutes: int = Field(10, alias="LINLI_ALERT_DIGEST_MINUTES")
     match_weights: dict[str, float] = Field(default_factory=dict, alias="LINLI_MATCH_WEIGHTS")
     cosign_threshold: int = Field(10, alias="LINLI_COSIGN_THRESHOLD")
     cosign_share: float | None = Field(None, alias="LINLI_COSIGN_SHARE")

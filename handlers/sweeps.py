@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import broadcasts, digests, privacy
+from handlers import alerts, broadcasts, digests, privacy
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -30,7 +30,8 @@ from handlers.core.notify import Sink
 from handlers.proposals import flag_stale
 from handlers.proposals.common import stale_days
 from handlers.reports import escalate_overdue
-from handlers.tasks.dispatch import dispatch_open, expire_offer
+from handlers.tasks.dispatch import expire_offer
+from handlers.tasks.sweep import dispatch_sweep
 from storage.models import DueJob
 from storage.repos import jobs
 
@@ -99,9 +100,11 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     """Every job kind this worker can run → its use case `(session, job, now)`.
 
     Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
-    waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id).
+    waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id),
+    alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
     Periodic (ref = period):
-    dispatch_needs (new needs offered every minute), escalate_reports, flag_stale_proposals,
+    dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
+    that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
     weekly_digest, honour_roll, purge, retention.
     """
 
@@ -119,7 +122,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
         await expire_offer(Sink.bare(session, now, deps.i18n, deps.config), deps.config, job)
 
     async def dispatch(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await dispatch_open(Sink.bare(session, now, deps.i18n, deps.config), deps.config)
+        await dispatch_sweep(Sink.bare(session, now, deps.i18n, deps.config), deps.config, job)
 
     async def escalations(session: AsyncSession, job: DueJob, now: datetime) -> None:
         await escalate_overdue(session, now, i18n=deps.i18n)
@@ -129,6 +132,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
 
     return {
         "broadcast_start": partial(broadcasts.start_scheduled, deps),
+        "alert_digest": partial(alerts.send_digest, deps),
         "activity_reminder": reminder,
         "waitlist_timeout": waitlist_timeout,
         "activity_mobilize": mobilize,

@@ -31,4 +31,13 @@ class FloodGuard:
         self._windows[key] = (start, seen + 1)
         if len(self._windows) > self.max_tracked:
             self._windows.popitem(last=False)  # the least recently active
+        for _ in range(2):  # forget people whose window ended: memory follows recent traffic
+            _, (oldest, _) = next(iter(self._windows.items()))
+            if now - oldest <= self.window:
+                break
+            self._windows.popitem(last=False)
         return seen + 1
+
+    def __len__(self) -> int:
+        """People whose window is remembered."""
+        return len(self._windows)

@@ -11,12 +11,11 @@ from handlers.tasks.dispatch import (
     accept,
     answer_offer,
     decline,
-    dispatch_batch,
     dispatch_command,
-    dispatch_open,
     expire_offer,
     offer_round,
 )
+from handlers.tasks.sweep import dispatch_batch, dispatch_open
 from handlers.tasks.work import (
     TASK_CANCEL,
     confirm,

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from matching import Candidate, NeedSpec
+from matching import Candidate, MatchIndex, NeedSpec, Weights
 from matching.taxonomy import SLOTS, slot_of
 from storage.models import Need, Region, ServiceItem, TaskOffer
 from storage.repos import regions
@@ -135,3 +136,49 @@ async def candidates(
             )
         )
     return found
+
+
+class Pools:
+    """Candidates and their match index per scope, built once for many needs (one sweep chunk).
+
+    Offers made through the cache are counted, so a candidate reaching the weekly offer cap
+    during the chunk is excluded from the needs that follow, as a fresh load would.
+    """
+
+    def __init__(self, session: AsyncSession, now: datetime, tz: str, weights: Weights) -> None:
+        self.session, self.now, self.tz, self.weights = session, now, tz, weights
+        self._indexes: dict[int, MatchIndex] = {}
+        self._base: dict[int, int] = {}
+        self._made: dict[int, int] = {}
+
+    async def index(self, scope: Region) -> MatchIndex:
+        """The match index of the candidates in `scope` (loaded on first use)."""
+        if scope.id not in self._indexes:
+            pool = await candidates(self.session, scope, self.now, self.tz)
+            self._base |= {c.id: c.offers_this_week for c in pool}
+            # Building the index is pure CPU (tens of ms per thousand candidates): off the loop,
+            # so the process goes on answering messages meanwhile.
+            index = await asyncio.to_thread(MatchIndex, pool, weights=self.weights)
+            self._indexes[scope.id] = index
+        return self._indexes[scope.id]
+
+    def offered(self, candidate_id: int) -> None:
+        """Count an offer made to a candidate since the pools were loaded."""
+        self._made[candidate_id] = self._made.get(candidate_id, 0) + 1
+
+    async def count_offers(self) -> None:
+        """Add the offers made through the cache to the volunteers' totals, in id order.
+
+        Sweeps in two processes offer to the same volunteers; updating their rows one by one, in
+        the order offers were made, deadlocks on PostgreSQL.
+        """
+        await repo.add_offers(
+            self.session, {cid: n for cid, n in sorted(self._made.items()) if cid > 0}
+        )
+
+    def capped(self) -> frozenset[int]:
+        """Candidates who reached the weekly offer cap through this cache's offers."""
+        cap = self.weights.max_offers_per_week
+        return frozenset(
+            cid for cid, made in self._made.items() if self._base.get(cid, 0) + made >= cap
+        )

@@ -3,22 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.alerts import alert_organizer
 from handlers.core.auth import require_registered
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import At, Key, Pair, Sink, notify
 from handlers.core.timing import timed
-from handlers.needs import open_needs, set_status
-from handlers.tasks.candidates import candidates, need_spec, scope_of
+from handlers.needs import set_status
+from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of
 from handlers.tasks.explain import as_rows, explain_both
-from matching import MatchIndex, Weights, assign_batch, rank
+from matching import Match, Weights, rank
 from storage.models import (
     Assignment,
     DueJob,
@@ -88,51 +89,85 @@ class NeedView:
 
 
 async def offer_round(
-    sink: Sink, config: CoreConfig, need: Need, actor_id: int | None = None
+    sink: Sink,
+    config: CoreConfig,
+    need: Need,
+    actor_id: int | None = None,
+    *,
+    pools: Pools | None = None,
 ) -> list[TaskOffer]:
     """Offer the need to the best candidates not asked yet; alert organizers when none is left.
 
     The need moves to "matching" only when offers go out, and back to "open" when nobody is left;
-    organizers hear about a need nobody can take once, not on every sweep.
+    organizers hear about a need nobody can take once, not on every sweep. The outcome is kept
+    on the need (`considered_at`, `considered`) so the sweep ranks it again only after a change.
+    `pools` shares the candidates' index between the needs of one sweep.
     """
     session, rules = sink.session, rules_of(config)
-    view = await NeedView.load(session, need)
     if need.status not in ("open", "matching"):
         return []
+    view = await NeedView.load(session, need)
     if need.person_id is not None:
         since = sink.now - timedelta(days=rules.oversupply_days)
         if await repo.served_recently(session, need.person_id, since) >= rules.oversupply_cap:
+            _considered(need, sink, "oversupply")
             await _tell_organizers_once(sink, view, "tasks.oversupply")
             return []
     offers = await repo.offers_for(session, need.id)
     taken = len(await repo.assignments_for(session, need.id))
     wanted = max(need.volunteers_needed - taken, 1) * rules.k
     pending = sum(1 for o in offers if o.status == "pending")
-    spec = need_spec(need, view.item, view.region, offers, config.tz)
-    pool = await candidates(session, await scope_of(session, view.region), sink.now, config.tz)
-    with timed("matching.rank"):
-        weights = weights_of(config)
-        matches = (
-            rank(spec, pool, weights=weights, k=max(wanted - pending, 0))
-            if wanted > pending
-            else []
-        )
+    matches = await _best(sink, config, view, offers, wanted - pending, pools)
     if not matches and not pending:
         if need.status == "matching":
             await set_status(session, need, "open", sink.now, actor_id, i18n=sink.i18n)
+        _considered(need, sink, "nobody_left")
         await _tell_organizers_once(sink, view, "tasks.nobody_left")
         return []
     if matches and need.status == "open":
         await set_status(session, need, "matching", sink.now, actor_id, i18n=sink.i18n)
+    _considered(need, sink, "offered" if matches else "waiting")
     made = []
     for number, match in enumerate(matches, start=len(offers)):
+        cid = match.candidate_id
+        count = pools is None  # a sweep counts its offers at the end, in one order (no deadlock)
         made.append(
-            await _offer(sink, rules, view, match.candidate_id, number, match.score, match.reasons)
+            await make_offer(
+                sink, rules, view, cid, number, match.score, match.reasons, count=count
+            )
         )
+        if pools is not None:
+            pools.offered(cid)
     return made
 
 
-async def _offer(
+async def _best(
+    sink: Sink,
+    config: CoreConfig,
+    view: NeedView,
+    offers: list[TaskOffer],
+    k: int,
+    pools: Pools | None,
+) -> list[Match]:
+    """The k best candidates not offered the need yet (none asked for: nothing loaded)."""
+    if k <= 0:
+        return []
+    session = sink.session
+    spec = need_spec(view.need, view.item, view.region, offers, config.tz)
+    scope = await scope_of(session, view.region)
+    with timed("matching.rank"):
+        if pools is None:
+            pool = await candidates(session, scope, sink.now, config.tz)
+            return rank(spec, pool, weights=weights_of(config), k=k)
+        index = await pools.index(scope)
+        return index.top(replace(spec, excluded=spec.excluded | pools.capped()), k=k)
+
+
+def _considered(need: Need, sink: Sink, outcome: str) -> None:
+    need.considered_at, need.considered = sink.now, outcome
+
+
+async def make_offer(
     sink: Sink,
     rules: DispatchRules,
     view: NeedView,
@@ -140,7 +175,11 @@ async def _offer(
     number: int,
     score: float,
     reasons: Sequence[Any],
+    *,
+    count: bool = True,
 ) -> TaskOffer:
+    """Write one offer (its time-out job, the candidate's count unless `count` is False) and
+    send it to the volunteer or the organization's contact."""
     session, need = sink.session, view.need
     org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
     recipient = org.contact_person_id if org is not None else candidate_id
@@ -159,7 +198,7 @@ async def _offer(
     session.add(offer)
     await session.flush()
     session.add(repo.job("offer_timeout", offer.id, due, sink.now))
-    if org is None:
+    if org is None and count:
         profile = await session.get(VolunteerProfile, candidate_id)
         if profile is not None:
             profile.offers += 1
@@ -197,14 +236,8 @@ async def _tell_organizers_once(sink: Sink, view: NeedView, key: str) -> None:
 async def _tell_organizers(sink: Sink, view: NeedView, key: str) -> None:
     community = await regions.ancestor_at(sink.session, view.region, "community") or view.region
     for person_id in await roles.holders(sink.session, ("organizer", "admin"), community):
-        await notify(
-            sink,
-            person_id,
-            key,
-            urgent=True,
-            id=view.need.id,
-            item=view.item_name,
-            place=view.region.name,
+        await alert_organizer(
+            sink, person_id, key, need_id=view.need.id, item=view.item_name, place=view.region.name
         )
 
 
@@ -343,54 +376,6 @@ async def expire_offer(sink: Sink, config: CoreConfig, job: DueJob) -> None:
     if offer is None or not await repo.respond(sink.session, offer_id, "timed_out", sink.now):
         return
     await _move_on(sink, config, offer.need_id, None)
-
-
-async def dispatch_open(sink: Sink, config: CoreConfig, region: Region | None = None) -> int:
-    """Offer every open need (in a region subtree, or everywhere); returns offers made."""
-    made = 0
-    for need in await open_needs(sink.session, region):
-        made += len(await offer_round(sink, config, need))
-    return made
-
-
-async def dispatch_batch(
-    sink: Sink, config: CoreConfig, region: Region | None = None
-) -> dict[int, list[int]]:
-    """Offer many open needs at once, choosing the first offers with the exact batch assignment.
-
-    Competing needs get different volunteers (total score maximized under capacities); needs
-    left without a pick fall back to an ordinary round.
-    """
-    session = sink.session
-    needs = await open_needs(session, region)
-    if not needs:
-        return {}
-    views = [await NeedView.load(session, n) for n in needs]
-    scope = region or await scope_of(session, views[0].region)
-    pool = await candidates(session, scope, sink.now, config.tz)
-    specs = [need_spec(v.need, v.item, v.region, [], config.tz) for v in views]
-    index = MatchIndex(pool, weights=weights_of(config))
-    picks = assign_batch(specs, index)
-    rules = rules_of(config)
-    for view in views:
-        chosen = picks.get(view.need.id, [])
-        await set_status(session, view.need, "matching", sink.now, None, i18n=sink.i18n)
-        if not chosen:
-            await offer_round(sink, config, view.need)
-            continue
-        ranked = {m.candidate_id: m for m in index.top(specs[views.index(view)], k=50)}
-        for number, candidate_id in enumerate(chosen):
-            match = ranked.get(candidate_id)
-            await _offer(
-                sink,
-                rules,
-                view,
-                candidate_id,
-                number,
-                match.score if match else 0.0,
-                match.reasons if match else (),
-            )
-    return picks
 
 
 async def dispatch_command(ctx: Ctx) -> list[Reply]:

@@ -105,6 +105,7 @@ class OutboxMessage(Base):
     __table_args__ = (
         Index("ix_outbox_channel_status_due", "channel", "status", "not_before"),
         Index("ix_outbox_broadcast_status", "broadcast_id", "status"),
+        Index("ix_outbox_person_kind", "person_id", "kind", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -47,7 +47,10 @@ class Need(Base):
     """A request for a service item for a person, entered by them or by a grid worker."""
 
     __tablename__ = "needs"
-    __table_args__ = (Index("ix_needs_status_region", "status", "region_id"),)
+    __table_args__ = (
+        Index("ix_needs_status_region", "status", "region_id"),
+        Index("ix_needs_status_considered", "status", "considered_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
@@ -67,6 +70,10 @@ class Need(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
+    # When the dispatch sweep last ranked this need and what came of it ("offered", "waiting",
+    # "nobody_left", "oversupply"): the sweep ranks it again only when something relevant changed.
+    considered_at: Mapped[datetime | None]
+    considered: Mapped[str | None] = mapped_column(String(16))
 
 
 class TaskOffer(Base):

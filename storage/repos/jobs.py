@@ -108,6 +108,17 @@ async def get(session: AsyncSession, kind: str, ref: str) -> DueJob | None:
     ).scalar_one_or_none()
 
 
+async def lock(session: AsyncSession, kind: str, ref: str) -> DueJob | None:
+    """The job (kind, ref), locked until commit (PostgreSQL) and read afresh."""
+    rows = await session.execute(
+        select(DueJob)
+        .where(DueJob.kind == kind, DueJob.ref == ref)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    return rows.scalar_one_or_none()
+
+
 async def release_expired(session: AsyncSession, now: datetime) -> int:
     """Take back running jobs whose sweeper's lease ran out (it died or hung); they run again."""
     result = await session.execute(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, true, update
+from sqlalchemy import func, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -173,3 +173,13 @@ async def counts(session: AsyncSession, **filters: Any) -> dict[str, int]:
     for column, value in filters.items():
         query = query.where(getattr(OutboxMessage, column) == value)
     return {status: int(n) for status, n in (await session.execute(query)).all()}
+
+
+async def last_written(session: AsyncSession, person_id: int, kind: str) -> datetime | None:
+    """When the newest message of `kind` to a person was written (None: never)."""
+    rows = await session.execute(
+        select(func.max(OutboxMessage.created_at)).where(
+            OutboxMessage.person_id == person_id, OutboxMessage.kind == kind
+        )
+    )
+    return rows.scalar_one()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -190,3 +190,57 @@ def job(kind: str, ref: int, due_at: datetime, now: datetime, **payload: Any) ->
         attempts=0,
         created_at=now,
     )
+
+
+async def volunteers_changed(session: AsyncSession) -> list[tuple[str, datetime]]:
+    """Per home grid: its path and when a volunteer living there last changed (sign-up, edit,
+    pause, resume)."""
+    rows = await session.execute(
+        select(Region.path, func.max(VolunteerProfile.updated_at))
+        .join(Region, Region.id == VolunteerProfile.home_grid_id)
+        .group_by(Region.path)
+    )
+    return [(path, at) for path, at in rows.all() if at is not None]
+
+
+async def organizations_changed(session: AsyncSession) -> datetime | None:
+    """When the newest organization was added (they are matched everywhere they serve)."""
+    return (await session.execute(select(func.max(Organization.created_at)))).scalar_one()
+
+
+async def needs_to_consider(
+    session: AsyncSession,
+    *,
+    stale_before: datetime,
+    changed: list[tuple[str, datetime]],
+    after_id: int,
+    limit: int,
+) -> list[Need]:
+    """Open needs the dispatch sweep should rank, by id after `after_id`: never ranked, changed
+    since, ranked before `stale_before`, or in a region path of `changed` ranked before its time."""
+    considered = Need.considered_at
+    why = [considered.is_(None), considered < stale_before, Need.updated_at > considered]
+    why += [and_(Region.path.startswith(path), considered < at) for path, at in changed]
+    rows = await session.execute(
+        select(Need)
+        .join(Region, Region.id == Need.region_id)
+        .where(Need.status == "open", Need.id > after_id, or_(*why))
+        .order_by(Need.id)
+        .limit(limit)
+        # PostgreSQL: sweeps running at once in several processes take disjoint needs, and a
+        # need someone is answering for (locked by an accept) is left for the next sweep.
+        .with_for_update(of=Need, skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    return list(rows.scalars())
+
+
+async def add_offers(session: AsyncSession, made: dict[int, int]) -> None:
+    """Add offers made to volunteers' profiles (`made`: person id → offers), in the given order."""
+    for person_id, n in made.items():
+        await session.execute(
+            update(VolunteerProfile)
+            .where(VolunteerProfile.person_id == person_id)
+            .values(offers=VolunteerProfile.offers + n)
+            .execution_options(synchronize_session=False)
+        )

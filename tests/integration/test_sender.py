@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from bot.bootstrap import App
@@ -121,3 +122,17 @@ async def test_two_senders_never_send_the_same_row(app: App) -> None:
     results = await asyncio.gather(*(s.drain() for s in senders))
     assert sum(r.sent for r in results) == 120
     assert set(transport.delivered) == set(ids) and max(transport.delivered.values()) == 1
+
+
+async def test_the_per_chat_send_times_are_forgotten_once_past(
+    app: App, clock: FakeClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("bot.sender.CHATS_TRACKED", 10)
+    sender = OutboxSender(app.db, ScriptedTransport(), clock, FAST)
+    await _enqueue(app, [f"early{i}" for i in range(15)])
+    assert (await sender.drain()).sent == 15
+    assert sender.chats_tracked == 15  # all still within their gap
+    clock.advance(seconds=5)
+    await _enqueue(app, [f"late{i}" for i in range(30)])
+    assert (await sender.drain()).sent == 30
+    assert sender.chats_tracked <= 30  # the early chats' past send times were dropped

@@ -28,3 +28,15 @@ def test_memory_is_bounded() -> None:
     for i in range(1000):
         guard.count("c", str(i), T0)
     assert len(guard._windows) == 100
+
+
+def test_people_whose_window_ended_are_forgotten() -> None:
+    guard = FloodGuard(limit=3, window_s=30)
+    for i in range(100):
+        guard.count("c", str(i), T0)
+    assert len(guard) == 100
+    later = T0 + timedelta(seconds=60)
+    for i in range(60):
+        guard.count("c", f"late{i}", later)
+    assert len(guard) == 60  # two idle people forgotten per message: all 100 early ones are gone
+    assert guard.count("c", "late0", later) == 2  # the ones still in their window are kept

@@ -1,0 +1,384 @@
+"""Soak: two `linli serve` processes and a `linli worker` on PostgreSQL under simulated users.
+
+Runs on one machine against the fake Bot API (tests/support/fake_telegram): a fresh database with
+the demo district and `--open-needs` open needs (and one volunteer per two needs), then `--users`
+Telegram users at about `--rate` updates per second for `--duration` seconds through the real
+`/telegram` webhook: registration by buttons, /help, /me, and proposals (title, text, scope,
+category). 5 % of updates are delivered a second time (to either process); a tenth of the
+proposals' last button is pressed twice at once, two different updates sent to both processes
+(a double tap). Two notices go to the community during the run; during the first the worker is
+killed with SIGKILL, during the second one serve process (each restarted after 3 s). An update a
+process could not take (connection refused, 5xx) is sent again to the other, as Telegram does.
+
+At the end it waits for the outbox to drain and checks the database and the fake server:
+soak_updates (distinct updates answered 200), soak_lost (answered but never processed),
+soak_duplicate_effects (extra proposals or consents, double taps included), soak_5xx,
+soak_broadcast_missing / soak_broadcast_duplicates (per recipient chat), soak_p99_ms (whole run)
+and soak_p99_ms_sweeps (requests sent while a dispatch sweep was running), and
+soak_rss_growth_mb_per_min (serve processes, slope over the second half). Merged into
+bench/results.json. `--short`: 30 s, 40 users, 20 updates/s, 100 open needs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import copy
+import os
+import random
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import httpx  # noqa: E402
+from sqlalchemy import func, select, text  # noqa: E402
+
+from bench.bench_sweep import seed  # noqa: E402
+from bench.results import merge  # noqa: E402
+from bench.soak_support import (  # noqa: E402
+    Proc,
+    Tally,
+    check,
+    drained,
+    free_port,
+    recreate,
+)
+from bot.bootstrap import build  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from handlers.broadcasts import queue_broadcast  # noqa: E402
+from storage import migrate  # noqa: E402
+from storage.models import (  # noqa: E402
+    Broadcast,
+    DueJob,
+    Region,
+)
+from tests.support.fake_telegram import TOKEN, FakeTelegram, User  # noqa: E402
+from tests.support.fake_telegram.protocol import callback_buttons  # noqa: E402
+
+DEFAULT_RESULTS = ROOT / "bench" / "results.json"
+DEFAULT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/linli_soak"
+SECRET = "soak-secret"
+HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+
+
+class Soak:
+    """The processes, the fake Bot API and the simulated users."""
+
+    def __init__(self, opts: argparse.Namespace, tg: FakeTelegram, workdir: Path) -> None:
+        self.opts, self.tg = opts, tg
+        self.tally = Tally()
+        self.rnd = random.Random(7)
+        self._keys: dict[int, list[tuple[int, int]]] = {}  # chat → its messages, oldest first
+        self._indexed = 0
+        self.t0 = time.monotonic()
+        env = {k: v for k, v in os.environ.items() if k != "LINLI_LOG_FORMAT"}
+        env |= {
+            "DATABASE_URL": opts.database_url,
+            "LINLI_LOG_LEVEL": "WARNING",
+            "LINLI_SENDER_LOCK_RETRY_SECONDS": "0.5",
+            "LINLI_SWEEP_SECONDS": "5",
+            "LINLI_QUIET_START": "00:00",
+            "LINLI_QUIET_END": "00:00",
+            "LINLI_FLOOD_MESSAGES": "1000",
+            "LINLI_SERVE_SWEEPS": "false" if opts.worker_sweeps_only else "true",
+            "TELEGRAM_TOKEN": TOKEN,
+            "TELEGRAM_API_URL": tg.base_url,
+            "TELEGRAM_WEBHOOK_SECRET": SECRET,
+            "WECHAT_TOKEN": "",
+        }
+        self.serves = []
+        for name in ("a", "b"):
+            port = free_port()
+            proc = Proc(
+                name,
+                ["serve", "--port", str(port)],
+                env | {"LINLI_DATA_DIR": str(workdir / name)},
+                workdir / f"{name}.log",
+                url=f"http://127.0.0.1:{port}",
+            )
+            self.serves.append(proc)
+        self.worker = Proc(
+            "w", ["worker"], env | {"LINLI_DATA_DIR": str(workdir / "w")}, workdir / "w.log"
+        )
+
+    def now(self) -> float:
+        """Seconds since the start."""
+        return time.monotonic() - self.t0
+
+    async def start(self, http: httpx.AsyncClient) -> None:
+        """Start every process; wait until the serve processes answer /healthz."""
+        for proc in (*self.serves, self.worker):
+            await self.restart(http, proc)
+
+    async def healthy(self, http: httpx.AsyncClient, proc: Proc) -> bool:
+        """Wait for /healthz of a serve process; False if it exited (e.g. its start timed out)."""
+        for _ in range(1200):
+            if not proc.alive:
+                return False
+            with contextlib.suppress(httpx.TransportError):
+                if (await http.get(f"{proc.url}/healthz")).status_code == 200:
+                    return True
+            await asyncio.sleep(0.1)
+        return False
+
+    async def restart(self, http: httpx.AsyncClient, proc: Proc) -> None:
+        """Start a process again until it runs (a start under load may time out, as in life)."""
+        for _ in range(5):
+            await proc.start()
+            if proc is self.worker:
+                return
+            if await self.healthy(http, proc):
+                return
+        raise RuntimeError(f"{proc.name} did not start: see {proc.log}")
+
+    async def post(self, http: httpx.AsyncClient, update: dict[str, Any], first: int) -> None:
+        """Deliver an update like Telegram: to one process, again to the other if it fails."""
+        sent = self.now()
+        for attempt in range(20):
+            proc = self.serves[(first + attempt) % 2]
+            try:
+                answer = await http.post(f"{proc.url}/telegram", json=update, headers=HEADERS)
+            except httpx.TransportError:
+                self.tally.refused += 1
+                await asyncio.sleep(0.2)
+                continue
+            if answer.status_code >= 500:
+                self.tally.status_5xx += 1
+                await asyncio.sleep(0.2)
+                continue
+            self.tally.latencies.append((sent, self.now() - sent))
+            self.tally.answered.add(update["update_id"])
+            return
+
+    def last_with_buttons(self, chat: int) -> dict[str, Any]:
+        """The chat's newest message showing buttons, as the fake server's own lookup finds it,
+        without sorting every message of the run on each press (the driver shares the CPU)."""
+        fresh = len(self.tg.messages) - self._indexed
+        new = [key for _, key in zip(range(fresh), reversed(self.tg.messages), strict=False)]
+        for key in reversed(new):
+            self._keys.setdefault(key[0], []).append(key)
+        self._indexed += fresh
+        for key in reversed(self._keys.get(chat, [])):
+            message = self.tg.messages[key]
+            if callback_buttons(message):
+                return copy.deepcopy(message)
+        raise AssertionError(f"no message with buttons in chat {chat}")
+
+    def press(self, user: User, label: str) -> dict[str, Any]:
+        """A press of the button with this label (or containing it) on the newest keyboard."""
+        return self.tg.press(user, label, self.last_with_buttons(user.id))
+
+    async def say(self, http: httpx.AsyncClient, user: User, said: str) -> bool:
+        """Send a text or press a button ("[label]"); 5 % delivered twice. False: no button."""
+        if said.startswith("["):
+            update = None
+            for _ in range(20):  # the previous answer may still be on its way
+                with contextlib.suppress(AssertionError, KeyError):
+                    update = self.press(user, said[1:-1])
+                    break
+                await asyncio.sleep(0.1)
+            if update is None:
+                return False
+        else:
+            update = self.tg.text(user, said)
+        first = self.rnd.randrange(2)
+        if self.rnd.random() < 0.05:
+            second = self.rnd.randrange(2)
+            await asyncio.gather(
+                self.post(http, update, first), self.post(http, dict(update), second)
+            )
+        else:
+            await self.post(http, update, first)
+        return True
+
+    async def double_tap(self, http: httpx.AsyncClient, user: User, label: str) -> bool:
+        """Two presses of one button (two different updates), at once, to both processes."""
+        try:
+            one = self.press(user, label)
+            two = self.press(user, label)
+        except AssertionError:
+            return False
+        self.tally.double_taps += 1
+        await asyncio.gather(self.post(http, one, 0), self.post(http, two, 1))
+        return True
+
+    def buttons(self, user: User) -> list[str]:
+        """Labels of the user's latest message with buttons."""
+        with contextlib.suppress(AssertionError, KeyError, ValueError):
+            message = self.last_with_buttons(user.id)
+            rows = message.get("reply_markup", {}).get("inline_keyboard", [])
+            return [b["text"] for row in rows for b in row]
+        return []
+
+    async def user(self, http: httpx.AsyncClient, index: int, until: float, pace: float) -> None:
+        """One simulated resident: registers, then asks for help, their data, and proposes."""
+        user = User(800_000 + index, f"居民{index}", "zh-hans")
+        steps = ["/start", "[中文]", "[社区居民]", "[劲松北社区]", "[第二网格]"]
+        steps += [f"[就叫我「{user.first_name}」]", "[同意]"]
+        await asyncio.sleep(self.rnd.random() * pace)
+        n = 0
+        while self.now() < until:
+            for said in steps:
+                if self.now() >= until:
+                    return
+                if not await self.say(http, user, said):
+                    self.tally.stuck += 1
+                    await self.say(http, user, "/cancel")
+                    break
+                await asyncio.sleep(pace * (0.5 + self.rnd.random()))
+            n += 1
+            steps = await self.propose_steps(http, user, index, n, pace)
+
+    async def propose_steps(
+        self, http: httpx.AsyncClient, user: User, index: int, n: int, pace: float
+    ) -> list[str]:
+        """Send /help, /me and a proposal up to its last button; return the steps of next round."""
+        title = f"第{index}号楼第{n}次提议{self.rnd.randrange(10**6)}"
+        body = f"建议{title}：楼道灯坏了很久，晚上老人上下楼不方便，希望尽快修好并定期检查。"
+        for said in ("/help", "/me", "/propose", title, body):
+            await self.say(http, user, said)
+            await asyncio.sleep(pace * (0.5 + self.rnd.random()))
+        if "仍然提出新提案" in self.buttons(user):
+            await self.say(http, user, "[仍然提出新提案]")
+            await asyncio.sleep(pace)
+        if any(b.startswith("全社区") for b in self.buttons(user)):
+            await self.say(http, user, "[全社区]")
+            await asyncio.sleep(pace)
+        self.tally.titles.append(title)
+        if self.rnd.random() < 0.1:
+            await self.double_tap(http, user, "设施")
+        else:
+            await self.say(http, user, "[设施]")
+        return []  # next rounds: /help, /me and another proposal only
+
+    async def watch(self, app: Any, until: float) -> None:
+        """RSS of the serve processes and the windows when a dispatch sweep runs."""
+        running_since: float | None = None
+        while self.now() < until:
+            for proc in self.serves:
+                rss = proc.rss_mb()
+                if rss is not None:
+                    proc.rss.append((self.now(), rss))
+            async with app.db.transaction() as session:
+                busy = await session.scalar(
+                    select(func.count())
+                    .select_from(DueJob)
+                    .where(DueJob.kind == "dispatch_needs", DueJob.status == "running")
+                )
+            if busy and running_since is None:
+                running_since = self.now()
+            elif not busy and running_since is not None:
+                self.tally.sweeps.append((running_since, self.now()))
+                running_since = None
+            await asyncio.sleep(0.5)
+        if running_since is not None:
+            self.tally.sweeps.append((running_since, self.now()))
+
+    async def broadcast(self, app: Any, label: str) -> int:
+        """A notice to everyone in 劲松北社区; returns its id."""
+        now = datetime.now(UTC)
+        async with app.db.transaction() as session:
+            region = (
+                await session.execute(select(Region).where(Region.code == "CY-JS-01"))
+            ).scalar_one()
+            item = Broadcast(
+                author_id=None,
+                region_id=region.id,
+                audience={"roles": ["everyone"]},
+                text=f"社区通知{label}：本周六上午在社区广场举办便民服务活动。",
+                status="queued",
+                created_at=now,
+                recipients=0,
+            )
+            session.add(item)
+            await session.flush()
+            await queue_broadcast(session, app.deps, item, now)
+            return item.id
+
+    async def kill_during(self, app: Any, http: httpx.AsyncClient, proc: Proc, label: str) -> int:
+        """Queue a notice, SIGKILL `proc` while it goes out, restart it 3 s later."""
+        broadcast = await self.broadcast(app, label)
+        await asyncio.sleep(0.3)
+        if proc.process is not None and proc.alive:
+            proc.process.kill()
+            await proc.process.wait()
+        await asyncio.sleep(3)
+        await self.restart(http, proc)
+        return broadcast
+
+
+async def run(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
+    """Set up, drive the users, break things, check."""
+    await recreate(opts.database_url)
+    quiet = {"LINLI_QUIET_START": "00:00", "LINLI_QUIET_END": "00:00"}  # any time of day
+    app = build(Settings(LINLI_LOG_LEVEL="WARNING", **quiet), database_url=opts.database_url)
+    await migrate.upgrade(app.db.engine)
+    await seed(app, opts.open_needs, max(opts.open_needs // 2, 50), lambda: datetime.now(UTC))
+    async with app.db.engine.connect() as conn:
+        await conn.execute(text("ANALYZE"))
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=opts.users)
+    async with FakeTelegram() as tg, httpx.AsyncClient(timeout=60, limits=limits) as http:
+        soak = Soak(opts, tg, workdir)
+        try:
+            await soak.start(http)
+            soak.t0 = time.monotonic()
+            until = opts.duration
+            pace = opts.users / opts.rate  # seconds between one user's updates, on average
+            watcher = asyncio.create_task(soak.watch(app, until))
+            users = [
+                asyncio.create_task(soak.user(http, i, until, pace)) for i in range(opts.users)
+            ]
+            await asyncio.sleep(until * 0.4)
+            first = await soak.kill_during(app, http, soak.worker, "一")
+            await asyncio.sleep(until * 0.3)
+            second = await soak.kill_during(app, http, soak.serves[0], "二")
+            await asyncio.gather(*users)
+            await watcher
+            await drained(app, timeout=120)
+            await asyncio.sleep(2)
+            figures = await check(app, soak, [first, second])
+        finally:
+            for proc in (*soak.serves, soak.worker):
+                if proc.process is not None and proc.alive:
+                    proc.process.terminate()
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(proc.process.wait(), 30)
+                if proc.process is not None and proc.alive:
+                    proc.process.kill()
+    await app.close()
+    return figures
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse the options, run, print and merge the figures."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=float, default=300.0, help="seconds of load")
+    parser.add_argument("--users", type=int, default=300)
+    parser.add_argument("--rate", type=float, default=100.0, help="updates per second, about")
+    parser.add_argument("--open-needs", type=int, default=1000)
+    parser.add_argument(
+        "--worker-sweeps-only", action="store_true", help="serve processes do not sweep"
+    )
+    parser.add_argument("--short", action="store_true", help="30 s, 40 users, 20/s, 100 needs")
+    parser.add_argument("--database-url", default=DEFAULT_DB, help="dropped and created again")
+    parser.add_argument("--workdir", type=Path, default=ROOT / "data" / "soak")
+    parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
+    if parser.parse_args(argv).short:  # smaller defaults; options given still count
+        parser.set_defaults(duration=30.0, users=40, rate=20.0, open_needs=100)
+    opts = parser.parse_args(argv)
+    opts.workdir.mkdir(parents=True, exist_ok=True)
+    figures = asyncio.run(run(opts, opts.workdir))
+    for key in sorted(figures):
+        print(f"{key:<32}{figures[key]:>12}")
+    merge(opts.results, figures)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,193 @@
+"""Pieces of the soak (bench/soak.py): its processes, what users saw, the database, the checks."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import socket
+import statistics
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.engine import make_url
+
+from storage.models import AuditEntry, OutboxMessage, ProcessedUpdate, Proposal
+
+ROOT = Path(__file__).resolve().parents[1]
+LINLI = str(Path(sys.executable).with_name("linli"))
+
+
+@dataclass
+class Proc:
+    """One `linli serve` or `linli worker` process."""
+
+    name: str
+    args: list[str]
+    env: dict[str, str]
+    log: Path
+    url: str = ""
+    process: asyncio.subprocess.Process | None = None
+    rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
+
+    async def start(self) -> None:
+        """Start (or restart) the process."""
+        with self.log.open("a") as sink:
+            self.process = await asyncio.create_subprocess_exec(
+                LINLI, *self.args, env=self.env, cwd=ROOT, stdout=sink, stderr=sink
+            )
+
+    @property
+    def alive(self) -> bool:
+        """Whether the process runs."""
+        return self.process is not None and self.process.returncode is None
+
+    def rss_mb(self) -> float | None:
+        """Resident memory now (Linux /proc)."""
+        if not self.alive or self.process is None:
+            return None
+        with contextlib.suppress(OSError):
+            for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+        return None
+
+
+@dataclass
+class Tally:
+    """What the users saw."""
+
+    latencies: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds)
+    answered: set[int] = field(default_factory=set)
+    status_5xx: int = 0
+    refused: int = 0
+    titles: list[str] = field(default_factory=list)
+    double_taps: int = 0
+    stuck: int = 0
+    sweeps: list[tuple[float, float]] = field(default_factory=list)  # dispatch sweep windows
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+async def recreate(url: str) -> None:
+    """Drop and create the soak database (PostgreSQL)."""
+    import asyncpg
+
+    parsed = make_url(url)
+    admin = await asyncpg.connect(
+        user=parsed.username or "postgres",
+        password=parsed.password,
+        host=parsed.host or "127.0.0.1",
+        port=parsed.port or 5432,
+        database="postgres",
+    )
+    try:
+        await admin.execute(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
+        await admin.execute(f'CREATE DATABASE "{parsed.database}"')
+    finally:
+        await admin.close()
+
+
+def _p99(values: list[float]) -> float:
+    if len(values) < 2:
+        return round(values[0] * 1000, 1) if values else 0.0
+    return round(statistics.quantiles(values, n=100)[98] * 1000, 1)
+
+
+def _slope_mb_per_min(samples: list[tuple[float, float]]) -> float:
+    """Least-squares slope over the second half of the run (after warm-up)."""
+    half = [s for s in samples if s[0] >= samples[-1][0] / 2] if samples else []
+    if len(half) < 3:
+        return 0.0
+    slope = statistics.linear_regression([t for t, _ in half], [m for _, m in half]).slope
+    return round(slope * 60, 2)
+
+
+async def check(app: Any, soak: Any, broadcasts: list[int]) -> dict[str, Any]:
+    """Compare what was sent with the database and the fake server."""
+    async with app.db.transaction() as session:
+        processed = set(
+            int(k)
+            for k in (
+                await session.execute(
+                    select(ProcessedUpdate.update_key).where(ProcessedUpdate.channel == "telegram")
+                )
+            ).scalars()
+            if str(k).isdigit()
+        )
+        per_title = dict(
+            (
+                await session.execute(
+                    select(Proposal.title, func.count())
+                    .where(Proposal.title.in_(soak.tally.titles))
+                    .group_by(Proposal.title)
+                )
+            ).all()
+        )
+        consents = (
+            await session.execute(
+                select(AuditEntry.actor_id, func.count())
+                .where(AuditEntry.action == "consent")
+                .group_by(AuditEntry.actor_id)
+            )
+        ).all()
+        texts: dict[int, list[str]] = {}
+        for call in soak.tg.sent():
+            if call.chat_id is not None:
+                texts.setdefault(call.chat_id, []).append(str(call.params.get("text", "")))
+        missing = duplicates = 0
+        for broadcast in broadcasts:
+            rows = await session.execute(
+                select(OutboxMessage.external_id, OutboxMessage.payload).where(
+                    OutboxMessage.broadcast_id == broadcast, OutboxMessage.channel == "telegram"
+                )
+            )
+            for chat, payload in rows.all():
+                got = texts.get(int(chat), []).count(payload["text"])
+                missing += got == 0
+                duplicates += max(got - 1, 0)
+    lost = len(soak.tally.answered - processed)
+    extra = sum(n - 1 for n in per_title.values() if n > 1) + sum(
+        n - 1 for _, n in consents if n > 1
+    )
+    latencies = [s for _, s in soak.tally.latencies]
+    during = [
+        s for at, s in soak.tally.latencies if any(a <= at <= b for a, b in soak.tally.sweeps)
+    ]
+    rss = [_slope_mb_per_min(p.rss) for p in soak.serves]
+    return {
+        "soak_updates": len(soak.tally.answered),
+        "soak_lost": lost,
+        "soak_duplicate_effects": extra,
+        "soak_double_taps": soak.tally.double_taps,
+        "soak_5xx": soak.tally.status_5xx,
+        "soak_refused": soak.tally.refused,
+        "soak_broadcast_missing": missing,
+        "soak_broadcast_duplicates": duplicates,
+        "soak_p99_ms": _p99(latencies),
+        "soak_p99_ms_sweeps": _p99(during),
+        "soak_rss_growth_mb_per_min": max(rss) if rss else 0.0,
+        "soak_stuck_dialogs": soak.tally.stuck,
+    }
+
+
+async def drained(app: Any, timeout: float) -> None:
+    """Wait until no Telegram outbox row waits (or the timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        async with app.db.transaction() as session:
+            left = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(OutboxMessage.channel == "telegram", OutboxMessage.status == "pending")
+            )
+        if not left:
+            return
+        await asyncio.sleep(0.5)
