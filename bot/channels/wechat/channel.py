@@ -27,7 +27,7 @@ from bot.channels.wechat.mapping import (
     to_action,
 )
 from bot.channels.wechat.nonces import NonceGuard
-from bot.channels.wechat.protocol import MAX_BODY_BYTES, Protocol, Rejected
+from bot.channels.wechat.protocol import MAX_BODY_BYTES, Inbound, Protocol, Rejected
 from bot.channels.wechat.rendering import photos, render, split, too_long
 from bot.channels.wechat.transport import WeChatTransport
 from bot.downloads import DOWNLOAD_TTL, url_for
@@ -178,12 +178,12 @@ class WeChatChannel:
                 return PlainTextResponse(self.protocol.verify_url(request.query_params, now_s))
             inbound = self.protocol.open(request.query_params, await _body(request), now_s)
             action = to_action(inbound.message)
-            await self.nonces.check(inbound)  # the only refusal that reads the database
         except Rejected as exc:
-            log.warning("wechat request refused: %s", exc.reason)
-            return PlainTextResponse("forbidden" if exc.status == 403 else "refused", exc.status)
+            return _refused(exc)
         try:
-            text = await self._answer(action)
+            text = await self._answer(action, inbound)
+        except Rejected as exc:
+            return _refused(exc)
         except Exception as exc:
             if not is_unavailable(exc):
                 raise
@@ -205,15 +205,22 @@ class WeChatChannel:
         await asyncio.sleep(max(0.0, started + self.unavailable_hold_s - loop.time()))
         return PlainTextResponse("unavailable", 503)
 
-    async def _answer(self, action: Dispatch | Unsupported | Unsubscribed | Ignored) -> str | None:
-        """The passive reply text, or None to answer "success"."""
+    async def _answer(
+        self, action: Dispatch | Unsupported | Unsubscribed | Ignored, inbound: Inbound
+    ) -> str | None:
+        """The passive reply text, or None to answer "success".
+
+        A message's (timestamp, nonce) is claimed inside its handling, within the reply
+        deadline: a database slow to take the claim delays the answer no more than the rest.
+        """
         if isinstance(action, Dispatch):
             if action.only_in_flow and not await self._in_flow(action.message.user_id):
                 return None
-            outcome = await self._handle(action.message)
+            outcome = await self._handle(action.message, inbound)
             if outcome is None:  # too slow: the replies go out through the outbox
                 return None
             return await self._passive(action.message, outcome)
+        await self.nonces.check(inbound)  # events: refused before anything is written
         if isinstance(action, Unsupported):
             lang = await self._lang(action.user_id)
             return self.app.deps.i18n.translate(lang, "wechat.unsupported")
@@ -222,12 +229,12 @@ class WeChatChannel:
                 await outbox.block_identity(session, CHANNEL, action.user_id, self.clock())
         return None
 
-    async def _handle(self, message: Message) -> Outcome | None:
+    async def _handle(self, message: Message, inbound: Inbound) -> Outcome | None:
         """Dispatch, waiting at most the deadline; a redelivery joins the handling in progress."""
         key = message.update_key or ""
         task = self._inflight.get(key)
         if task is None:
-            task = asyncio.create_task(self._dispatch(message))
+            task = asyncio.create_task(self._dispatch(message, inbound))
             self._inflight[key] = task
             task.add_done_callback(lambda _: self._inflight.pop(key, None))
         elif key in self._deferred:
@@ -240,7 +247,8 @@ class WeChatChannel:
                 self._spawn(self._deliver_late(task, message))
             return None
 
-    async def _dispatch(self, message: Message) -> Outcome:
+    async def _dispatch(self, message: Message, inbound: Inbound) -> Outcome:
+        await self.nonces.check(inbound)  # a replay raises Rejected: nothing is dispatched
         # No gate: the dispatcher queues what arrives meanwhile into its next transaction.
         return await self.dispatcher.handle(message)
 
@@ -304,6 +312,9 @@ class WeChatChannel:
         key = message.update_key or ""
         try:
             outcome = await task
+        except Rejected as exc:  # a replay answered "success" at the deadline: nothing happened
+            log.warning("wechat request refused: %s", exc.reason)
+            return
         finally:
             self._deferred.discard(key)
         if outcome.replayed:  # another delivery of the same update answered it
@@ -366,3 +377,9 @@ async def _body(request: Request) -> bytes:
             raise Rejected(413, "body too large")
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _refused(exc: Rejected) -> Response:
+    """A refusal writes nothing; the log says why, never the query string."""
+    log.warning("wechat request refused: %s", exc.reason)
+    return PlainTextResponse("forbidden" if exc.status == 403 else "refused", exc.status)

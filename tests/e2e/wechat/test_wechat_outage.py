@@ -7,6 +7,7 @@ answer in time; after recovery the same MsgId is handled once and its reply serv
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncIterator
 
 import httpx
@@ -30,7 +31,8 @@ async def wx_outage(
 ) -> AsyncIterator[WeChatServer]:
     """WeChat posting to the channel of an app whose database can be taken down."""
     # No holding past WeChat's deadline in the test: the status is what WeChat acts on here.
-    channel = WeChatChannel(outage_app, wx_config, unavailable_hold_s=0)
+    plain = dataclasses.replace(wx_config, aes_key=None)  # plain mode: no WECHAT_AES_KEY
+    channel = WeChatChannel(outage_app, plain, unavailable_hold_s=0)
     web = create_web_app(outage_app, [channel], senders=False)
     transport = httpx.ASGITransport(app=web)
     async with httpx.AsyncClient(transport=transport, base_url="http://linli.test") as http:

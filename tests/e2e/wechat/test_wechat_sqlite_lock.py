@@ -9,6 +9,7 @@ is SQLite's.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import shutil
 import sqlite3
 import threading
@@ -69,7 +70,8 @@ async def locked_app(
 async def test_a_held_lock_stalls_nothing_and_the_late_reply_reaches_the_outbox(
     locked_app: App, wx_config: WeChatConfig, clock: FakeClock, tmp_path: Path
 ) -> None:
-    channel = WeChatChannel(locked_app, wx_config, reply_deadline_s=0.3)
+    plain = dataclasses.replace(wx_config, aes_key=None)  # plain mode: no WECHAT_AES_KEY
+    channel = WeChatChannel(locked_app, plain, reply_deadline_s=0.3)
     web = create_web_app(locked_app, [channel], senders=False)
     transport = httpx.ASGITransport(app=web)
     ticks = 0
