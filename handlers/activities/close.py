@@ -8,10 +8,9 @@ Attendees get a service record through the hours module; no-shows count on volun
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from handlers.activities.common import MANAGERS, find, manage, parse_id
+from handlers.activities.common import MANAGERS, find, manage
 from handlers.core import dialogs
 from handlers.core.auth import require_role
 from handlers.core.context import Ctx
@@ -19,6 +18,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.numbers import fold, parse_id
 from handlers.hours import record_service, rules_of
 from storage.models import Activity, ActivitySignup
 from storage.repos import activities as repo
@@ -110,7 +110,7 @@ async def _take_roster(ctx: Ctx, message: Message) -> str | None:
     if re.fullmatch(r"s\d+", value) and int(value[1:]) in ids:
         picked = [int(value[1:])]
     else:  # "1 3" on a text channel: several people at once, by their number in the list
-        numbers = [int(n) for n in _NUMBERS.findall(unicodedata.normalize("NFKC", message.text))]
+        numbers = [int(n) for n in _NUMBERS.findall(fold(message.text))]
         if not numbers or any(not 1 <= n <= len(ids) for n in numbers):
             raise InvalidInput("activities.roster_pick", n=len(ids))
         picked = [ids[n - 1] for n in numbers]
@@ -144,7 +144,7 @@ async def _take_hours(ctx: Ctx, message: Message) -> str | None:
     value = message.value
     text = value[1:] if re.fullmatch(r"h\d+(\.\d)?", value) else ""
     if not text:
-        match = _HOURS.fullmatch(unicodedata.normalize("NFKC", message.text).strip().lower())
+        match = _HOURS.fullmatch(fold(message.text).strip().lower())
         text = match.group(1) if match else ""
     try:
         hours = Decimal(text)

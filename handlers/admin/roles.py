@@ -9,6 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.errors import UserError
+from handlers.core.numbers import parse_id
 from storage.models import Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.people import ROLES
 from storage.repos import audit, regions
@@ -26,8 +27,8 @@ async def _region(session: AsyncSession, code: str) -> Region:
 async def find_person(session: AsyncSession, ref: str) -> Person:
     """A person by id ("42") or by channel identity ("telegram:12345", "console:王芳")."""
     person: Person | None = None
-    if ref.isdigit():
-        person = await session.get(Person, int(ref))
+    if (person_id := parse_id(ref)) is not None:
+        person = await session.get(Person, person_id)
     elif ":" in ref:
         channel, external = ref.split(":", 1)
         ident = (

@@ -11,6 +11,7 @@ from handlers.core.errors import Conflict, InvalidInput, NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink, notify
+from handlers.core.numbers import parse_id
 from handlers.hours import record_service
 from handlers.hours.records import check_hours
 from handlers.hours.rules import rules_of, show
@@ -72,7 +73,7 @@ async def list_tasks(ctx: Ctx) -> list[Reply]:
 
 async def _assignment(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
     await require_registered(ctx)
-    task = await ctx.session.get(Assignment, int(raw)) if raw.isdigit() else None
+    task = await ctx.session.get(Assignment, task_id) if (task_id := parse_id(raw)) else None
     need = await ctx.session.get(Need, task.need_id) if task else None
     if task is None or need is None:
         raise Conflict("tasks.no_task")
