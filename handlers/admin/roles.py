@@ -151,3 +151,35 @@ async def create_invites(
         count=count,
     )
     return codes
+
+
+def usable(invite: InviteCode | None, now: datetime) -> bool:
+    """Whether an invite code may still be redeemed: known, unused, not revoked, not expired."""
+    return (
+        invite is not None
+        and invite.used_at is None
+        and invite.revoked_at is None
+        and (invite.expires_at is None or now < invite.expires_at)
+    )
+
+
+async def revoke_invite(
+    session: AsyncSession, code: str, now: datetime, *, actor_id: int | None = None
+) -> InviteCode:
+    """Revoke an unused invite code (audited); a used one is refused: revoke the role instead."""
+    invite = await session.get(InviteCode, code.strip().upper(), with_for_update=True)
+    if invite is None:
+        raise UserError("admin.no_invite", code=code)
+    if invite.used_at is not None:
+        raise UserError("admin.invite_used", code=invite.code)
+    invite.revoked_at = invite.revoked_at or now
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="invite.revoke",
+        target=f"invite:{invite.code}",
+        now=now,
+        role=invite.role,
+        region_id=invite.region_id,
+    )
+    return invite

@@ -1,6 +1,6 @@
 """All Linli tables; import this module to register every model on `Base.metadata`."""
 
-from storage.models.activities import Activity, ActivitySignup
+from storage.models.activities import Activity, ActivitySignup, CheckinAttempt
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.governance import (
     GridReport,
@@ -37,6 +37,7 @@ __all__ = [
     "Base",
     "Broadcast",
     "ChannelToken",
+    "CheckinAttempt",
     "DialogState",
     "Download",
     "DueJob",
