@@ -15,9 +15,10 @@ from handlers.core.i18n import LOCALES_DIR
 
 # Proper names and what people type literally: kept as they are in Chinese text.
 NAMES = {"Linli", "SQLite", "PostgreSQL", "Telegram", "Webhook", "WeChat", "JSON", "CSV", "XLSX"}
-CLI_WORDS = {"linli", "db", "upgrade", "serve", "worker"}
+CLI_WORDS = {"serve", "worker"}  # `linli serve`, `linli worker`, named alone
 BILINGUAL = {"lang.ask", "telegram.cmd.lang"}  # asked before anyone has chosen a language
-LITERAL = re.compile(r"\{[^{}]*\}|/[a-z_]+|https?://\S+|`[^`]*`")  # placeholders, commands, links
+# Placeholders, chat commands, links, quoted and command-line text ("linli db upgrade").
+LITERAL = re.compile(r"\{[^{}]*\}|/[a-z_]+|https?://\S+|`[^`]*`|\blinli(?: [a-z][a-z0-9_-]*)*")
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 
@@ -65,6 +66,7 @@ def test_no_zh_cn_message_is_english() -> None:
         ("请发送 /help 查看帮助", False),
         ("Telegram Webhook 已设置：{url}", False),
         ("{name}", False),
+        ("如需收回角色，请用 linli admin revoke。", False),
         ("、", False),
     ],
 )
