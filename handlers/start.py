@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from handlers.admin.roles import usable
 from handlers.core.auth import is_registered, role_names
+from handlers.core.codes import normalize
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
@@ -82,7 +83,7 @@ async def _ask_invite(ctx: Ctx) -> Reply:
 
 
 async def _take_invite(ctx: Ctx, message: Message) -> str | None:
-    code = message.value.strip().upper()
+    code = normalize(message.value)
     invite = await ctx.session.get(InviteCode, code) if code and len(code) <= 16 else None
     if not usable(invite, ctx.now):
         raise InvalidInput("start.invite_invalid")

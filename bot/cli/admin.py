@@ -107,8 +107,8 @@ def admin_invite(
 
     async def revoke(application: App) -> None:
         async with application.db.transaction() as session:
-            await roles.revoke_invite(session, region, application.deps.clock())
-        typer.echo(translate("admin.invite_revoked", code=region.strip().upper()))
+            invite = await roles.revoke_invite(session, region, application.deps.clock())
+        typer.echo(translate("admin.invite_revoked", code=invite.code))
 
     async def work(application: App) -> None:
         if role == "revoke":

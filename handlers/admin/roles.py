@@ -2,19 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.codes import normalize, random_code
 from handlers.core.errors import UserError
 from handlers.core.numbers import parse_id
 from storage.models import Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.people import ROLES
 from storage.repos import audit, regions
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
 
 
 async def _region(session: AsyncSession, code: str) -> Region:
@@ -129,7 +127,7 @@ async def create_invites(
     region = await _region(session, region_code)
     codes = []
     for _ in range(count):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        code = random_code(8)
         session.add(
             InviteCode(
                 code=code,
@@ -167,7 +165,7 @@ async def revoke_invite(
     session: AsyncSession, code: str, now: datetime, *, actor_id: int | None = None
 ) -> InviteCode:
     """Revoke an unused invite code (audited); a used one is refused: revoke the role instead."""
-    invite = await session.get(InviteCode, code.strip().upper(), with_for_update=True)
+    invite = await session.get(InviteCode, normalize(code), with_for_update=True)
     if invite is None:
         raise UserError("admin.no_invite", code=code)
     if invite.used_at is not None:
