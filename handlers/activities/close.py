@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 
 from handlers.activities.common import MANAGERS, find, manage
 from handlers.core import dialogs
-from handlers.core.auth import require_role
+from handlers.core.auth import require_not_subject, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
@@ -37,6 +37,7 @@ async def close_command(ctx: Ctx) -> list[Reply]:
     activity = await find(ctx, parse_id(ctx.args))
     await manage(ctx, activity)
     _check_closable(ctx, activity)
+    await _not_a_participant(ctx, activity)
     return await dialogs.begin(ctx, CLOSE, {"activity": activity.id, "flip": []})
 
 
@@ -47,6 +48,12 @@ def _check_closable(ctx: Ctx, activity: Activity) -> None:
         raise UserError(
             "activities.close_too_early", title=activity.title, at=ctx.when(activity.starts_at)
         )
+
+
+async def _not_a_participant(ctx: Ctx, activity: Activity) -> None:
+    """Who confirms attendance and hours must not be among those who took part."""
+    entry = await repo.signup_of(ctx.session, activity.id, ctx.person.id)
+    require_not_subject(ctx, entry.person_id if entry and entry.status != "cancelled" else None)
 
 
 async def _pick(ctx: Ctx) -> list[Reply]:
@@ -193,6 +200,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     if activity is None or activity.status != "open":
         raise Conflict("activities.changed")
     region = await manage(ctx, activity)
+    await _not_a_participant(ctx, activity)
     hours = Decimal(ctx.data["hours"])
     present = set(ctx.data.get("present", []))
     attended = absent = 0

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from handlers.core.auth import require_registered, require_role
+from handlers.core.auth import require_not_subject, require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
@@ -205,6 +205,7 @@ async def review(ctx: Ctx) -> list[Reply]:
     """Pending corrections in the organizer's scope, with approve / reject buttons."""
     scopes, unplaced = await _review_scopes(ctx)
     pending = await repo.pending_corrections(ctx.session, scopes, with_unplaced=unplaced)
+    pending = [(r, name) for r, name in pending if r.person_id != ctx.person.id]  # not one's own
     if not pending:
         return [ctx.reply("hours.review_none")]
     lines = [ctx.t("hours.review_title", count=len(pending))]
@@ -241,6 +242,7 @@ async def _reviewable(ctx: Ctx, args: list[str]) -> ServiceRecord:
         await require_role(ctx, REVIEWER_ROLES, region)
     else:
         await require_role(ctx, ("admin",))
+    require_not_subject(ctx, record.person_id)
     if record.correction_requested is None:
         raise Conflict("hours.review_gone", id=record.id)
     return record

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from handlers.core.auth import require_registered
+from handlers.core.auth import require_not_subject, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed
@@ -130,6 +130,7 @@ async def _confirmable(ctx: Ctx, args: list[str]) -> tuple[Assignment, Need]:
     task, need = await _assignment(ctx, args[0] if args else "")
     if ctx.person.id != await rater_id(ctx.session, need) and not await is_staff_for(ctx, need):
         raise NotAllowed()
+    require_not_subject(ctx, task.person_id)
     if task.status != "done_marked":
         raise Conflict("tasks.not_done_yet", id=task.id)
     return task, need
