@@ -19,6 +19,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.numbers import fold, parse_int
 from storage.models import Organization, Region
 from storage.models.volunteers import ORG_TIERS
 from storage.repos import audit, regions, roles
@@ -200,10 +201,11 @@ async def _ask_capacity(ctx: Ctx) -> Reply:
 
 async def _take_capacity(ctx: Ctx, message: Message) -> str | None:
     value = message.value
-    if value.startswith("n") and value[1:].isdigit():
-        number = int(value[1:])
+    picked = parse_int(value[1:]) if value.startswith("n") else None
+    if picked is not None:
+        number = picked
     else:
-        match = _CAPACITY.match(unicodedata.normalize("NFKC", message.text))
+        match = _CAPACITY.match(fold(message.text))
         number = int(match.group(1)) if match else 0
     if not 1 <= number <= CAPACITY_MAX:
         raise InvalidInput("orgs.capacity_invalid", limit=CAPACITY_MAX)

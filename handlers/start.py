@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from handlers.admin.roles import usable
 from handlers.core.auth import is_registered, role_names
+from handlers.core.codes import normalize
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
@@ -82,10 +84,9 @@ async def _ask_invite(ctx: Ctx) -> Reply:
 
 
 async def _take_invite(ctx: Ctx, message: Message) -> str | None:
-    code = message.value.strip().upper()
+    code = normalize(message.value)
     invite = await ctx.session.get(InviteCode, code) if code and len(code) <= 16 else None
-    expired = invite is not None and invite.expires_at is not None and invite.expires_at < ctx.now
-    if invite is None or invite.used_at is not None or expired:
+    if not usable(invite, ctx.now):
         raise InvalidInput("start.invite_invalid")
     ctx.data["invite"] = code
     return NEXT
@@ -215,9 +216,9 @@ async def _finish_start(ctx: Ctx) -> list[Reply]:
 
 
 async def _redeem(ctx: Ctx, code: str) -> Reply:
-    """Grant the invite's role, once: a code used meanwhile by someone else is refused."""
+    """Grant the invite's role, once: a code used, revoked or expired meanwhile is refused."""
     invite = await ctx.session.get(InviteCode, code, with_for_update=True)
-    if invite is None or invite.used_at is not None:
+    if invite is None or not usable(invite, ctx.now):
         return ctx.reply("start.invite_invalid")
     invite.used_at, invite.used_by_id = ctx.now, ctx.person.id
     ctx.session.add(

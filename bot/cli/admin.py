@@ -111,15 +111,22 @@ def admin_revoke(
 
 @admin_app.command("invite")
 def admin_invite(
-    role: str = typer.Argument(..., help="admin, organizer or grid_worker."),
-    region: str = typer.Argument(..., help="Region code the role will cover."),
+    role: str = typer.Argument(..., help="admin, organizer or grid_worker; or `revoke`."),
+    region: str = typer.Argument(..., help="Region code the role will cover (after revoke: CODE)."),
     count: int = typer.Option(1, min=1, max=500, help="How many single-use codes."),
     days: int = typer.Option(14, min=1, max=365, help="Days until the codes expire."),
 ) -> None:
-    """Create single-use invite codes; the holder redeems one at /start."""
+    """Create single-use invite codes, redeemed at /start; `invite revoke CODE` cancels one."""
     from handlers.admin import roles
 
+    async def revoke(application: App) -> None:
+        async with application.db.transaction() as session:
+            invite = await roles.revoke_invite(session, region, application.deps.clock())
+        typer.echo(translate("admin.invite_revoked", code=invite.code))
+
     async def work(application: App) -> None:
+        if role == "revoke":
+            return await revoke(application)
         async with application.db.transaction() as session:
             codes = await roles.create_invites(
                 session, role, region, application.deps.clock(), count=count, valid_days=days

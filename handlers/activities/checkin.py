@@ -1,54 +1,61 @@
-"""Check-in on site with the code the organizer shows: `/checkin 4821`, or 签到 then the code."""
+"""Check-in on site with the code the organizer shows: `/checkin K7P3QX`, or 签到 then the code.
+
+Codes are 6 characters from an alphabet without look-alikes (about 10⁹ codes), unique among open
+activities, and every code typed that checks nobody in counts against the person: after
+`TRIES_PER_HOUR` of those in an hour, no code is looked at. A code of an activity the person did
+not sign up for is answered exactly like a wrong one, so nothing about it is revealed.
+"""
 
 from __future__ import annotations
 
-import secrets
-import unicodedata
+from datetime import timedelta
 
 from handlers.activities.common import Env
-from handlers.core import dialogs
+from handlers.core import codes, dialogs
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step
-from handlers.core.errors import InvalidInput
+from handlers.core.errors import InvalidInput, UserError
 from handlers.core.messages import Message, Reply
 from storage.repos import activities as repo
 
-# Codes from 1000 to 9999: four digits with no leading zero, and never a small number that a
-# text-only channel would read as "pick choice N".
-CODE_LOW, CODE_HIGH = 1000, 9999
+CODE_LENGTH = 6
+TRIES_PER_HOUR = 5  # wrong codes a person may type in an hour; a walk needs ~10⁸
+WINDOW_MINUTES = 60
+TRIES_WINDOW = timedelta(minutes=WINDOW_MINUTES)
+# Codes typed still work if their activity was created with the former 4-digit codes.
+_TYPED_LENGTHS = range(4, 9)
 
 
 async def new_code(env: Env) -> str:
-    """A 4-digit check-in code not used by any open activity."""
+    """A check-in code not used by any open activity."""
     used = await repo.codes_in_use(env.session, env.now)
-    if len(used) >= CODE_HIGH - CODE_LOW:
-        raise RuntimeError("every check-in code is in use")
     while True:
-        code = str(CODE_LOW + secrets.randbelow(CODE_HIGH - CODE_LOW + 1))
+        code = codes.random_code(CODE_LENGTH)
         if code not in used:
             return code
 
 
 async def check_in(ctx: Ctx, typed: str) -> Reply:
-    """Check the person in with a code; InvalidInput if the code is not one of an open activity.
+    """Check the person in with a code; InvalidInput if it checks them into nothing.
 
     Only confirmed sign-ups, only from an hour before the start (configurable) to the end, once.
     """
-    code = unicodedata.normalize("NFKC", typed).strip()
-    if not (code.isdigit() and len(code) == 4):
-        raise InvalidInput("activities.code_format")
-    candidates = await repo.by_code(ctx.session, code)
-    if not candidates:
-        raise InvalidInput("activities.code_wrong")
+    since = ctx.now - TRIES_WINDOW
+    if await repo.failed_checkins(ctx.session, ctx.person.id, since) >= TRIES_PER_HOUR:
+        raise UserError("activities.checkin_blocked", minutes=WINDOW_MINUTES)
+    code = codes.normalize(typed)
+    if len(code) not in _TYPED_LENGTHS or not code.isalnum() or not code.isascii():
+        raise InvalidInput("activities.code_format", length=CODE_LENGTH)
     found = None
-    for activity in candidates:  # codes are unique among open activities; be safe anyway
+    for activity in await repo.by_code(ctx.session, code):  # unique among open ones; be safe
         entry = await repo.signup_of(ctx.session, activity.id, ctx.person.id)
         if entry is not None and entry.status != "cancelled":
             found = (activity, entry)
             break
-    if found is None:
-        return ctx.reply("activities.checkin_not_signed_up", title=candidates[0].title)
+    if found is None:  # wrong, or someone else's activity: the same answer, and it counts
+        await repo.record_failed_checkin(ctx.session, ctx.person.id, ctx.now, since)
+        raise InvalidInput("activities.code_wrong")
     activity, entry = found
     if entry.checked_in_at is not None:
         return ctx.reply(
@@ -70,15 +77,23 @@ async def checkin_command(ctx: Ctx) -> list[Reply]:
     await require_registered(ctx)
     if not ctx.args:
         return await dialogs.begin(ctx, CHECKIN)
-    return [await check_in(ctx, ctx.args)]
+    try:
+        return [await check_in(ctx, ctx.args)]
+    except InvalidInput as exc:  # answered, not raised: the counted attempt must be kept
+        return [ctx.reply(exc.key, **exc.params)]
 
 
 async def _ask_code(ctx: Ctx) -> Reply:
-    return ctx.reply("activities.ask_code")
+    return ctx.reply("activities.ask_code", length=CODE_LENGTH)
 
 
 async def _take_code(ctx: Ctx, message: Message) -> str | None:
-    ctx.data["result"] = (await check_in(ctx, message.text)).text
+    try:
+        ctx.data["result"] = (await check_in(ctx, message.text)).text
+    except InvalidInput:
+        raise  # asked again (a step's InvalidInput keeps the transaction, and so the count)
+    except UserError as exc:  # blocked: say so and leave the dialog
+        ctx.data["result"] = ctx.t(exc.key, **exc.params)
     return DONE
 
 

@@ -8,17 +8,17 @@ Attendees get a service record through the hours module; no-shows count on volun
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from handlers.activities.common import MANAGERS, find, manage, parse_id
+from handlers.activities.common import MANAGERS, find, manage
 from handlers.core import dialogs
-from handlers.core.auth import require_role
+from handlers.core.auth import require_not_subject, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.numbers import fold, parse_id
 from handlers.hours import record_service, rules_of
 from storage.models import Activity, ActivitySignup
 from storage.repos import activities as repo
@@ -37,6 +37,7 @@ async def close_command(ctx: Ctx) -> list[Reply]:
     activity = await find(ctx, parse_id(ctx.args))
     await manage(ctx, activity)
     _check_closable(ctx, activity)
+    await _not_a_participant(ctx, activity)
     return await dialogs.begin(ctx, CLOSE, {"activity": activity.id, "flip": []})
 
 
@@ -47,6 +48,12 @@ def _check_closable(ctx: Ctx, activity: Activity) -> None:
         raise UserError(
             "activities.close_too_early", title=activity.title, at=ctx.when(activity.starts_at)
         )
+
+
+async def _not_a_participant(ctx: Ctx, activity: Activity) -> None:
+    """Who confirms attendance and hours must not be among those who took part."""
+    entry = await repo.signup_of(ctx.session, activity.id, ctx.person.id)
+    require_not_subject(ctx, entry.person_id if entry and entry.status != "cancelled" else None)
 
 
 async def _pick(ctx: Ctx) -> list[Reply]:
@@ -110,7 +117,7 @@ async def _take_roster(ctx: Ctx, message: Message) -> str | None:
     if re.fullmatch(r"s\d+", value) and int(value[1:]) in ids:
         picked = [int(value[1:])]
     else:  # "1 3" on a text channel: several people at once, by their number in the list
-        numbers = [int(n) for n in _NUMBERS.findall(unicodedata.normalize("NFKC", message.text))]
+        numbers = [int(n) for n in _NUMBERS.findall(fold(message.text))]
         if not numbers or any(not 1 <= n <= len(ids) for n in numbers):
             raise InvalidInput("activities.roster_pick", n=len(ids))
         picked = [ids[n - 1] for n in numbers]
@@ -144,7 +151,7 @@ async def _take_hours(ctx: Ctx, message: Message) -> str | None:
     value = message.value
     text = value[1:] if re.fullmatch(r"h\d+(\.\d)?", value) else ""
     if not text:
-        match = _HOURS.fullmatch(unicodedata.normalize("NFKC", message.text).strip().lower())
+        match = _HOURS.fullmatch(fold(message.text).strip().lower())
         text = match.group(1) if match else ""
     try:
         hours = Decimal(text)
@@ -193,6 +200,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     if activity is None or activity.status != "open":
         raise Conflict("activities.changed")
     region = await manage(ctx, activity)
+    await _not_a_participant(ctx, activity)
     hours = Decimal(ctx.data["hours"])
     present = set(ctx.data.get("present", []))
     attended = absent = 0

@@ -145,12 +145,6 @@ def skill_names(codes: Sequence[str], lang: str, limit: int = 5) -> str:
     return shown + (" …" if len(names) > limit else "")
 
 
-def parse_id(text: str) -> int | None:
-    """An activity id typed as "12" or "#12", else None."""
-    value = text.strip().lstrip("#＃")
-    return int(value) if value.isdigit() and len(value) < 10 else None
-
-
 async def find(ctx: Ctx, activity_id: int | None) -> Activity:
     """The activity, or a clear refusal."""
     activity = await repo.get(ctx.session, activity_id) if activity_id is not None else None

@@ -15,6 +15,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.numbers import fold, parse_int
 from matching import taxonomy
 from matching.skills import matcher_for
 from storage.models import Activity, Region
@@ -108,10 +109,11 @@ async def _ask_slots(ctx: Ctx) -> Reply:
 
 async def _take_slots(ctx: Ctx, message: Message) -> str | None:
     value = message.value
-    if value.startswith("n") and value[1:].isdigit():
-        count = int(value[1:])
+    picked = parse_int(value[1:]) if value.startswith("n") else None
+    if picked is not None:
+        count = picked
     else:
-        match = _COUNT.fullmatch(unicodedata.normalize("NFKC", message.text).strip().lower())
+        match = _COUNT.fullmatch(fold(message.text).strip().lower())
         if match is None:
             raise InvalidInput("activities.slots_invalid", max=SLOTS_MAX)
         count = int(match.group(1))

@@ -7,8 +7,9 @@ The text names a day and a start and end clock time in local time; the caller gi
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
+
+from handlers.core.numbers import fold
 
 RELATIVE_DAYS = {
     "今天": 0,
@@ -80,7 +81,7 @@ def _at(day: date, hour: int, minute: int, now: datetime) -> datetime:
 
 def parse_span(text: str, now: datetime) -> tuple[datetime, datetime]:
     """Start and end (aware, in `now`'s zone) of a typed day and time range; raises TimeError."""
-    value = unicodedata.normalize("NFKC", text).strip().lower()
+    value = fold(text).strip().lower()
     day, rest = _day(value, now.date())
     match = _RANGE.match(rest.strip(" ,，"))
     if match is None:

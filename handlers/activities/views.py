@@ -9,13 +9,13 @@ from handlers.activities.common import (
     card,
     find,
     held_and_waiting,
-    parse_id,
     span,
 )
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
+from handlers.core.numbers import first_id, parse_id
 from storage.models import Activity
 from storage.repos import activities as repo
 from storage.repos import regions, roles
@@ -83,10 +83,11 @@ async def _manages(ctx: Ctx, activity: Activity) -> bool:
 
 async def on_button(ctx: Ctx, args: list[str]) -> list[Reply]:
     """Buttons "act:<id>:join|leave|yes|no" from lists, offers and reminders."""
-    if len(args) != 2 or parse_id(args[0]) is None or args[1] not in ACTIONS:
+    activity_id = first_id(args)
+    if len(args) != 2 or activity_id is None or args[1] not in ACTIONS:
         return [ctx.reply("error.expired_button")]
     await require_registered(ctx)
-    return await ACTIONS[args[1]](ctx, int(args[0]))
+    return await ACTIONS[args[1]](ctx, activity_id)
 
 
 async def join(ctx: Ctx, activity_id: int) -> list[Reply]:

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.codes import normalize, random_code
 from handlers.core.errors import UserError
+from handlers.core.numbers import parse_id
 from storage.models import Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.people import ROLES
 from storage.repos import audit, regions
-
-CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud
 
 
 async def _region(session: AsyncSession, code: str) -> Region:
@@ -26,8 +25,8 @@ async def _region(session: AsyncSession, code: str) -> Region:
 async def find_person(session: AsyncSession, ref: str) -> Person:
     """A person by id ("42") or by channel identity ("telegram:12345", "console:王芳")."""
     person: Person | None = None
-    if ref.isdigit():
-        person = await session.get(Person, int(ref))
+    if (person_id := parse_id(ref)) is not None:
+        person = await session.get(Person, person_id)
     elif ":" in ref:
         channel, external = ref.split(":", 1)
         ident = (
@@ -128,7 +127,7 @@ async def create_invites(
     region = await _region(session, region_code)
     codes = []
     for _ in range(count):
-        code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+        code = random_code(8)
         session.add(
             InviteCode(
                 code=code,
@@ -150,3 +149,35 @@ async def create_invites(
         count=count,
     )
     return codes
+
+
+def usable(invite: InviteCode | None, now: datetime) -> bool:
+    """Whether an invite code may still be redeemed: known, unused, not revoked, not expired."""
+    return (
+        invite is not None
+        and invite.used_at is None
+        and invite.revoked_at is None
+        and (invite.expires_at is None or now < invite.expires_at)
+    )
+
+
+async def revoke_invite(
+    session: AsyncSession, code: str, now: datetime, *, actor_id: int | None = None
+) -> InviteCode:
+    """Revoke an unused invite code (audited); a used one is refused: revoke the role instead."""
+    invite = await session.get(InviteCode, normalize(code), with_for_update=True)
+    if invite is None:
+        raise UserError("admin.no_invite", code=code)
+    if invite.used_at is not None:
+        raise UserError("admin.invite_used", code=invite.code)
+    invite.revoked_at = invite.revoked_at or now
+    audit.record(
+        session,
+        actor_id=actor_id,
+        action="invite.revoke",
+        target=f"invite:{invite.code}",
+        now=now,
+        role=invite.role,
+        region_id=invite.region_id,
+    )
+    return invite

@@ -10,6 +10,7 @@ from handlers.core.context import Ctx, Deps
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
+from handlers.core.numbers import parse_id
 from storage.models import Broadcast
 from storage.repos import audit, jobs, regions, roles
 from storage.repos import broadcasts as repo
@@ -25,10 +26,11 @@ STATE_LABELS = {
 async def _own(ctx: Ctx) -> Broadcast:
     """The broadcast named in the arguments, if this person may see and stop it."""
     await require_role(ctx, ALLOWED)
-    arg = ctx.args.strip().lstrip("#")
-    if not arg.isdigit():
+    arg = ctx.args.strip()
+    broadcast_id = parse_id(arg)
+    if broadcast_id is None:
         raise UserError("broadcasts.which")
-    broadcast = await repo.get(ctx.session, int(arg))
+    broadcast = await repo.get(ctx.session, broadcast_id)
     if broadcast is None:
         raise UserError("broadcasts.not_found", id=arg)
     if broadcast.author_id != ctx.person.id:

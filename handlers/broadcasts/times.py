@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
+
+from handlers.core.numbers import fold
 
 _WHEN = re.compile(r"(?P<day>.*?)\s*(?P<h>\d{1,2})\s*[:点时]\s*(?P<m>\d{1,2}|半)?\s*分?")
 _FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
@@ -17,7 +18,7 @@ def parse_when(text: str, local_now: datetime) -> datetime | None:
 
     A bare time means its next occurrence; a date without a year, the next such day.
     """
-    value = unicodedata.normalize("NFKC", text).strip().lower()
+    value = fold(text).strip().lower()
     match = _WHEN.fullmatch(value)
     if match is None:
         return None

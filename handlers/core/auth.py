@@ -32,6 +32,16 @@ async def require_role(ctx: Ctx, allowed: tuple[str, ...], region: Region | None
     raise NotAllowed()
 
 
+def require_not_subject(ctx: Ctx, *subjects: int | None) -> None:
+    """Refuse when the person is a subject of what they would review, approve, confirm or decide.
+
+    The one rule behind every review path: nobody approves their own hours, confirms their own
+    task or activity attendance, decides their own proposal or closes their own report.
+    """
+    if ctx.person.id in subjects:
+        raise NotAllowed("error.own_work")
+
+
 async def role_names(ctx: Ctx) -> list[tuple[str, str]]:
     """(role, region name) pairs the person holds."""
     return [(g.role, g.region.name) for g in await roles.active_grants(ctx.session, ctx.person.id)]

@@ -21,6 +21,7 @@ from handlers.core.errors import UserError
 from handlers.core.flood import FloodGuard
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
+from handlers.core.numbers import parse_int
 from handlers.core.text import clean_text
 from storage.db import DatabaseUnavailable, is_unavailable
 from storage.models import DialogState, Identity
@@ -293,10 +294,9 @@ class Dispatcher:
         flow = self.routes.flows.get(ctx.state.flow or "")
         if flow is not None and ctx.state.step and flow.step(ctx.state.step).numbers:
             return None
-        if ctx.message.payload is None and text.isdigit() and ctx.state.choices:
-            index = int(text) - 1
-            if 0 <= index < len(ctx.state.choices):
-                return str(ctx.state.choices[index])
+        number = parse_int(text, low=1) if ctx.message.payload is None else None
+        if number is not None and number <= len(ctx.state.choices):
+            return str(ctx.state.choices[number - 1])
         return None
 
     @staticmethod

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from decimal import Decimal, InvalidOperation
 
-from handlers.core.auth import require_registered, require_role
+from handlers.core.auth import require_not_subject, require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import notify
+from handlers.core.numbers import first_id, fold, parse_id
 from handlers.hours.records import (
     Announcer,
     announce_star,
@@ -94,7 +94,7 @@ def _line(ctx: Ctx, record: ServiceRecord, content: str) -> str:
 
 def parse_hours(text: str) -> Decimal:
     """Hours from "2.5", "2.5小时", "3h" (full-width digits too); InvalidInput otherwise."""
-    match = _NUMBER.match(unicodedata.normalize("NFKC", text))
+    match = _NUMBER.match(fold(text))
     if not match:
         raise InvalidInput("hours.not_a_number")
     try:
@@ -105,7 +105,7 @@ def parse_hours(text: str) -> Decimal:
 
 async def _own_record(ctx: Ctx, text: str) -> ServiceRecord:
     """The person's record named by `text`; someone else's is "not found", never revealed."""
-    record_id = int(text) if text.strip().isdigit() else None
+    record_id = parse_id(text)
     if record_id is None:
         raise UserError("hours.fix_usage")
     record = await repo.get(ctx.session, record_id)
@@ -205,6 +205,7 @@ async def review(ctx: Ctx) -> list[Reply]:
     """Pending corrections in the organizer's scope, with approve / reject buttons."""
     scopes, unplaced = await _review_scopes(ctx)
     pending = await repo.pending_corrections(ctx.session, scopes, with_unplaced=unplaced)
+    pending = [(r, name) for r, name in pending if r.person_id != ctx.person.id]  # not one's own
     if not pending:
         return [ctx.reply("hours.review_none")]
     lines = [ctx.t("hours.review_title", count=len(pending))]
@@ -230,9 +231,10 @@ async def review(ctx: Ctx) -> list[Reply]:
 
 async def _reviewable(ctx: Ctx, args: list[str]) -> ServiceRecord:
     """The record a review button names, if the person may decide on it and it is still pending."""
-    if len(args) != 1 or not args[0].isdigit():
+    record_id = first_id(args)
+    if len(args) != 1 or record_id is None:
         raise UserError("error.expired_button")
-    record = await repo.get(ctx.session, int(args[0]))
+    record = await repo.get(ctx.session, record_id)
     if record is None:
         raise UserError("hours.no_record", id=args[0])
     region = await ctx.session.get(Region, record.region_id) if record.region_id else None
@@ -240,6 +242,7 @@ async def _reviewable(ctx: Ctx, args: list[str]) -> ServiceRecord:
         await require_role(ctx, REVIEWER_ROLES, region)
     else:
         await require_role(ctx, ("admin",))
+    require_not_subject(ctx, record.person_id)
     if record.correction_requested is None:
         raise Conflict("hours.review_gone", id=record.id)
     return record

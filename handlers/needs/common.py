@@ -11,7 +11,7 @@ from handlers.core.auth import STAFF_ROLES
 from handlers.core.context import Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
-from handlers.core.ids import parse_number
+from handlers.core.numbers import require_id
 from storage.models import Need, Region, ServiceItem
 from storage.repos import needs as needs_repo
 from storage.repos import regions, roles
@@ -31,7 +31,7 @@ NOTES_LIMIT = 500
 
 def parse_id(raw: str) -> int:
     """A need number from "12" or "#12"; UserError otherwise."""
-    return parse_number(raw, "needs.bad_id")
+    return require_id(raw, "needs.bad_id")
 
 
 async def load(ctx: Ctx, raw: str) -> Need:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.auth import require_registered
+from handlers.core.auth import require_not_subject, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, begin, optional_text_step
 from handlers.core.errors import Conflict, NotAllowed
@@ -25,6 +25,7 @@ from handlers.needs.common import (
 from storage.models import Need, Region
 from storage.repos import audit
 from storage.repos import needs as needs_repo
+from storage.repos import tasks as tasks_repo
 
 # Allowed moves. matching → open: no volunteer found yet; assigned → open/matching: the volunteer
 # dropped out. done and cancelled are final.
@@ -158,6 +159,8 @@ async def rate(ctx: Ctx, args: list[str]) -> list[Reply]:
     need = await load(ctx, args[0] if args else "")
     if ctx.person.id != await rater_id(ctx.session, need):
         raise NotAllowed()
+    helpers = await tasks_repo.assignments_for(ctx.session, need.id)
+    require_not_subject(ctx, *(task.person_id for task in helpers))
     stars = int(args[1]) if len(args) > 1 and args[1] in ("1", "2", "3", "4", "5") else 0
     if not stars:
         raise Conflict("needs.changed", id=need.id)

@@ -6,8 +6,9 @@ Pure functions over an aware local "now"; the caller converts the result to UTC 
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date, datetime, time, timedelta
+
+from handlers.core.numbers import fold
 
 PRESETS = ("today_pm", "tomorrow_am", "tomorrow_pm", "weekend")
 FAR_AHEAD = timedelta(days=180)
@@ -170,7 +171,7 @@ def _find_times(text: str, period: str | None) -> tuple[tuple[int, int], tuple[i
 
 def parse(text: str, now: datetime) -> tuple[datetime, datetime]:
     """The window a free-text answer names, in local time; raises WindowError."""
-    norm = unicodedata.normalize("NFKC", text).lower().strip()
+    norm = fold(text).lower().strip()
     if "周末" in norm or "weekend" in norm:
         start, end = preset("weekend", now)
         if norm.startswith(("下", "next")):

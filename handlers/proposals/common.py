@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import unicodedata
 from collections.abc import Sequence
 from datetime import date
 from typing import Any
@@ -14,6 +13,7 @@ from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.notify import notify
+from handlers.core.numbers import require_id
 from storage.models import Proposal, Region
 from storage.repos import proposals as repo
 from storage.repos import regions, roles
@@ -101,12 +101,9 @@ def local_today(ctx: Ctx) -> date:
 
 def parse_id(text: str) -> int:
     """A proposal number from "12", "#12" or "＃12"; UserError otherwise."""
-    value = unicodedata.normalize("NFKC", text).strip().lstrip("#").strip()
-    if not value:
+    if not text.strip().lstrip("#＃").strip():
         raise UserError("proposals.id_missing")
-    if not value.isdigit() or len(value) > 9:
-        raise UserError("proposals.id_invalid", given=text[:20])
-    return int(value)
+    return require_id(text, "proposals.id_invalid", given=text[:20])
 
 
 async def load(ctx: Ctx, proposal_id: int, *, lock: bool = False) -> Proposal:

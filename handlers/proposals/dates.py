@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from datetime import date
+
+from handlers.core.numbers import fold
 
 _FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 _SHORT = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
@@ -12,7 +13,7 @@ _SHORT = re.compile(r"(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*[日号]?")
 
 def parse_date(text: str, today: date) -> date | None:
     """The date meant, or None; without a year, the next such day from `today` (local)."""
-    value = unicodedata.normalize("NFKC", text).strip()
+    value = fold(text).strip()
     try:
         if match := _FULL.fullmatch(value):
             year, month, day = (int(g) for g in match.groups())

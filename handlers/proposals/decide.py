@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
-from handlers.core.auth import require_role
+from handlers.core.auth import require_not_subject, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
@@ -87,6 +87,7 @@ async def _prepare(ctx: Ctx) -> None:
     proposal_id = ctx.data.get("id") or parse_id(ctx.args)
     proposal = await load(ctx, proposal_id)
     await require_organizer(ctx, proposal)
+    require_not_subject(ctx, proposal.proposer_id)
     if proposal.status not in repo.OPEN_STATES:
         raise Conflict(
             "proposals.already_decided", id=proposal.id, status=status_label(ctx, proposal)
@@ -225,6 +226,7 @@ async def decide(ctx: Ctx, answers: dict) -> list[Reply]:
     """Apply an organizer's decision once; Conflict if the proposal was decided meanwhile."""
     proposal = await load(ctx, answers["id"], lock=True)
     await require_organizer(ctx, proposal)
+    require_not_subject(ctx, proposal.proposer_id)
     if proposal.status not in repo.OPEN_STATES:
         raise Conflict(
             "proposals.already_decided", id=proposal.id, status=status_label(ctx, proposal)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers.core.auth import require_not_subject
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
 from handlers.core.errors import Conflict, InvalidInput, UserError
@@ -124,6 +125,8 @@ async def confirm(ctx: Ctx, proposal_id: int) -> list[Reply]:
     await require_follower(ctx, proposal)
     if proposal.status != "done" or proposal.done_at is None:
         raise Conflict("proposals.not_done", id=proposal.id, status=status_label(ctx, proposal))
+    if await repo.has_event(ctx.session, proposal.id, "done", ctx.person.id, proposal.done_at):
+        require_not_subject(ctx, ctx.person.id)  # who marked it done does not confirm it
     if await repo.has_event(ctx.session, proposal.id, "confirmed", ctx.person.id, proposal.done_at):
         raise UserError("proposals.already_confirmed", id=proposal.id)
     repo.add_event(ctx.session, proposal, "confirmed", ctx.now, ctx.person.id)

@@ -12,8 +12,8 @@ from handlers.core.auth import STAFF_ROLES
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
-from handlers.core.ids import parse_number
 from handlers.core.notify import Key, Sink, notify
+from handlers.core.numbers import require_id
 from storage.models import GridReport, Region
 from storage.repos import regions, roles
 from storage.repos import reports as reports_repo
@@ -72,7 +72,7 @@ def set_deadlines(report: GridReport, config: CoreConfig, now: datetime) -> None
 
 def parse_id(raw: str) -> int:
     """A report number from "7" or "#7"; UserError otherwise."""
-    return parse_number(raw, "reports.bad_id")
+    return require_id(raw, "reports.bad_id")
 
 
 async def load(ctx: Ctx, raw: str) -> GridReport:

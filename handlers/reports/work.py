@@ -6,7 +6,7 @@ Every step tells the reporter and the neighbours who said "me too".
 
 from __future__ import annotations
 
-from handlers.core.auth import STAFF_ROLES, require_registered, require_role
+from handlers.core.auth import STAFF_ROLES, require_not_subject, require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, begin
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
@@ -157,6 +157,8 @@ async def _guard(ctx: Ctx) -> None:
         raise Conflict("reports.changed", id=report.id)
     if ctx.data["action"] == "beyond" and report.beyond_authority:
         raise UserError("reports.already_beyond", id=report.id)
+    if ctx.data["action"] == "close":  # the reporter rates the resolution: not their own
+        require_not_subject(ctx, report.reporter_id)
 
 
 async def _ask_text(ctx: Ctx) -> Reply:

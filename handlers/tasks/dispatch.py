@@ -15,6 +15,7 @@ from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import At, Key, Pair, Sink, notify
+from handlers.core.numbers import first_id, parse_id
 from handlers.core.timing import timed
 from handlers.needs import set_status
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of
@@ -247,7 +248,7 @@ def _recipient_of(offer: TaskOffer, org: Organization | None) -> int | None:
 
 async def _own_offer(ctx: Ctx, args: list[str]) -> tuple[TaskOffer, Organization | None]:
     await require_registered(ctx)
-    offer = await ctx.session.get(TaskOffer, int(args[0])) if args and args[0].isdigit() else None
+    offer = await ctx.session.get(TaskOffer, offer_id) if (offer_id := first_id(args)) else None
     if offer is None:
         raise Conflict("tasks.offer_gone")
     org = (
@@ -383,7 +384,7 @@ async def dispatch_command(ctx: Ctx) -> list[Reply]:
     from handlers.core.auth import require_role
 
     raw = ctx.args.split()[0] if ctx.args else ""
-    need = await ctx.session.get(Need, int(raw)) if raw.isdigit() else None
+    need = await ctx.session.get(Need, need_id) if (need_id := parse_id(raw)) else None
     if need is None:
         raise Conflict("tasks.no_need")
     region = await ctx.session.get(Region, need.region_id)

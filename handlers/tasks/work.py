@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from handlers.core.auth import require_registered
+from handlers.core.auth import require_not_subject, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink, notify
+from handlers.core.numbers import parse_id
 from handlers.hours import record_service
 from handlers.hours.records import check_hours
 from handlers.hours.rules import rules_of, show
@@ -72,7 +73,7 @@ async def list_tasks(ctx: Ctx) -> list[Reply]:
 
 async def _assignment(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
     await require_registered(ctx)
-    task = await ctx.session.get(Assignment, int(raw)) if raw.isdigit() else None
+    task = await ctx.session.get(Assignment, task_id) if (task_id := parse_id(raw)) else None
     need = await ctx.session.get(Need, task.need_id) if task else None
     if task is None or need is None:
         raise Conflict("tasks.no_task")
@@ -129,6 +130,7 @@ async def _confirmable(ctx: Ctx, args: list[str]) -> tuple[Assignment, Need]:
     task, need = await _assignment(ctx, args[0] if args else "")
     if ctx.person.id != await rater_id(ctx.session, need) and not await is_staff_for(ctx, need):
         raise NotAllowed()
+    require_not_subject(ctx, task.person_id)
     if task.status != "done_marked":
         raise Conflict("tasks.not_done_yet", id=task.id)
     return task, need

@@ -7,6 +7,7 @@ from handlers.core.dialogs import DONE, NEXT, skipped
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.numbers import parse_int
 from handlers.volunteers import labels
 from handlers.volunteers.labels import FREE_MAX, LOAD_MAX, MAX_SKILLS, PRESETS
 from matching.skills import matcher_for
@@ -311,10 +312,10 @@ async def ask_load(ctx: Ctx) -> Reply:
 
 async def take_load(ctx: Ctx, message: Message) -> str | None:
     """Store a number from 1 to 10."""
-    value = message.value.strip()
-    if not value.isdigit() or not 1 <= int(value) <= LOAD_MAX:
+    load = parse_int(message.value, low=1, high=LOAD_MAX)
+    if load is None:
         raise InvalidInput("volunteers.load_invalid", limit=LOAD_MAX)
-    ctx.data["load"] = int(value)
+    ctx.data["load"] = load
     return NEXT
 
 

@@ -1,6 +1,6 @@
 """All Linli tables; import this module to register every model on `Base.metadata`."""
 
-from storage.models.activities import Activity, ActivitySignup
+from storage.models.activities import Activity, ActivitySignup, CheckinAttempt
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.governance import (
     GridReport,
@@ -39,6 +39,7 @@ __all__ = [
     "Broadcast",
     "CallbackNonce",
     "ChannelToken",
+    "CheckinAttempt",
     "DialogState",
     "Download",
     "DueJob",

@@ -6,7 +6,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import ForeignKey, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, Numeric, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
@@ -51,3 +51,14 @@ class ActivitySignup(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     promote_due_at: Mapped[datetime | None]
     checked_in_at: Mapped[datetime | None]
+
+
+class CheckinAttempt(Base):
+    """A check-in code that checked nobody in, counted per person so codes can't be walked."""
+
+    __tablename__ = "checkin_attempts"
+    __table_args__ = (Index("ix_checkin_attempts_person_at", "person_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)

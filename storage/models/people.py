@@ -112,6 +112,7 @@ class InviteCode(Base):
     expires_at: Mapped[datetime | None]
     used_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]  # `linli admin invite revoke CODE`
 
 
 class AuditEntry(Base):

@@ -5,11 +5,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Activity, ActivitySignup, DueJob, Person, Region, VolunteerProfile
+from storage.models import (
+    Activity,
+    ActivitySignup,
+    CheckinAttempt,
+    DueJob,
+    Person,
+    Region,
+    VolunteerProfile,
+)
 
 # Sign-ups that hold a place: confirmed, or offered to someone from the waitlist who may confirm.
 HOLDING = ("confirmed", "promoted")
@@ -142,6 +150,28 @@ async def codes_in_use(session: AsyncSession, now: datetime) -> set[str]:
         )
     )
     return {code for code in rows.scalars() if code}
+
+
+async def failed_checkins(session: AsyncSession, person_id: int, since: datetime) -> int:
+    """Check-in codes the person typed in vain since `since`."""
+    found = await session.scalar(
+        select(func.count()).where(
+            CheckinAttempt.person_id == person_id, CheckinAttempt.at >= since
+        )
+    )
+    return int(found or 0)
+
+
+async def record_failed_checkin(
+    session: AsyncSession, person_id: int, now: datetime, since: datetime
+) -> None:
+    """Count a code typed in vain; the person's attempts older than `since` go (no sweep needed)."""
+    await session.execute(
+        delete(CheckinAttempt).where(
+            CheckinAttempt.person_id == person_id, CheckinAttempt.at < since
+        )
+    )
+    session.add(CheckinAttempt(person_id=person_id, at=now))
 
 
 async def by_code(session: AsyncSession, code: str) -> list[Activity]:

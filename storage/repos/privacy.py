@@ -15,6 +15,7 @@ from storage.models import (
     ActivitySignup,
     Assignment,
     AuditEntry,
+    CheckinAttempt,
     DialogState,
     Download,
     GridReport,
@@ -311,6 +312,7 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         .values(contact_person_id=None),
         delete(OrganizationMember).where(OrganizationMember.person_id == pid),
         delete(VolunteerProfile).where(VolunteerProfile.person_id == pid),
+        delete(CheckinAttempt).where(CheckinAttempt.person_id == pid),
     ]
     for statement in statements:
         await session.execute(statement.execution_options(synchronize_session=False))

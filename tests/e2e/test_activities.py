@@ -110,7 +110,7 @@ async def test_organizer_publishes_an_activity(chat: Chat) -> None:
     assert activity.starts_at == datetime(2026, 12, 5, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
     assert activity.ends_at == datetime(2026, 12, 5, 3, 0, tzinfo=UTC)
     assert "environmental_cleanup" in activity.skills and "greening" in activity.skills
-    assert activity.checkin_code and len(activity.checkin_code) == 4
+    assert activity.checkin_code and len(activity.checkin_code) == 6
     listing = await chat.text(ORGANIZER, "/activities")
     assert "楼道清扫日" in listing and "2026-12-05 09:00–11:00" in listing
     assert f"签到码：{activity.checkin_code}" in listing  # organizers see the code
@@ -318,18 +318,18 @@ async def test_check_in_window_codes_and_who_may(chat: Chat, clock: FakeClock) -
     clock.advance(hours=21, minutes=59)  # 07:59 on the day
     assert "08:00 开始" in await chat.text("吴海燕", f"/checkin {code}")
     clock.advance(minutes=2)
-    assert "签到码不对" in await chat.text("吴海燕", "/checkin 0000")
-    assert "4 位数字" in await chat.text("吴海燕", "/checkin 12")
+    assert "签到码不对" in await chat.text("吴海燕", "/checkin AAAAAA")
+    assert "6 位字母和数字" in await chat.text("吴海燕", "/checkin 12")
     assert "签到成功" in await chat.text("吴海燕", f"/checkin {code}")
     assert "已于 2026-12-01 08:01 签到过" in await chat.text("吴海燕", f"/checkin {code}")
     assert "还不是正式报名" in await chat.text("赵丽华", f"/checkin {code}")
-    assert "您没有报名" in await chat.text("王凤兰", f"/checkin {code}")
+    assert "签到码不对，或者您没有报名" in await chat.text("王凤兰", f"/checkin {code}")
     # the keyword asks for the code; a wrong one is asked again
     await chat.script(
         "马卫东",
         [
             ("签到", "签到码"),
-            ("9999" if code != "9999" else "1000", "签到码不对"),
+            ("AAAAAA" if code != "AAAAAA" else "BBBBBB", "签到码不对"),
             (code, "签到成功"),
         ],
     )
@@ -347,12 +347,12 @@ async def test_codes_are_unique_among_open_activities(
 ) -> None:
     first = await publish(chat, title="活动一", slots="1")
     assert first.checkin_code is not None
-    taken = int(first.checkin_code) - 1000
-    draws = iter([taken, taken, 234 if taken != 234 else 0])
-    monkeypatch.setattr(checkin.secrets, "randbelow", lambda _n: next(draws))
+    other = "AAAAAA" if first.checkin_code != "AAAAAA" else "BBBBBB"
+    draws = iter([first.checkin_code, first.checkin_code, other])
+    monkeypatch.setattr(checkin.codes, "random_code", lambda _n: next(draws))
     clock.advance(minutes=1)  # past the flood guard's window
     second = await publish(chat, title="活动二", slots="1")
-    assert second.checkin_code in ("1234", "1000") and second.checkin_code != first.checkin_code
+    assert second.checkin_code == other
 
 
 # -- closing ---------------------------------------------------------------------------------------
@@ -605,7 +605,7 @@ async def test_volunteer_in_english(chat: Chat, clock: FakeClock) -> None:
     async with chat.app.db.transaction() as session:
         assert await send_reminder(session, max(jobs, key=lambda j: j.due_at), clock.now)
     assert "Reminder: “英语角”" in (await inbox(chat, "James Miller"))[-1]
-    assert "4 digits" in await chat.text("James Miller", "/checkin 12")
+    assert "6 letters and digits" in await chat.text("James Miller", "/checkin 12")
 
 
 async def test_the_scheduler_sweep_runs_the_activity_jobs(chat: Chat, clock: FakeClock) -> None:

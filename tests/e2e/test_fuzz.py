@@ -1,7 +1,9 @@
 """Fuzzing: the dispatcher and both webhooks take anything without crashing or half-writing.
 
 - The dispatcher (hypothesis, SQLite, a fresh demo district per example): random texts (Chinese,
-  emoji, control characters, very long), commands from the route table with random arguments,
+  emoji, control characters, very long), odd numbers (full-width, superscript and other-script
+  digits, 20 digits and more, control characters inside) as answers, command arguments and
+  payload ids, commands from the route table with random arguments,
   keywords, button payloads with the table's prefixes and random ids, numbered answers and
   locations, from several kinds of people, flows started along the way. Never the "unhandled
   error" log line, always a non-empty reply in the person's language.
@@ -65,8 +67,24 @@ LATIN_WORD = re.compile(r"[A-Za-z]{3,}")
 
 # -- the dispatcher ------------------------------------------------------------------------------
 
+FULL_WIDTH = str.maketrans("0123456789", "０１２３４５６７８９")
+# Numbers as people (and attackers) type them: full-width, superscript and other-script digits,
+# past the database's integer, with control characters inside, very long.
+odd_numbers = st.one_of(
+    st.integers(0, 10**25).map(lambda n: str(n).translate(FULL_WIDTH)),
+    st.integers(10**18, 10**22).map(str),
+    st.sampled_from(["2147483647", "2147483648", "-2147483649", "0" * 30 + "1", "#" + "9" * 12]),
+    st.text(alphabet="0123456789²³¹⁰①٣৭〇", min_size=1, max_size=6),
+    st.builds(
+        lambda n, c: f"{n}{c}{n}",
+        st.integers(0, 99),
+        st.sampled_from(["\x00", "\x1b", "\u200b", "\u202e", "\r\n", "\x7f", "\u0085"]),
+    ),
+    st.builds(lambda d, n: d * n, st.sampled_from(["9", "９", "²"]), st.integers(30, 3000)),
+)
 texts = st.one_of(
     st.text(max_size=40),
+    odd_numbers,
     st.sampled_from(
         ["你好", "我要提案", "加装电梯", "明天下午", "跳过", "返回", "取消", "1", "2", "9", "0", ""]
     ),
@@ -76,19 +94,24 @@ texts = st.one_of(
 commands = st.builds(
     lambda name, args: f"/{name} {args}".strip(),
     st.sampled_from(sorted(COMMANDS)),
-    st.one_of(st.just(""), st.integers(-3, 40).map(str), texts),
+    st.one_of(st.just(""), st.integers(-3, 40).map(str), odd_numbers, texts),
 )
 payloads = st.one_of(
     st.builds(
         lambda prefix, parts: ":".join([prefix, *parts]),
         st.sampled_from(sorted(PAYLOADS)),
         st.lists(
-            st.one_of(st.integers(-1, 30).map(str), st.sampled_from(["yes", "accept", "x", ""])),
+            st.one_of(
+                st.integers(-1, 30).map(str),
+                odd_numbers,
+                st.sampled_from(["yes", "accept", "x", ""]),
+            ),
             max_size=3,
         ),
     ),
     st.sampled_from(["agree", "disagree", "resident", "invite", "skip", "done", "keep", "erase"]),
-    st.builds(lambda n: f"r{n}", st.integers(0, 60)),
+    st.builds(lambda n: f"r{n}", st.one_of(st.integers(0, 60).map(str), odd_numbers)),
+    st.builds(lambda n: f"n{n}", odd_numbers),  # "n12": the count choices of organizations
     st.sampled_from(["/back", "/cancel", "t_disabled", "zh_CN", "en", "adult", "minor"]),
 )
 actions = st.one_of(

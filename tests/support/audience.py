@@ -103,25 +103,32 @@ def demo_audience(
     prefix: str, role: str, skills: tuple[str, ...] = (), lang: str | None = None
 ) -> int:
     """The audience size worked out from the demo tables, independently of the SQL."""
+    return len(demo_audience_names(prefix, role, skills, lang))
+
+
+def demo_audience_names(
+    prefix: str, role: str, skills: tuple[str, ...] = (), lang: str | None = None
+) -> list[str]:
+    """Who the audience is, by name (each demo person's console id), from the demo tables."""
 
     def speaks(row: dict[str, str]) -> bool:
         return lang is None or (row.get("lang") or "zh").startswith(lang[:2])
 
     volunteers = [r for r in _rows("volunteers") if r["home_region_code"].startswith(prefix)]
     if role == "volunteers":
-        return sum(
-            1
+        return [
+            r["name"]
             for r in volunteers
             if speaks(r) and (not skills or set(skills) & set(r["skills"].split(";")))
-        )
+        ]
     if role in ("organizers", "grid_workers"):
         wanted = role[:-1] if role == "organizers" else "grid_worker"
-        return sum(
-            1
+        return [
+            r["name"]
             for r in _rows("staff")
             if r["role"] == wanted and r["region_code"].startswith(prefix) and speaks(r)
-        )
-    people = [r["home_region_code"] for r in volunteers if speaks(r)]
-    people += [r["home_region_code"] for r in _rows("residents") if speaks(r)]
-    people += [r["region_code"] for r in _rows("staff") if speaks(r)]
-    return sum(1 for code in people if code.startswith(prefix))
+        ]
+    people = [(r["name"], r["home_region_code"]) for r in volunteers if speaks(r)]
+    people += [(r["name"], r["home_region_code"]) for r in _rows("residents") if speaks(r)]
+    people += [(r["name"], r["region_code"]) for r in _rows("staff") if speaks(r)]
+    return [name for name, code in people if code.startswith(prefix)]

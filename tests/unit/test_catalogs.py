@@ -28,7 +28,7 @@ KEY_ARGUMENT = {
         "Section",
         "Run",
     )
-} | {"notify": 2, "translate": 1, "parse_number": 1}
+} | {"notify": 2, "translate": 1, "require_id": 1}
 KEY = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
