@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
 
+# Who takes an item on: volunteers, a social-organization category ("org:mediation"), or the
+# community service station's staff (一窗受理: government items never go to volunteers).
+HANDLERS = ("volunteers", "station")
 NEED_STATES = ("open", "matching", "assigned", "done", "cancelled")
 OFFER_STATES = ("pending", "accepted", "declined", "timed_out", "withdrawn")
 
@@ -27,6 +30,9 @@ class ServiceItem(Base):
     name_en: Mapped[str] = mapped_column(String(150))
     skills: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    handler: Mapped[str] = mapped_column(
+        String(32), default="volunteers", server_default="volunteers"
+    )
 
     def name(self, lang: str) -> str:
         """The item's name in a language."""
