@@ -1,0 +1,11 @@
+"""Understanding residents' own words: needs to catalog items and skills, intents, dates and counts.
+
+Pure: plain text and plain data in, ranked results with the deciding words out; no I/O, no clock.
+"""
+
+from __future__ import annotations
+
+from .lexicon import Lexicon
+from .needs import CatalogEntry, ItemMatch, NeedRanker, NeedReading
+
+__all__ = ["CatalogEntry", "ItemMatch", "Lexicon", "NeedRanker", "NeedReading"]
