@@ -5,7 +5,17 @@ Pure: plain text and plain data in, ranked results with the deciding words out; 
 
 from __future__ import annotations
 
+from .intents import IntentReading, classify
 from .lexicon import Lexicon
-from .needs import CatalogEntry, ItemMatch, NeedRanker, NeedReading
+from .needs import CatalogEntry, ItemMatch, NeedRanker, NeedReading, ranker_for
 
-__all__ = ["CatalogEntry", "ItemMatch", "Lexicon", "NeedRanker", "NeedReading"]
+__all__ = [
+    "CatalogEntry",
+    "IntentReading",
+    "ItemMatch",
+    "Lexicon",
+    "NeedRanker",
+    "NeedReading",
+    "classify",
+    "ranker_for",
+]

@@ -34,6 +34,7 @@ EXPLICIT = 2.5  # a cue this strong names a flow
 OUTVOTED = 0.6  # the catalog's share of the need score when another flow is named
 EXTRA_CUE = 0.5  # each further cue of the same intent adds a little
 MIN_SCORE = 1.4  # below this the message was not understood
+SURE_MIN = 2.5  # and score at least this: one weak catalog word is not enough to act on
 SURE_RATIO = 1.5  # the best intent must be this far ahead of the second to act without asking
 GREETING_MAX_CHARS = 12  # a greeting is short; a longer message is about something else
 _ASCII_WORDS = re.compile(r"[a-z][a-z'-]*")
@@ -100,7 +101,7 @@ def classify(text: str, need_score: float = 0.0) -> IntentReading:
     if not ranked or ranked[0][1] < MIN_SCORE:
         return IntentReading(tuple(ranked), False, ())
     second = ranked[1][1] if len(ranked) > 1 else 0.0
-    sure = ranked[0][1] >= SURE_RATIO * second
+    sure = ranked[0][1] >= SURE_MIN and ranked[0][1] >= SURE_RATIO * second
     best = ranked[0][0]
     cues = tuple(cue for _, cue in found.get(best, ()))
     return IntentReading(tuple(ranked), sure, cues)

@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import math
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,7 +32,7 @@ ACTION_FACTOR = 1.35
 SKILL_PHRASE_FACTOR = 0.6  # a phrase of one of the item's skills counts less than its own words
 SUBWORD_FACTOR = 0.75  # a word cut from a phrase counts less than the whole phrase
 PAIR_MIN_COVER = 0.6  # share of a phrase's character pairs that must be in the sentence
-PAIR_FACTOR = 0.7  # and then it counts this much of an exact match
+PAIR_FACTOR = 0.8  # and then it counts this much of an exact match
 MIN_SCORE = 0.9  # below this nothing was really understood
 RANK_DECAY = (1.0, 0.45, 0.25)  # how much the 1st, 2nd, 3rd item lend their skills
 _ASCII_WORD = re.compile(r"[a-z][a-z'-]*")
@@ -351,7 +352,8 @@ class NeedRanker:
                     scores[index] += gain - covered[index][outer]
                     covered[index][outer] = gain
                 else:
-                    covered[index][term.text] = gain
+                    if credit >= 1.0:  # only a term said as such covers the words inside it
+                        covered[index][term.text] = gain
                     scores[index] += gain
                 if word not in why[index]:
                     why[index].append(word)
@@ -397,3 +399,25 @@ def _confidence(scores: list[float]) -> float:
     strength = min(first / 4.0, 1.0)
     lead = (first - second) / first if first else 0.0
     return round(strength * (0.5 + 0.5 * lead), 3)
+
+
+_RANKERS: OrderedDict[tuple[tuple[CatalogEntry, ...], tuple[SkillLike, ...]], NeedRanker] = (
+    OrderedDict()
+)
+_RANKERS_LOCK = threading.Lock()
+
+
+def ranker_for(catalog: Sequence[CatalogEntry], skills: Sequence[SkillLike]) -> NeedRanker:
+    """A shared ranker for this catalog and taxonomy (a few kept; built once each, ~0.4 s)."""
+    key = (tuple(catalog), tuple(skills))
+    with _RANKERS_LOCK:
+        found = _RANKERS.get(key)
+        if found is not None:
+            _RANKERS.move_to_end(key)
+            return found
+    ranker = NeedRanker(catalog, skills)
+    with _RANKERS_LOCK:
+        _RANKERS[key] = ranker
+        while len(_RANKERS) > 4:
+            _RANKERS.popitem(last=False)
+    return ranker
