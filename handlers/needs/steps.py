@@ -14,6 +14,7 @@ from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import catalog, windows
 from handlers.needs.common import NOTES_LIMIT, place_label, window_text
 from storage.models import ServiceItem
+from storage.repos import needs as needs_repo
 from storage.repos import regions
 
 QUERY_LIMIT = 100
@@ -50,11 +51,14 @@ async def _take_what(ctx: Ctx, message: Message) -> str | None:
         raise InvalidInput("needs.what_empty")
     if len(text) > QUERY_LIMIT:
         raise InvalidInput("needs.what_too_long", limit=QUERY_LIMIT)
-    found = await catalog.search(ctx.session, text)
-    if not found:
+    hits, reading = catalog.read(text, await needs_repo.service_items(ctx.session))
+    if not hits:
         raise InvalidInput("needs.no_match", text=text[:30])
     ctx.data["query"] = text
-    ctx.data["hits"] = [item.id for item in found]
+    ctx.data["hits"] = [hit.item.id for hit in hits]
+    # kept for dispatch and for the volunteer's explanation: what the sentence itself said
+    ctx.data["skills"] = list(reading.sentence_skills[:3])
+    ctx.data["words"] = {str(hit.item.id): list(hit.words[:4]) for hit in hits}
     return NEXT
 
 
@@ -67,6 +71,9 @@ async def _ask_item(ctx: Ctx) -> Reply:
 
 async def _take_item(ctx: Ctx, message: Message) -> str | None:
     if message.value == "again":
+        if ctx.state.flow == "need":  # the resident's own need: a person reads it (转人工)
+            ctx.data["to_person"] = True
+            return DONE
         return "what"
     allowed = {f"s{item_id}": item_id for item_id in ctx.data.get("hits", [])}
     if message.value not in allowed:

@@ -67,6 +67,10 @@ class Need(Base):
     volunteers_needed: Mapped[int] = mapped_column(default=1)
     notes: Mapped[str] = mapped_column(Text, default="")
     target_groups: Mapped[list[Any]] = mapped_column(default=list)
+    # What the resident said named these skills, and these words decided the item: dispatch
+    # asks for the item's skills and these, and the volunteer's offer shows the words.
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    words: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)
