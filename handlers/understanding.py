@@ -95,7 +95,31 @@ async def go(ctx: Ctx, intent: str, text: str) -> list[Reply]:
     if intent == "greeting":
         await dialogs.begin(ctx, UNDERSTOOD, answers={"said": ""})
         return [_menu(ctx, "understanding.greeting", DEFAULT_CHOICES)]
-    return await _run(ctx, TARGETS[intent])
+    replies = await _run(ctx, TARGETS[intent])
+    if intent == "report":
+        return await _with_named_option(ctx, text) or replies
+    return replies
+
+
+async def _with_named_option(ctx: Ctx, text: str) -> list[Reply] | None:
+    """Answer the flow's first choice when the sentence names exactly one of its options
+    ("楼下有人私装地锁" → category 私装地锁); None when it names none or several."""
+    from handlers.routes import FLOWS  # the route table imports this module
+
+    flow = FLOWS.get(ctx.state.flow or "")
+    if flow is None or ctx.state.step is None:
+        return None
+    step = flow.step(ctx.state.step)
+    folded = "".join(text.lower().split())
+    named = [
+        choice.payload
+        for choice in (await step.ask(ctx)).choices
+        if len(choice.label) >= 2 and "".join(choice.label.lower().split()) in folded
+    ]
+    if len(named) != 1:
+        return None
+    pressed = Message(ctx.message.channel, ctx.message.user_id, payload=named[0])
+    return await dialogs.advance(ctx, flow, pressed)
 
 
 def _menu(ctx: Ctx, key: str, intents: tuple[str, ...] | list[str]) -> Reply:

@@ -65,7 +65,9 @@ async def _take_what(ctx: Ctx, message: Message) -> str | None:
 async def _ask_item(ctx: Ctx) -> Reply:
     items = [await ctx.session.get(ServiceItem, item_id) for item_id in ctx.data["hits"]]
     choices = [Choice(item.name(ctx.lang), f"s{item.id}") for item in items if item is not None]
-    choices.append(Choice(ctx.t("needs.none_of_these"), "again"))
+    # The resident's own need goes to a person then; a door-to-door entry is described again.
+    none = "needs.none_to_person" if ctx.state.flow == "need" else "needs.none_of_these"
+    choices.append(Choice(ctx.t(none), "again"))
     return ctx.reply("needs.ask_item", choices=choices)
 
 

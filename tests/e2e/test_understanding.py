@@ -29,7 +29,9 @@ async def test_english_need_and_volunteer_sign_up(chat: Chat) -> None:
 
 
 async def test_each_intent_reaches_its_flow(chat: Chat) -> None:
-    assert "报事：请选择问题类别" in await chat.text("王凤兰", "楼下有人私装地锁")
+    assert "请简单描述问题" in await chat.text("王凤兰", "楼下有人私装地锁")  # category: 私装地锁
+    await chat.text("王凤兰", "取消")
+    assert "报事：请选择问题类别" in await chat.text("王凤兰", "我要报事")
     await chat.text("王凤兰", "取消")
     assert "提案的标题" in await chat.text("王凤兰", "我建议小区加装电梯")
     await chat.text("王凤兰", "取消")
@@ -116,7 +118,7 @@ async def test_a_government_item_goes_to_the_station_queue_not_to_volunteers(cha
 async def test_none_of_these_goes_to_a_person(chat: Chat) -> None:
     got = await chat.text("王凤兰", "需求")
     got = await chat.text("王凤兰", "陪老人看病")
-    options = [line for line in got.splitlines() if "都不是" in line]
+    options = [line for line in got.splitlines() if "都不是，转给社区工作人员" in line]
     number = options[0].split(".")[0]
     assert "已转给社区工作人员" in await chat.text("王凤兰", number)
     assert any("陪老人看病" in text for text in await inbox(chat.app, "王海燕"))
