@@ -122,10 +122,12 @@ async def _by_words(ctx: Ctx, step: Step, message: Message) -> Message:
     """A typed answer that names one of the step's options ("私搭乱建", "陪诊") as if pressed.
 
     The option's label as shown, a part of it ("陪诊" for 陪诊服务), or the label with a typo;
-    only when exactly one option fits, and never for steps that take numbers.
+    only when exactly one option fits, and never for answers with digits in them.
     """
     said = _folded(message.text)
-    if step.numbers or message.payload is not None or not said or said.isdigit():
+    if step.numbers or message.payload is not None or not said:
+        return message
+    if any(ch.isdigit() for ch in said):  # "25人", "3": numbers are the step's own to read
         return message
     choices = (await step.ask(ctx)).choices
     labels = [(_folded(choice.label), choice.payload) for choice in choices]
