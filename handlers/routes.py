@@ -8,11 +8,13 @@ from handlers import (
     hours,
     needs,
     organizations,
+    person_requests,
     privacy,
     proposals,
     reports,
     start,
     tasks,
+    understanding,
     volunteers,
 )
 from handlers.core.dialogs import Flow
@@ -27,6 +29,9 @@ FLOWS |= {f.name: f for f in (volunteers.VOLUNTEER, organizations.ORG_NEW, hours
 FLOWS |= {f.name: f for f in (activities.NEW, activities.CHECKIN, activities.CLOSE)}
 FLOWS[tasks.TASK_CANCEL.name] = tasks.TASK_CANCEL
 FLOWS |= {f.name: f for f in (privacy.FORGET, privacy.SENSITIVE)}
+FLOWS |= {
+    f.name: f for f in (understanding.UNDERSTOOD, person_requests.HUMAN, person_requests.ANSWER)
+}
 
 COMMANDS: dict[str, Command | Flow] = {
     "start": start.START,
@@ -158,6 +163,15 @@ KEYWORDS |= {
 # The short words WeChat users type (the menu covers the rest).
 KEYWORDS |= {"附议": "cosign", "时长": "hours"}
 
+# Free text outside a flow, and talking to a person (转人工).
+COMMANDS |= {
+    "understand": understanding.understand,
+    "human": person_requests.HUMAN,
+    "answer": person_requests.answer_command,
+    "asked": person_requests.list_open,
+}
+KEYWORDS |= {"转人工": "human", "人工": "human", "人工服务": "human", "确认": "confirm"}
+
 PAYLOADS: dict[str, PayloadHandler] = {
     "cosign": proposals.cosign_button,
     "confirm": proposals.confirm_button,
@@ -174,6 +188,7 @@ PAYLOADS |= {
 }
 PAYLOADS |= {"hours_ok": hours.approve, "hours_no": hours.reject}
 PAYLOADS["act"] = activities.on_button
+PAYLOADS["pans"] = person_requests.answer_button
 PAYLOADS |= {
     "offer": tasks.answer_offer,
     "taskdone": tasks.mark_done,

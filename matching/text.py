@@ -12,9 +12,15 @@ _LOCK = threading.Lock()
 _TOKENIZER: Any = None
 
 
+def fold(text: str) -> str:
+    """`text` NFKC-folded ("１２：３０" → "12:30"); non-decimal digits ("²", "①") unreadable."""
+    kept = "".join("\ufffd" if c.isdigit() and not c.isdecimal() else c for c in text)
+    return unicodedata.normalize("NFKC", kept)
+
+
 def normalize(text: str) -> str:
     """NFKC-fold (full-width to half-width), lowercase and collapse whitespace."""
-    return " ".join(unicodedata.normalize("NFKC", text).lower().split())
+    return " ".join(fold(text).lower().split())
 
 
 def is_word(token: str) -> bool:

@@ -30,6 +30,7 @@ from storage.models import (
     VolunteerProfile,
 )
 from storage.models.people import COMMUNITY_TYPES, REGION_LEVELS, ROLES
+from storage.models.services import HANDLERS
 from storage.models.volunteers import ORG_CATEGORIES, ORG_TIERS, REACHES
 from storage.repos import regions
 
@@ -258,6 +259,17 @@ async def _import_region(session: AsyncSession, row: Row, now: datetime) -> None
     )
 
 
+def _handler(row: Row) -> str:
+    """Who takes the item on: volunteers (default), the station, or "org:" + a category."""
+    value = row.get("handler") or "volunteers"
+    allowed = (*HANDLERS, *(f"org:{category}" for category in ORG_CATEGORIES))
+    if value not in allowed:
+        raise RowError(
+            "import.bad_value", column="handler", value=value, allowed=", ".join(allowed)
+        )
+    return value
+
+
 async def _import_catalog_item(session: AsyncSession, row: Row, now: datetime) -> None:
     code = _required(row, "code", ServiceItem.code)
     values = {
@@ -266,6 +278,7 @@ async def _import_catalog_item(session: AsyncSession, row: Row, now: datetime) -
         "name_en": _required(row, "name_en", ServiceItem.name_en),
         "skills": _codes(row, "skills", taxonomy.skill_by_code()),
         "keywords": row.items("keywords"),
+        "handler": _handler(row),
     }
     item = (
         await session.execute(select(ServiceItem).where(ServiceItem.code == code))

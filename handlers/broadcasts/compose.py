@@ -79,6 +79,9 @@ async def _ask_skills(ctx: Ctx) -> Reply:
     return ctx.reply("broadcasts.ask_skills", choices=[Choice(ctx.t("broadcasts.any"), "any")])
 
 
+_FILLERS = re.compile(r"^(?:还有|以及|和|还要|要|会|懂|能|可以|擅长)+|(?:的人|的志愿者|的)$")
+
+
 def _skill_names() -> dict[str, str]:
     names: dict[str, str] = {}
     for code, skill in skill_by_code().items():
@@ -94,9 +97,15 @@ async def _take_skills(ctx: Ctx, message: Message) -> str | None:
     words = [w for w in re.split(r"[\s,，、;；/]+", message.text.strip()) if w]
     names = _skill_names()
     unknown = [w for w in words if w.lower() not in names]
-    if not words or unknown:
-        raise InvalidInput("broadcasts.unknown_skills", words="、".join(unknown) or "—")
-    codes = list(dict.fromkeys(names[w.lower()] for w in words))
+    codes = list(dict.fromkeys(names[w.lower()] for w in words if w.lower() in names))
+    # Everyday words: "会开车的，还有懂急救的" names 开车 and 急救 once the fillers are gone.
+    stripped = {word: _FILLERS.sub("", word).lower() for word in unknown}
+    missing = [word for word, core in stripped.items() if core not in names]
+    if missing:
+        raise InvalidInput("broadcasts.unknown_skills", words="、".join(missing))
+    codes = list(dict.fromkeys([*codes, *(names[core] for core in stripped.values())]))
+    if not codes:
+        raise InvalidInput("broadcasts.unknown_skills", words="—")
     if len(codes) > MAX_SKILLS:
         raise InvalidInput("broadcasts.too_many_skills", limit=MAX_SKILLS)
     ctx.data["skills"] = codes

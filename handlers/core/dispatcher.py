@@ -268,6 +268,10 @@ class Dispatcher:
             return await dialogs.advance(ctx, flow, message)
         # A stranger's first words ("你好") get the welcome, not "I did not understand".
         unknown = bool(text) and (is_registered(ctx) or text.startswith("/"))
+        understand = self.routes.commands.get("understand")
+        if unknown and not text.startswith("/") and understand is not None:
+            dialogs.clear(ctx)  # free text: the flow it means (handlers/understanding.py)
+            return await understand(ctx)  # type: ignore[operator]
         return await self._run_command(ctx, self.routes.fallback, None, unknown=unknown)
 
     async def _run_command(

@@ -8,20 +8,13 @@ unchecked.
 
 from __future__ import annotations
 
-import unicodedata
-
 from handlers.core.errors import UserError
+from matching.text import fold  # noqa: F401 (one folding rule: matching.text)
 
 DB_INT_MAX = 2**31 - 1  # PostgreSQL `integer`, the type of every id column
 _MAX_DIGITS = len(str(DB_INT_MAX))  # longer answers are out of range before any conversion
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９", "0123456789")
 _ID_MARKS = "#＃"
-
-
-def fold(text: str) -> str:
-    """`text` NFKC-folded ("１２：３０" → "12:30"); non-decimal digits ("²", "①") unreadable."""
-    kept = "".join("\ufffd" if c.isdigit() and not c.isdecimal() else c for c in text)
-    return unicodedata.normalize("NFKC", kept)
 
 
 def parse_int(text: str, low: int = 0, high: int = DB_INT_MAX) -> int | None:

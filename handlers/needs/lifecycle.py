@@ -22,7 +22,7 @@ from handlers.needs.common import (
     load,
     rater_id,
 )
-from storage.models import Need, Region
+from storage.models import Need, Region, ServiceItem
 from storage.repos import audit
 from storage.repos import needs as needs_repo
 from storage.repos import tasks as tasks_repo
@@ -47,8 +47,15 @@ COMMENT_LIMIT = 500
 
 
 async def open_needs(session: AsyncSession, region: Region | None = None) -> list[Need]:
-    """Needs waiting for a match (status "open"), oldest first, in a region subtree or anywhere."""
-    query = select(Need).where(Need.status == "open")
+    """Needs waiting for a match (status "open"), oldest first, in a region subtree or anywhere.
+
+    Items the community service station handles (一窗受理) are never matched to volunteers.
+    """
+    query = (
+        select(Need)
+        .join(ServiceItem, ServiceItem.id == Need.service_item_id)
+        .where(Need.status == "open", ServiceItem.handler != "station")
+    )
     if region is not None:
         query = query.join(Region, Region.id == Need.region_id).where(
             Region.path.startswith(region.path)

@@ -8,6 +8,8 @@ from handlers.core.dialogs import Flow
 from handlers.core.errors import UserError
 from handlers.core.messages import Choice, Reply
 from handlers.needs import steps
+from handlers.needs.station import to_station
+from handlers.person_requests import forward
 from storage.models import Need, ServiceItem
 from storage.repos import audit
 
@@ -31,6 +33,8 @@ def create_need(ctx: Ctx, person_id: int, region_id: int, **extra: object) -> Ne
         window_start=start,
         window_end=end,
         notes=ctx.data.get("notes", ""),
+        skills=list(ctx.data.get("skills", [])),
+        words=list(ctx.data.get("words", {}).get(str(ctx.data["item"]), [])),
         status="open",
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -41,6 +45,8 @@ def create_need(ctx: Ctx, person_id: int, region_id: int, **extra: object) -> Ne
 
 
 async def _finish(ctx: Ctx) -> list[Reply]:
+    if ctx.data.get("to_person"):  # "none of these": the sentence goes to the organizers
+        return await forward(ctx, str(ctx.data.get("query", "")))
     need = create_need(ctx, ctx.person.id, ctx.data["home"])
     await ctx.session.flush()
     audit.record(
@@ -52,6 +58,8 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         item=need.service_item_id,
     )
     item = await ctx.session.get(ServiceItem, need.service_item_id)
+    if item is not None and item.handler == "station":
+        return await to_station(ctx, need, item)
     return [
         ctx.reply(
             "needs.created",

@@ -14,6 +14,7 @@ from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import catalog, windows
 from handlers.needs.common import NOTES_LIMIT, place_label, window_text
 from storage.models import ServiceItem
+from storage.repos import needs as needs_repo
 from storage.repos import regions
 
 QUERY_LIMIT = 100
@@ -50,23 +51,31 @@ async def _take_what(ctx: Ctx, message: Message) -> str | None:
         raise InvalidInput("needs.what_empty")
     if len(text) > QUERY_LIMIT:
         raise InvalidInput("needs.what_too_long", limit=QUERY_LIMIT)
-    found = await catalog.search(ctx.session, text)
-    if not found:
+    hits, reading = catalog.read(text, await needs_repo.service_items(ctx.session))
+    if not hits:
         raise InvalidInput("needs.no_match", text=text[:30])
     ctx.data["query"] = text
-    ctx.data["hits"] = [item.id for item in found]
+    ctx.data["hits"] = [hit.item.id for hit in hits]
+    # kept for dispatch and for the volunteer's explanation: what the sentence itself said
+    ctx.data["skills"] = list(reading.sentence_skills[:3])
+    ctx.data["words"] = {str(hit.item.id): list(hit.words[:4]) for hit in hits}
     return NEXT
 
 
 async def _ask_item(ctx: Ctx) -> Reply:
     items = [await ctx.session.get(ServiceItem, item_id) for item_id in ctx.data["hits"]]
     choices = [Choice(item.name(ctx.lang), f"s{item.id}") for item in items if item is not None]
-    choices.append(Choice(ctx.t("needs.none_of_these"), "again"))
+    # The resident's own need goes to a person then; a door-to-door entry is described again.
+    none = "needs.none_to_person" if ctx.state.flow == "need" else "needs.none_of_these"
+    choices.append(Choice(ctx.t(none), "again"))
     return ctx.reply("needs.ask_item", choices=choices)
 
 
 async def _take_item(ctx: Ctx, message: Message) -> str | None:
     if message.value == "again":
+        if ctx.state.flow == "need":  # the resident's own need: a person reads it (转人工)
+            ctx.data["to_person"] = True
+            return DONE
         return "what"
     allowed = {f"s{item_id}": item_id for item_id in ctx.data.get("hits", [])}
     if message.value not in allowed:

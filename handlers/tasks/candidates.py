@@ -62,15 +62,22 @@ def need_spec(
     """The engine's view of a need; everyone already offered it is excluded."""
     excluded = {o.person_id for o in offers if o.person_id is not None}
     excluded |= {-o.organization_id for o in offers if o.organization_id is not None}
-    text = " ".join([item.name_zh, item.name_en, *item.keywords, need.notes or ""])
+    text = " ".join(
+        [item.name_zh, item.name_en, *item.keywords, *(need.words or ()), need.notes or ""]
+    )
+    handler = item.handler or ""
+    category = (
+        handler[4:] if handler.startswith("org:") else DEPARTMENT_CATEGORY.get(item.department)
+    )
     return NeedSpec(
         id=need.id,
         text=text,
-        skills=frozenset(item.skills),
+        # the item's skills and the ones the resident's own words named ("陪我妈看病，她坐轮椅")
+        skills=frozenset(item.skills) | frozenset(need.skills or ()),
         place=region.path_ids(),
         slots=window_slots(need.window_start, need.window_end, tz),
         excluded=frozenset(excluded),
-        org_category=DEPARTMENT_CATEGORY.get(item.department),
+        org_category=category,
         lat=region.lat,
         lon=region.lon,
         volunteers_needed=need.volunteers_needed,

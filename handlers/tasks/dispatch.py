@@ -105,9 +105,9 @@ async def offer_round(
     `pools` shares the candidates' index between the needs of one sweep.
     """
     session, rules = sink.session, rules_of(config)
-    if need.status not in ("open", "matching"):
-        return []
     view = await NeedView.load(session, need)
+    if need.status not in ("open", "matching") or view.item.handler == "station":
+        return []  # a station item is the station staff's (一窗受理), never a volunteer's
     if need.person_id is not None:
         since = sink.now - timedelta(days=rules.oversupply_days)
         if await repo.served_recently(session, need.person_id, since) >= rules.oversupply_cap:
@@ -218,6 +218,7 @@ async def make_offer(
         when=view.when,
         place=view.region.name,
         notes=need.notes or "—",
+        said="、".join(str(word) for word in need.words or ()) or "—",  # what decided the item
         why=explain_both(sink.i18n, reasons),
         org=f" · {org.name}" if org else "",
         due=At(due),

@@ -4,6 +4,7 @@ from storage.models.activities import Activity, ActivitySignup, CheckinAttempt
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.governance import (
     GridReport,
+    PersonRequest,
     Proposal,
     ProposalCosign,
     ProposalEvent,
@@ -51,6 +52,7 @@ __all__ = [
     "OrganizationMember",
     "OutboxMessage",
     "Person",
+    "PersonRequest",
     "ProcessedUpdate",
     "Proposal",
     "ProposalCosign",

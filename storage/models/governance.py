@@ -118,3 +118,20 @@ class ReportMeToo(Base):
     report_id: Mapped[int] = mapped_column(ForeignKey("grid_reports.id"), index=True)
     person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class PersonRequest(Base):
+    """A message a resident asked to put to a person (转人工); organizers answer it in the bot."""
+
+    __tablename__ = "person_requests"
+    __table_args__ = (Index("ix_person_requests_region_status", "region_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"), index=True)
+    region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"))
+    text: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open | answered
+    answer: Mapped[str | None] = mapped_column(Text)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    answered_at: Mapped[datetime | None]

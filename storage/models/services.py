@@ -11,6 +11,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, utcnow
 
+# Who takes an item on: volunteers, a social-organization category ("org:mediation"), or the
+# community service station's staff (一窗受理: government items never go to volunteers).
+HANDLERS = ("volunteers", "station")
 NEED_STATES = ("open", "matching", "assigned", "done", "cancelled")
 OFFER_STATES = ("pending", "accepted", "declined", "timed_out", "withdrawn")
 
@@ -27,6 +30,9 @@ class ServiceItem(Base):
     name_en: Mapped[str] = mapped_column(String(150))
     skills: Mapped[list[Any]] = mapped_column(default=list)
     keywords: Mapped[list[Any]] = mapped_column(default=list)
+    handler: Mapped[str] = mapped_column(
+        String(32), default="volunteers", server_default="volunteers"
+    )
 
     def name(self, lang: str) -> str:
         """The item's name in a language."""
@@ -64,6 +70,10 @@ class Need(Base):
     volunteers_needed: Mapped[int] = mapped_column(default=1)
     notes: Mapped[str] = mapped_column(Text, default="")
     target_groups: Mapped[list[Any]] = mapped_column(default=list)
+    # What the resident said named these skills, and these words decided the item: dispatch
+    # asks for the item's skills and these, and the volunteer's offer shows the words.
+    skills: Mapped[list[Any]] = mapped_column(default=list)
+    words: Mapped[list[Any]] = mapped_column(default=list)
     status: Mapped[str] = mapped_column(String(16), default="open")
     rating: Mapped[int | None]
     rating_comment: Mapped[str | None] = mapped_column(Text)

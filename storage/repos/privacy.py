@@ -25,6 +25,7 @@ from storage.models import (
     OrganizationMember,
     OutboxMessage,
     Person,
+    PersonRequest,
     ProcessedUpdate,
     Proposal,
     ProposalCosign,
@@ -197,7 +198,16 @@ async def _items(session: AsyncSession, person_id: int) -> dict[str, Any]:
     report_cols = "id category text photo_ref lat lon status rating rating_comment created_at"
     report_cols += " resolved_at"
     record_cols = ("id", "content", "place", "served_at", "hours", "evaluation")
+    asked = await _all(
+        session,
+        select(PersonRequest)
+        .where(PersonRequest.person_id == person_id)
+        .order_by(PersonRequest.id),
+    )
     return {
+        "person_requests": [
+            _row(r, ("id", "text", "status", "answer", "created_at", "answered_at")) for r in asked
+        ],
         "proposals": [_row(p, proposal_cols) for p in proposals],
         "cosigned": [
             {"proposal": pid, "title": title, "at": _plain(at)} for pid, title, at in cosigned
@@ -313,6 +323,9 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         delete(OrganizationMember).where(OrganizationMember.person_id == pid),
         delete(VolunteerProfile).where(VolunteerProfile.person_id == pid),
         delete(CheckinAttempt).where(CheckinAttempt.person_id == pid),
+        update(PersonRequest)
+        .where(PersonRequest.person_id == pid)
+        .values(person_id=None, text="", answer=None),
     ]
     for statement in statements:
         await session.execute(statement.execution_options(synchronize_session=False))

@@ -95,6 +95,13 @@ async def test_skills_are_typed_by_name(chat: Chat) -> None:
     assert f"将发送给 {wanted} 人" in await chat.text(ORGANIZER, "1")
 
 
+async def test_skills_in_everyday_words(chat: Chat) -> None:
+    await chat.script(ORGANIZER, COMPOSE[:3])
+    await chat.script(ORGANIZER, [("会开车的，还有懂急救的", "按语言筛选"), *COMPOSE[4:]])
+    wanted = demo_audience("CY-JS-01", "volunteers", ("driving", "first_aid"))
+    assert f"将发送给 {wanted} 人" in await chat.text(ORGANIZER, "1")
+
+
 @pytest.mark.parametrize("who", ["王凤兰", "张磊"])  # a resident, a grid worker
 async def test_residents_and_grid_workers_may_not_broadcast(chat: Chat, who: str) -> None:
     assert "您没有权限" in await chat.text(who, "/broadcast")

@@ -97,9 +97,10 @@ async def test_bad_answers_are_explained_and_nothing_is_lost(chat: Chat) -> None
     assert await count(chat.app, Need) == 1
 
 
-async def test_none_of_these_and_back_let_the_resident_rephrase(chat: Chat) -> None:
+async def test_back_lets_the_resident_rephrase(chat: Chat) -> None:
+    # "none of these" goes to a person now (tests/e2e/test_understanding.py); "back" rephrases
     await chat.script("王凤兰", ASK[:2])
-    await chat.script("王凤兰", [("3", "您需要什么服务"), ("理发", "1. 义务理发")])
+    await chat.script("王凤兰", [("返回", "您需要什么服务"), ("理发", "1. 义务理发")])
     await chat.script("王凤兰", [("返回", "您需要什么服务"), ("送饭", "1. 居家养老助餐")])
     await chat.script("王凤兰", [("1", "什么时间方便"), ("取消", "已取消")])
     assert await count(chat.app, Need) == 0

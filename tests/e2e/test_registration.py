@@ -126,10 +126,10 @@ async def test_decline_consent_registers_nothing(chat: Chat) -> None:
     assert "隐私政策：未同意" in await chat.text("u", "/me")
 
 
-async def test_unknown_text_gets_help(chat: Chat) -> None:
+async def test_unknown_text_gets_the_likely_choices_and_a_person(chat: Chat) -> None:
     await chat.script("u", REGISTRATION)
     text = await chat.text("u", "今天天气怎么样")
-    assert "没听懂" in text and "发送 /help" in text
+    assert "没完全看懂" in text and "1. 我需要服务" in text and "转人工" in text
     assert "没听懂" in await chat.text("u", "/nosuchcommand")
 
 

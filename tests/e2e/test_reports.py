@@ -124,7 +124,8 @@ async def test_a_location_outside_the_grids_falls_back_to_choosing(chat: Chat) -
 
 async def test_bad_report_input_gets_a_clear_reply(chat: Chat) -> None:
     await chat.script("王凤兰", REPORT[:1])
-    assert "请从下面的选项中选择" in await chat.text("王凤兰", "地锁")
+    # words naming no option are refused ("地锁" alone now picks 私装地锁: see test_understanding)
+    assert "请从下面的选项中选择" in await chat.text("王凤兰", "火星基地")
     await chat.script("王凤兰", REPORT[1:2])
     assert "请用文字描述一下问题" in await chat.text("王凤兰", "")
     assert "最多 1000 字" in await chat.text("王凤兰", "锁" * 1001)

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from bot.bootstrap import App
 from handlers.admin.imports import COLUMNS, import_rows, normalize_phone
 from handlers.admin.tables import TableError, read_rows
-from storage.models import Person, Region, RoleGrant, VolunteerProfile
+from storage.models import Person, Region, RoleGrant, ServiceItem, VolunteerProfile
 
 REGIONS = """code,parent_code,level,name,community_type,households,lat,lon
 T,,district,测试区,,,,
@@ -153,3 +153,26 @@ def test_missing_columns_and_unknown_types_are_file_errors(tmp_path: Path) -> No
 )
 def test_phone_normalization(raw: str, expected: str | None) -> None:
     assert normalize_phone(raw) == expected
+
+
+CATALOG = """code,department,handler,name_zh,name_en,skills,keywords
+t_low,民政,station,低保申请,Minimum living allowance,document_help,低保
+t_meal,老龄,,助餐,Meals,meal_delivery,送饭
+t_mediate,司法,org:mediation,调解,Mediation,dispute_mediation,吵架
+t_bad,民政,volunteer_centre,错,Wrong,document_help,
+"""
+
+
+async def test_catalog_handler_says_who_takes_the_item(app: App, tmp_path: Path) -> None:
+    path = tmp_path / "catalog.csv"
+    path.write_text(CATALOG, encoding="utf-8")
+    report = await _import(app, "catalog", path)
+    assert report.imported == 3
+    assert [(line, key) for line, key, _ in report.errors] == [(5, "import.bad_value")]
+    async with app.db.transaction() as session:
+        rows = await session.execute(select(ServiceItem.code, ServiceItem.handler))
+        assert dict(rows.all()) == {
+            "t_low": "station",
+            "t_meal": "volunteers",
+            "t_mediate": "org:mediation",
+        }

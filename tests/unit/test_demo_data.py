@@ -17,6 +17,7 @@ DEPARTMENTS = {"民政", "人力社保", "残联", "卫生健康", "老龄", "�
 DEPARTMENTS |= {"文化体育", "其它"}
 TIERS = {"professional", "registered", "grassroots"}
 CATEGORIES = {"life_service", "charity", "culture_sports", "mediation", "association", "other"}
+HANDLERS = {"volunteers", "station"} | {f"org:{c}" for c in CATEGORIES}
 REACHES = {"building", "grid", "community", "street"}
 ROLES = {"organizer", "grid_worker", "admin"}
 PHONE = re.compile(r"^1\d{10}$")
@@ -32,7 +33,7 @@ HEADERS = {
         "lat",
         "lon",
     ],
-    "catalog.csv": ["code", "department", "name_zh", "name_en", "skills", "keywords"],
+    "catalog.csv": ["code", "department", "handler", "name_zh", "name_en", "skills", "keywords"],
     "organizations.csv": [
         "name",
         "tier",
@@ -142,6 +143,9 @@ def test_catalog() -> None:
         for skill in split(row["skills"]):
             assert skill in skills, (row["code"], skill)
         assert split(row["keywords"]), row["code"]
+        assert row["handler"] in HANDLERS, row["code"]
+    five = ("民政", "人力社保", "残联", "卫生健康", "老龄")
+    assert len([row for row in rows if row["department"] in five]) >= 145  # the seed's ~150 items
 
 
 def test_organizations(regions: dict[str, dict[str, str]]) -> None:

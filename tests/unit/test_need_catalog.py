@@ -24,6 +24,8 @@ def items() -> list[ServiceItem]:
                 name_zh=row["name_zh"],
                 name_en=row["name_en"],
                 keywords=[k for k in row["keywords"].split(";") if k],
+                skills=[s for s in row["skills"].split(";") if s],
+                handler=row["handler"],
             )
             for row in csv.DictReader(handle)
         ]

@@ -1,0 +1,152 @@
+"""Free text at the top level reaches the flow it means; unsure → one question; 转人工 answered."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from handlers.needs.lifecycle import open_needs
+from handlers.tasks.candidates import need_spec
+from storage.models import Need, OutboxMessage, PersonRequest, Region, ServiceItem
+from tests.support.chat import Chat
+from tests.support.needs_reports import count, inbox, inbox_choices
+
+
+async def test_a_need_in_everyday_words_starts_the_need_flow_with_the_sentence(chat: Chat) -> None:
+    await chat.script(
+        "王凤兰",
+        [
+            ("家里水管漏了，水一直往外冒", "1. 水电维修"),
+            ("1", "什么时间方便？"),
+        ],
+    )
+
+
+async def test_english_need_and_volunteer_sign_up(chat: Chat) -> None:
+    got = await chat.text("Michael Brown", "my water pipe is leaking")
+    assert "1. Plumbing and electrical repair" in got
+    await chat.text("Michael Brown", "/cancel")
+    assert "volunteer" in (await chat.text("Michael Brown", "I want to volunteer")).lower()
+
+
+async def test_each_intent_reaches_its_flow(chat: Chat) -> None:
+    assert "请简单描述问题" in await chat.text("王凤兰", "楼下有人私装地锁")  # category: 私装地锁
+    await chat.text("王凤兰", "取消")
+    assert "报事：请选择问题类别" in await chat.text("王凤兰", "我要报事")
+    await chat.text("王凤兰", "取消")
+    assert "提案的标题" in await chat.text("王凤兰", "我建议小区加装电梯")
+    await chat.text("王凤兰", "取消")
+    assert "志愿" in await chat.text("王凤兰", "我想当志愿者")
+
+
+async def test_unsure_message_gets_one_question_with_the_likely_choices(chat: Chat) -> None:
+    got = await chat.text("王凤兰", "楼下停车的事")
+    assert "您是想办哪件事" in got and "1. 我需要服务" in got and "转人工" in got
+    assert "报事：请选择问题类别" in await chat.text("王凤兰", "2")
+
+
+async def test_not_understood_goes_to_a_person_and_the_answer_comes_back(chat: Chat) -> None:
+    got = await chat.text("王凤兰", "嗯嗯嗯那个事怎么说")
+    assert "没完全看懂" in got and "4. 转人工" in got
+    assert "已转给社区工作人员" in await chat.text("王凤兰", "4")
+    assert await count(chat.app, PersonRequest) == 1
+    alert = (await inbox(chat.app, "王海燕"))[-1]
+    assert "嗯嗯嗯那个事怎么说" in alert
+    payload = (await inbox_choices(chat.app, "王海燕"))[-1][0]
+    assert "请写您的回复" in await chat.text("王海燕", payload=payload)
+    assert "回复已发给居民" in await chat.text("王海燕", "明天上午来居委会找我")
+    assert "明天上午来居委会找我" in (await inbox(chat.app, "王凤兰"))[-1]
+    assert "已经回复过了" in await chat.text("王海燕", payload=payload)
+
+
+async def test_typing_zhuan_ren_gong_asks_what_to_pass_on(chat: Chat) -> None:
+    await chat.script(
+        "王凤兰", [("转人工", "请说说您想问什么"), ("想问问低保的事", "已转给社区工作人员")]
+    )
+
+
+async def test_a_keyword_with_its_number(chat: Chat) -> None:
+    got = await chat.text("王凤兰", "附议 99")
+    assert "没听懂" not in got and "看懂" not in got
+    assert "99" in got  # the co-sign command ran for proposal 99 (which does not exist)
+
+
+async def test_choice_steps_accept_the_options_own_words(chat: Chat) -> None:
+    await chat.script(
+        "王凤兰",
+        [
+            ("报事", "报事：请选择问题类别"),
+            ("私搭乱建", "请简单描述问题"),  # the label typed instead of its number
+        ],
+    )
+    await chat.text("王凤兰", "取消")
+    await chat.script(
+        "王凤兰",
+        [
+            ("需求", "您需要什么服务？"),
+            ("陪老人看病", "陪诊服务"),
+            ("陪诊", "什么时间方便？"),  # a part of the label: 陪诊服务
+        ],
+    )
+
+
+async def test_english_choice_by_words(chat: Chat) -> None:
+    await chat.text("Michael Brown", "/need")
+    assert "Medical escort service" in await chat.text("Michael Brown", "escort to hospital")
+    assert "When" in await chat.text("Michael Brown", "medical escort service")
+
+
+async def test_a_government_item_goes_to_the_station_queue_not_to_volunteers(chat: Chat) -> None:
+    await chat.script(
+        "王凤兰",
+        [
+            ("我想申请低保，家里实在困难", "1. 最低生活保障申请协助"),
+            ("1", "什么时间方便？"),
+            ("2", "1. 在家"),
+            ("1", "还有什么需要说明的吗？"),
+            ("跳过", "服务：最低生活保障申请协助"),
+            ("1", "已转社区服务站“一窗受理”"),
+        ],
+    )
+    assert any("一窗受理" in text for text in await inbox(chat.app, "王海燕"))
+    async with chat.app.db.transaction() as session:
+        assert await open_needs(session) == []  # never offered to volunteers
+        need = await session.get(Need, 1)
+        assert need is not None and need.status == "open" and need.words
+    assert "#1" in await chat.text("王凤兰", "/need_status 1")
+
+
+async def test_none_of_these_goes_to_a_person(chat: Chat) -> None:
+    got = await chat.text("王凤兰", "需求")
+    got = await chat.text("王凤兰", "陪老人看病")
+    options = [line for line in got.splitlines() if "都不是，转给社区工作人员" in line]
+    number = options[0].split(".")[0]
+    assert "已转给社区工作人员" in await chat.text("王凤兰", number)
+    assert any("陪老人看病" in text for text in await inbox(chat.app, "王海燕"))
+
+
+async def test_the_sentence_skills_reach_dispatch(chat: Chat) -> None:
+    await chat.script(
+        "王凤兰",
+        [
+            ("明天想找人陪我去医院看病，我坐轮椅，要人推", "陪诊服务"),
+            ("1", "什么时间方便？"),
+            ("2", "1. 在家"),
+            ("1", "还有什么需要说明的吗？"),
+            ("跳过", "服务："),
+            ("1", "已提交服务需求 #1"),
+        ],
+    )
+    async with chat.app.db.transaction() as session:
+        need = await session.get(Need, 1)
+        assert need is not None
+        item = await session.get(ServiceItem, need.service_item_id)
+        assert item is not None and "walking_assist" not in item.skills
+        region = await session.get(Region, need.region_id)
+        assert region is not None
+        spec = need_spec(need, item, region, [], "Asia/Shanghai")
+    assert "walking_assist" in need.skills and "walking_assist" in spec.skills
+    await chat.text("王海燕", "/dispatch 1")
+    async with chat.app.db.transaction() as session:
+        offers = await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "offer"))
+        texts = [row.payload["text"] for row in offers.scalars()]
+    assert texts and all("匹配依据：" in text and "医院" in text for text in texts)

@@ -1,0 +1,78 @@
+"""Understanding residents' words: catalog items and skills from a sentence, and intents."""
+
+from __future__ import annotations
+
+from functools import cache
+
+import pytest
+
+from bench.bench_understanding import load_catalog
+from matching.taxonomy import load_skills
+from matching.understand import NeedRanker
+from matching.understand.intents import classify
+
+
+@cache
+def ranker() -> NeedRanker:
+    return NeedRanker(load_catalog(), load_skills())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("帮我看看电费怎么交", "bill_payment_help"),  # not 安置帮教 (帮…交)
+        ("老人想学写毛笔字", "calligraphy_painting_class"),  # a synonym, and 老人 says little
+        ("冬天暖气不热", "heating_repair"),
+        ("我是低保户，想把家里的旧书捐出去", "book_donation"),  # the action beats the setting
+        ("我有糖尿病，想找人帮忙做饭", "home_meal_service"),
+        ("家里闹耗子了", "pest_control"),  # 耗子 = 老鼠, 灭鼠 = 消杀
+        ("my water pipe is leaking", "water_electric_repair"),
+        ("每年都要认证领养老金", "pension_certification"),  # 领养 is not what was said
+    ],
+)
+def test_first_item(text: str, expected: str) -> None:
+    reading = ranker().read(text)
+    assert reading.items[0].code == expected, reading.items[:3]
+
+
+def test_split_phrase_and_deciding_words() -> None:
+    reading = ranker().read("最近情绪很低落，想找人疏导一下")
+    assert "psych_support" in [m.code for m in reading.items[:3]]
+    assert reading.items[0].words  # the words that decided it, for the volunteer's explanation
+
+
+def test_generic_words_alone_are_not_understood() -> None:
+    assert ranker().read("社区 老人 帮忙").items == ()
+
+
+def test_sentence_skills_reach_dispatch() -> None:
+    reading = ranker().read("陪我妈去医院看病，她坐轮椅")
+    assert "medical_escort" in reading.skills[:3]
+    assert "medical_escort" in reading.sentence_skills
+
+
+@pytest.mark.parametrize(
+    ("text", "intent"),
+    [
+        ("家里水管漏了", "need"),
+        ("帮我买菜", "need"),
+        ("我想当志愿者", "volunteer"),
+        ("楼下有人私装地锁", "report"),
+        ("我建议小区加装电梯", "proposal"),
+        ("最近有什么活动", "activities"),
+        ("我的申请怎么样了", "my_items"),
+        ("转人工", "human"),
+        ("你好", "greeting"),
+        ("I want to volunteer", "volunteer"),
+        ("my water pipe is leaking", "need"),
+    ],
+)
+def test_intents(text: str, intent: str) -> None:
+    reading = ranker().read(text)
+    found = classify(text, reading.items[0].score if reading.items else 0.0)
+    assert found.intent == intent, found.choices
+
+
+def test_unclear_message_is_not_sure() -> None:
+    found = classify("嗯嗯")
+    assert found.intent is None and not found.sure
