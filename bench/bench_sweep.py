@@ -61,7 +61,12 @@ async def seed(app: Any, needs: int, volunteers: int, clock: Clock) -> None:
         grids = list(
             (await session.execute(select(Region).where(Region.level == "grid"))).scalars()
         )
-        items = list((await session.execute(select(ServiceItem))).scalars())
+        # Volunteers' items only: the station's (一窗受理) never reach the dispatch sweep.
+        items = list(
+            (
+                await session.execute(select(ServiceItem).where(ServiceItem.handler != "station"))
+            ).scalars()
+        )
         skills = sorted({s for item in items for s in item.skills})
         people = [
             Person(display_name=f"志愿者{i}", consent_version="2026-11", created_at=now)

@@ -10,9 +10,9 @@ from handlers.core.auth import require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, free_text
 from handlers.core.errors import InvalidInput, UserError
-from handlers.core.ids import parse_number
 from handlers.core.messages import Message, Reply
 from handlers.core.notify import Sink, notify
+from handlers.core.numbers import require_id
 from storage.models import PersonRequest, Region
 from storage.repos import regions, roles
 
@@ -92,7 +92,7 @@ async def _open_request(ctx: Ctx, request_id: int) -> PersonRequest:
 async def answer_button(ctx: Ctx, args: list[str]) -> list[Reply]:
     """Button "pans:ID": the organizer writes the answer next."""
     request = await _open_request(
-        ctx, parse_number(args[0] if args else "", "person_requests.bad_id")
+        ctx, require_id(args[0] if args else "", "person_requests.bad_id")
     )
     return await dialogs.begin(ctx, ANSWER, answers={"request": request.id})
 
@@ -100,7 +100,7 @@ async def answer_button(ctx: Ctx, args: list[str]) -> list[Reply]:
 async def answer_command(ctx: Ctx) -> list[Reply]:
     """`/answer ID TEXT`: answer a resident's request directly."""
     number, _, text = ctx.args.partition(" ")
-    request = await _open_request(ctx, parse_number(number, "person_requests.bad_id"))
+    request = await _open_request(ctx, require_id(number, "person_requests.bad_id"))
     if not text.strip():
         return await dialogs.begin(ctx, ANSWER, answers={"request": request.id})
     return await _send(ctx, request, text.strip())

@@ -18,7 +18,10 @@ NAMES = {"Linli", "SQLite", "PostgreSQL", "Telegram", "Webhook", "WeChat", "JSON
 CLI_WORDS = {"serve", "worker"}  # `linli serve`, `linli worker`, named alone
 BILINGUAL = {"lang.ask", "telegram.cmd.lang"}  # asked before anyone has chosen a language
 # Placeholders, chat commands, links, quoted and command-line text ("linli db upgrade").
-LITERAL = re.compile(r"\{[^{}]*\}|/[a-z_]+|https?://\S+|`[^`]*`|\blinli(?: [a-z][a-z0-9_-]*)*")
+LITERAL = re.compile(
+    r"\{[^{}]*\}|/[a-z_]+|https?://\S+|`[^`]*`|\blinli(?: [a-z][a-z0-9_-]*)*"
+    r"|\b[A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+\b"  # a setting's name, as typed: DATABASE_URL
+)
 WORD = re.compile(r"[A-Za-z]{2,}")
 
 
