@@ -21,22 +21,36 @@ async def load_state(session: AsyncSession, channel: str, user_id: str) -> Dialo
 
 
 # Built once: statement construction and cache-key generation cost more than SQLite's lookup.
-# Two updates of one user at once (parallel webhooks, several workers) take turns on the identity
-# row: the second sees the dialog state the first wrote. SQLite transactions are exclusive already.
 _WITH_STATE = select(Identity, DialogState).outerjoin(
     DialogState,
     and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
 )
 _CONVERSATION = _WITH_STATE.where(
     Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user")
-).with_for_update(of=Identity)
-_CONVERSATIONS = (
-    _WITH_STATE.where(
+)
+_CONVERSATIONS = _WITH_STATE.where(
+    Identity.channel == bindparam("channel"),
+    Identity.external_id.in_(bindparam("users", expanding=True)),
+)
+# Two updates of one user at once (a double tap reaching two processes, parallel webhooks) take
+# turns on the identity row, so the second must see what the first left. On PostgreSQL (READ
+# COMMITTED) a statement that waited for a row lock re-reads only the locked row: the joined
+# dialog state and person would come from the snapshot taken before the wait. So the lock is
+# taken first, alone, and the conversation read in a second statement, with a fresh snapshot.
+# Rows are locked in one order (by id) by every worker: no deadlock between batches.
+_LOCK = (
+    select(Identity.id)
+    .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user"))
+    .with_for_update()
+)
+_LOCK_MANY = (
+    select(Identity.id)
+    .where(
         Identity.channel == bindparam("channel"),
         Identity.external_id.in_(bindparam("users", expanding=True)),
     )
-    .order_by(Identity.id)  # rows locked in one order by every worker: no deadlock between them
-    .with_for_update(of=Identity)
+    .order_by(Identity.id)
+    .with_for_update()
 )
 _RECORD_UPDATE = insert(ProcessedUpdate)
 
@@ -44,12 +58,15 @@ _RECORD_UPDATE = insert(ProcessedUpdate)
 async def load_conversation(
     session: AsyncSession, channel: str, user_id: str, *, lang: str
 ) -> tuple[Identity, DialogState]:
-    """The identity (with its person) and dialog state of a user, in one query.
+    """The identity (with its person) and dialog state of a user, read after its row is locked.
 
     On first contact a person, identity and empty state are created. The platform's display
     name is not stored until the person consents at /start.
     """
-    row = (await session.execute(_CONVERSATION, {"channel": channel, "user": user_id})).first()
+    params = {"channel": channel, "user": user_id}
+    if _locks(session) and (await session.execute(_LOCK, params)).first() is None:
+        return await _first_contact(session, channel, user_id, lang)
+    row = (await session.execute(_CONVERSATION, params)).first()
     if row is None:
         return await _first_contact(session, channel, user_id, lang)
     ident, state = row
@@ -62,8 +79,10 @@ async def load_conversations(
     """`load_conversation` for several (channel, user id, language) at once: a query per channel."""
     found: dict[tuple[str, str], tuple[Identity, DialogState]] = {}
     for channel in sorted({c for c, _, _ in users}):
-        ids = [u for c, u, _ in users if c == channel]
-        rows = await session.execute(_CONVERSATIONS, {"channel": channel, "users": ids})
+        params = {"channel": channel, "users": [u for c, u, _ in users if c == channel]}
+        if _locks(session):
+            await session.execute(_LOCK_MANY, params)
+        rows = await session.execute(_CONVERSATIONS, params)
         for ident, state in rows:
             found[channel, ident.external_id] = (
                 ident,
@@ -73,6 +92,11 @@ async def load_conversations(
         if (channel, user_id) not in found:
             found[channel, user_id] = await _first_contact(session, channel, user_id, lang)
     return found
+
+
+def _locks(session: AsyncSession) -> bool:
+    """Whether to lock rows: SQLite's transactions are exclusive already (BEGIN IMMEDIATE)."""
+    return session.get_bind().dialect.name != "sqlite"
 
 
 async def _first_contact(

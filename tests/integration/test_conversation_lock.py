@@ -1,0 +1,70 @@
+"""An update that waited for a person's row lock reads what the update before it left.
+
+PostgreSQL (READ COMMITTED) re-reads only the locked row after a wait; anything else read by the
+same statement comes from the snapshot taken before the wait. Two transactions in one process
+reproduce the cross-process double tap deterministically: the second starts reading while the
+first holds the lock, and must see the first's dialog state and person once it commits.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+import pytest
+from sqlalchemy import text
+
+from bot.bootstrap import App
+from storage.repos import dialogs
+
+CHANNEL = "telegram"
+LIN, WANG = "9001", "9002"
+
+Reader = Callable[[App], Awaitable[tuple[str | None, str]]]
+
+
+async def _read_one(app: App) -> tuple[str | None, str]:
+    async with app.db.transaction() as session:
+        ident, state = await dialogs.load_conversation(session, CHANNEL, LIN, lang="zh_CN")
+        return state.flow, ident.person.display_name
+
+
+async def _read_batch(app: App) -> tuple[str | None, str]:
+    async with app.db.transaction() as session:
+        users = [(CHANNEL, WANG, "zh_CN"), (CHANNEL, LIN, "zh_CN")]
+        ident, state = (await dialogs.load_conversations(session, users))[CHANNEL, LIN]
+        return state.flow, ident.person.display_name
+
+
+async def _until_waiting_for_a_lock(app: App) -> None:
+    """Until some transaction waits for a row lock (polled from another connection)."""
+    for _ in range(2000):
+        async with app.db.engine.connect() as conn:
+            waiting = await conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("the second reader never waited for the lock")
+
+
+@pytest.mark.parametrize("read", [_read_one, _read_batch], ids=["single", "batch"])
+async def test_the_second_of_two_updates_reads_the_state_the_first_left(
+    app: App, engine_name: str, read: Reader
+) -> None:
+    if engine_name != "postgresql":
+        pytest.skip("SQLite transactions are exclusive: nothing can be read while one runs")
+    async with app.db.transaction() as session:  # both people exist, Lin half-way through a flow
+        for user in (LIN, WANG):
+            ident, state = await dialogs.load_conversation(session, CHANNEL, user, lang="zh_CN")
+            ident.person.display_name = "旧名字"
+            state.flow, state.step = "need", "confirm"
+            session.add(state)
+
+    async with app.db.transaction() as first:  # the first tap: submits, leaves the flow
+        ident, state = await dialogs.load_conversation(first, CHANNEL, LIN, lang="zh_CN")
+        state.flow = state.step = None
+        ident.person.display_name = "小林"
+        await first.flush()
+        second = asyncio.create_task(read(app))  # the second tap, while the first holds the lock
+        await _until_waiting_for_a_lock(app)
+    assert await second == (None, "小林")
