@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -130,22 +131,32 @@ async def remember_choices(
         state.choices = list(payloads)
 
 
-async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any] | None:
-    """The replies stored for an update already processed, or None if it is new."""
+def sender_key(user_id: str) -> str:
+    """The sender part of a processed update's key: a digest, kept after the sender is erased."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:32]
+
+
+async def replies_for(
+    session: AsyncSession, channel: str, user_id: str, key: str
+) -> list[Any] | None:
+    """The replies stored for an update of this sender already processed, or None if it is new."""
     return (
         await session.execute(
             select(ProcessedUpdate.replies).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == key
+                ProcessedUpdate.channel == channel,
+                ProcessedUpdate.update_key == key,
+                ProcessedUpdate.sender == sender_key(user_id),
             )
         )
     ).scalar_one_or_none()
 
 
 async def record_updates(
-    session: AsyncSession, seen: list[tuple[str, str, str | None, list[Any]]], now: datetime
+    session: AsyncSession, seen: list[tuple[str, str, str, bool, list[Any]]], now: datetime
 ) -> None:
-    """Mark updates (channel, key, sender, replies) processed, in the same transaction as their
-    effects. A redelivery of an update fails here with IntegrityError (the primary key).
+    """Mark updates (channel, key, sender, whether the sender was erased, replies) processed, in
+    the same transaction as their effects. A redelivery of an update fails here with
+    IntegrityError (the primary key: channel, update key and sender).
     """
     await session.flush()  # the effects first, so a duplicate fails only after them
     if not seen:
@@ -157,11 +168,13 @@ async def record_updates(
             {
                 "channel": channel,
                 "update_key": key,
-                "user_id": user_id,
+                "sender": sender_key(user_id),
+                # kept in the clear for erasure to find the row, unless the update erased them
+                "user_id": None if erased else user_id,
                 "replies": replies,
                 "seen_at": now,
             }
-            for channel, key, user_id, replies in seen
+            for channel, key, user_id, erased, replies in seen
         ],
     )
 
