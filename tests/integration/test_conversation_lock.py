@@ -12,10 +12,10 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import pytest
-from sqlalchemy import text
 
 from bot.bootstrap import App
 from storage.repos import dialogs
+from tests.support import databases
 
 CHANNEL = "telegram"
 LIN, WANG = "9001", "9002"
@@ -34,17 +34,6 @@ async def _read_batch(app: App) -> tuple[str | None, str]:
         users = [(CHANNEL, WANG, "zh_CN"), (CHANNEL, LIN, "zh_CN")]
         ident, state = (await dialogs.load_conversations(session, users))[CHANNEL, LIN]
         return state.flow, ident.person.display_name
-
-
-async def _until_waiting_for_a_lock(app: App) -> None:
-    """Until some transaction waits for a row lock (polled from another connection)."""
-    for _ in range(2000):
-        async with app.db.engine.connect() as conn:
-            waiting = await conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
-        if waiting:
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("the second reader never waited for the lock")
 
 
 @pytest.mark.parametrize("read", [_read_one, _read_batch], ids=["single", "batch"])
@@ -66,5 +55,5 @@ async def test_the_second_of_two_updates_reads_the_state_the_first_left(
         ident.person.display_name = "小林"
         await first.flush()
         second = asyncio.create_task(read(app))  # the second tap, while the first holds the lock
-        await _until_waiting_for_a_lock(app)
+        await databases.until_a_lock_wait(app.db.engine)
     assert await second == (None, "小林")
