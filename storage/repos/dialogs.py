@@ -121,8 +121,12 @@ async def remember_choices(
 ) -> None:
     """Make a pushed message's choices the ones a bare number answers (text-only channels).
 
-    Not while a flow waits for input: then a number still answers the flow's question.
+    Not while a flow waits for input: then a number still answers the flow's question. Takes
+    its turn with the person's updates (the identity's row lock), so a flow one of them is
+    starting meanwhile is seen.
     """
+    if _locks(session):
+        await session.execute(_LOCK, {"channel": channel, "user": user_id})
     state = await session.get(DialogState, (channel, user_id))
     if state is None:
         state = _new_state(channel, user_id)

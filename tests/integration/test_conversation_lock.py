@@ -57,3 +57,28 @@ async def test_the_second_of_two_updates_reads_the_state_the_first_left(
         second = asyncio.create_task(read(app))  # the second tap, while the first holds the lock
         await databases.until_a_lock_wait(app.db.engine)
     assert await second == (None, "小林")
+
+
+async def test_choices_of_a_pushed_message_wait_for_an_update_in_progress(
+    app: App, engine_name: str
+) -> None:
+    if engine_name != "postgresql":
+        pytest.skip("SQLite transactions are exclusive: nothing can be read while one runs")
+    async with app.db.transaction() as session:
+        await dialogs.load_conversation(session, CHANNEL, LIN, lang="zh_CN")
+
+    async def push() -> None:  # a notice with buttons, sent while Lin starts a flow
+        async with app.db.transaction() as session:
+            await dialogs.remember_choices(session, CHANNEL, LIN, ["accept:1", "decline:1"])
+
+    async with app.db.transaction() as first:
+        _, state = await dialogs.load_conversation(first, CHANNEL, LIN, lang="zh_CN")
+        state.flow, state.step, state.choices = "need", "item", ["item:1", "item:2"]
+        first.add(state)
+        await first.flush()
+        pushed = asyncio.create_task(push())
+        await databases.until_a_lock_wait(app.db.engine)
+    await pushed
+    async with app.db.transaction() as session:
+        _, state = await dialogs.load_conversation(session, CHANNEL, LIN, lang="zh_CN")
+    assert state.choices == ["item:1", "item:2"]  # the flow's question still takes the numbers
