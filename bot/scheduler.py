@@ -37,6 +37,7 @@ class Scheduler:
         self._scheduler: AsyncIOScheduler | None = None
         self._busy = asyncio.Lock()
         self._stopping = False
+        self._running: asyncio.Task[None] | None = None  # the task of the sweep in progress
         self.ticks = 0
 
     async def tick(self) -> None:
@@ -44,11 +45,19 @@ class Scheduler:
         if self._stopping:
             return
         async with self._busy:
+            self._running = asyncio.current_task()
             try:
                 stats = await self.sweeper.tick()
+            except asyncio.CancelledError:
+                if not self._stopping:
+                    raise
+                log.warning("sweep stopped at shutdown; its open transaction was rolled back")
+                return
             except Exception:
                 log.exception("sweep failed")
                 return
+            finally:
+                self._running = None
             self.ticks += 1
         if stats.ran or stats.failed or stats.retried or stats.reclaimed:
             log.info("sweep: %s", stats)
@@ -71,19 +80,34 @@ class Scheduler:
         scheduler.start()
         self._scheduler = scheduler
 
-    async def shutdown(self) -> None:
-        """Stop triggering and wait for a sweep in progress to finish the batch it claimed.
+    async def shutdown(self, grace_s: float | None = None) -> None:
+        """Stop triggering; a sweep in progress may finish its current job for `grace_s`
+        (LINLI_STOP_SECONDS), then it is cancelled: its open transaction rolls back, and the
+        job it had claimed is claimed again after its lease (nothing is left half-done).
 
-        The sweep is awaited before APScheduler shuts down, because its executor cancels the
-        jobs still running (the sweep would die mid-transaction, logging a CancelledError).
+        This happens before APScheduler shuts down, whose executor would cancel the sweep
+        without waiting for the rollback.
         """
+        grace_s = self.app.settings.stop_s if grace_s is None else grace_s
         self._stopping = True  # triggers that fire from now on return at once
         self.sweeper.stopping = True  # the running sweep stops after its current job
-        async with self._busy:
-            pass
+        try:
+            await asyncio.wait_for(self._idle(), grace_s)
+        except TimeoutError:
+            running = self._running
+            if running is not None:
+                running.cancel()
+            try:
+                await asyncio.wait_for(self._idle(), grace_s)  # the cancelled sweep's rollback
+            except TimeoutError:
+                log.warning("the sweep did not stop within %s s of being cancelled", grace_s)
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
+
+    async def _idle(self) -> None:
+        async with self._busy:
+            pass
 
 
 async def run_worker(

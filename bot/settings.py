@@ -56,6 +56,12 @@ class Settings(BaseSettings):
     # them too (any number of processes may: claims keep them from running a job twice).
     sweep_interval_s: float = Field(15.0, alias="LINLI_SWEEP_SECONDS")
     serve_runs_sweeps: bool = Field(True, alias="LINLI_SERVE_SWEEPS")
+    # Whether `linli serve` runs the outbox senders too (one per channel holds the sender lock);
+    # false leaves sending to `linli worker`s. `linli serve --no-senders` says the same.
+    serve_runs_senders: bool = Field(True, alias="LINLI_SERVE_SENDERS")
+    # After SIGTERM: how long requests in progress, then a sweep in progress, may take to finish
+    # before they are cut short (a sweep's open transaction rolls back). docs/deployment.md.
+    stop_s: float = Field(5.0, alias="LINLI_STOP_SECONDS", gt=0)
 
     # Privacy and operations: closed items are anonymized after this many days (a daily sweep);
     # logs are JSON lines or text (unset: JSON for serve/worker/run, text in the terminal); a

@@ -1,4 +1,4 @@
-"""The ASGI application for `linli serve`: channel webhooks, /healthz, /metrics, outbox senders.
+"""The ASGI application for `linli serve`: channel webhooks, /livez, /healthz, /metrics, senders.
 
 Each channel's outbox sender runs in every worker but sends only in the one holding the
 channel's sender lock on PostgreSQL (bot/sender.py `run_exclusive`), so N workers keep one
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import AsyncIterator, Sequence
 
 from sqlalchemy import text
@@ -23,9 +24,13 @@ from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
+from handlers.warmup import warm_up
 from storage import migrate
 
 log = logging.getLogger(__name__)
+
+
+MIGRATION_CHECK_S = 300.0  # the schema changes only with a deployment: check it this rarely
 
 
 def create_web_app(
@@ -33,28 +38,38 @@ def create_web_app(
 ) -> Starlette:
     """One ASGI app serving every configured channel; senders drain each channel's outbox.
 
-    With `sweeps`, the scheduler (bot/scheduler.py) runs the due jobs in this process too.
+    With `sweeps`, the scheduler (bot/scheduler.py) runs the due jobs in this process too. The
+    heavy parts (jieba's dictionary, the matchers) load in the lifespan, before uvicorn listens;
+    `/healthz` says ready only once they have, `/livez` only that the process answers.
     """
+    ready = asyncio.Event()
+    migration_ok: list[tuple[float, bool]] = []  # (checked at, at head), the last check
+
+    async def migrated() -> bool:
+        """Whether the schema is at head, checked again after MIGRATION_CHECK_S (Alembic's
+        context costs milliseconds of CPU; a probe every few seconds must not)."""
+        now = time.monotonic()
+        if not migration_ok or now - migration_ok[-1][0] > MIGRATION_CHECK_S:
+            current = await migrate.current_revision(app.db.engine)
+            migration_ok[:] = [(now, current == migrate.head_revision())]
+        return migration_ok[-1][1]
+
+    async def livez(_: Request) -> JSONResponse:
+        return JSONResponse({"ok": True})
 
     async def healthz(_: Request) -> JSONResponse:
+        """Readiness: warmed up, the database answers, the schema is current. Says no more."""
+        if not ready.is_set():
+            return JSONResponse({"ok": False, "status": "warming up"}, 503)
         try:
             async with app.db.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
-            current = await migrate.current_revision(app.db.engine)
-        except Exception as exc:  # report, don't crash: this is what the probe is for
-            return JSONResponse(
-                {"ok": False, "database": f"unreachable: {type(exc).__name__}"}, 503
-            )
-        head = migrate.head_revision()
-        ok = current == head
-        body = {
-            "ok": ok,
-            "database": "reachable",
-            "migration": current,
-            "expected": head,
-            "channels": [c.name for c in channels],
-        }
-        return JSONResponse(body, 200 if ok else 503)
+            at_head = await migrated()
+        except Exception:  # report, don't crash: this is what the probe is for
+            return JSONResponse({"ok": False, "status": "database unreachable"}, 503)
+        if not at_head:
+            return JSONResponse({"ok": False, "status": "migration pending"}, 503)
+        return JSONResponse({"ok": True, "status": "ready"})
 
     async def metrics_endpoint(_: Request) -> Response:
         try:
@@ -74,10 +89,12 @@ def create_web_app(
                 sender = OutboxSender(app.db, transport, app.deps.clock, channel.limits())
                 retry = app.settings.sender_lock_retry_s
                 tasks.append(asyncio.create_task(sender.run_exclusive(stop, retry_s=retry)))
+        await warm_up(app.deps)  # before the first request and the first sweep
         scheduler = Scheduler(app) if sweeps else None
         if scheduler is not None:
             scheduler.start()
         settle_heap()
+        ready.set()
         try:
             yield
         finally:
@@ -91,6 +108,7 @@ def create_web_app(
             metrics.process_exited()
 
     routes: list[BaseRoute] = [
+        Route("/livez", livez),
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         downloads.route(app),
@@ -106,4 +124,10 @@ def app_factory() -> Starlette:
     from bot.channels.registry import configured_channels
 
     app = build()
-    return create_web_app(app, configured_channels(app), sweeps=app.settings.serve_runs_sweeps)
+    settings = app.settings
+    return create_web_app(
+        app,
+        configured_channels(app),
+        senders=settings.serve_runs_senders,
+        sweeps=settings.serve_runs_sweeps,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import math
 
 import typer
 
@@ -22,8 +23,21 @@ def serve(
     set_webhook: str = typer.Option(
         "", help="Register this public URL (ending in /telegram) with Telegram, then exit."
     ),
+    senders: bool | None = typer.Option(
+        None, help="Drain the outbox here too (default: LINLI_SERVE_SENDERS, true)."
+    ),
+    sweeps: bool | None = typer.Option(
+        None, help="Run the scheduled sweeps here too (default: LINLI_SERVE_SWEEPS, true)."
+    ),
 ) -> None:
-    """Serve the webhooks (/telegram, /wechat) and /healthz; senders drain the outbox."""
+    """Serve the webhooks (/telegram, /wechat), /livez and /healthz; senders drain the outbox."""
+    import os
+
+    # The uvicorn workers build the app from the settings: the switches travel as settings.
+    for name, value in (("LINLI_SERVE_SENDERS", senders), ("LINLI_SERVE_SWEEPS", sweeps)):
+        if value is not None:
+            os.environ[name] = "true" if value else "false"
+    get_settings.cache_clear()
     if set_webhook:
         from bot.channels.telegram import set_webhook as register
 
@@ -37,13 +51,20 @@ def serve(
     if workers > 1:
         _shared_metrics_dir()
     run_app(lambda application: migrate.upgrade(application.db.engine))
+    settings = get_settings()
     uvicorn.run(
         "bot.web:app_factory",
         factory=True,
         host=host,
         port=port,
         workers=workers,
-        log_level=get_settings().log_level.lower(),
+        # SIGTERM: requests in progress get LINLI_STOP_SECONDS, then the lifespan's shutdown
+        # (a running sweep gets as long again); see docs/deployment.md.
+        timeout_graceful_shutdown=math.ceil(settings.stop_s),
+        # A worker importing and warming up on a busy host answers the supervisor's ping late:
+        # it is not hung, so it is not killed and restarted in a loop.
+        timeout_worker_healthcheck=30,
+        log_level=settings.log_level.lower(),
         log_config=None,  # uvicorn's records go through ours (bot/logs.py)
     )
 
@@ -74,9 +95,15 @@ def _shared_metrics_dir() -> None:
 def run() -> None:
     """Run the Telegram bot with long polling (a laptop or a single server); Ctrl-C stops it."""
     from bot.channels.telegram import run_polling
+    from handlers.warmup import warm_up
 
     _server_logs()
-    run_app(run_polling)
+
+    async def poll(application: App) -> None:
+        await warm_up(application.deps)  # before the first update is fetched
+        await run_polling(application)
+
+    run_app(poll)
 
 
 @app.command()
@@ -93,12 +120,14 @@ def worker(
 
     from bot.channels.registry import configured_channels
     from bot.scheduler import run_worker
+    from handlers.warmup import warm_up
     from storage import migrate
 
     _server_logs()
 
     async def work(application: App) -> None:
         await migrate.upgrade(application.db.engine)
+        await warm_up(application.deps)  # the sweeps match needs to volunteers (jieba)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGINT, signal.SIGTERM):

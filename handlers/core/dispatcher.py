@@ -140,7 +140,9 @@ class Dispatcher:
         if not message.update_key:
             return None
         async with self.deps.db.transaction() as session:
-            stored = await dialog_repo.replies_for(session, message.channel, message.update_key)
+            stored = await dialog_repo.replies_for(
+                session, message.channel, message.user_id, message.update_key
+            )
         if stored is None:
             return None
         return Outcome([Reply.from_dict(r) for r in stored], replayed=True)
@@ -309,11 +311,11 @@ class Dispatcher:
         ctx.state.choices = [c.payload for c in with_choices[-1].choices] if with_choices else []
 
 
-def _seen(ctx: Ctx, replies: list[Reply]) -> tuple[str, str, str | None, list[Any]]:
-    """The processed-update row: kept with its sender, unless the message erased them."""
-    sender = None if ctx.person.erased_at else ctx.message.user_id
+def _seen(ctx: Ctx, replies: list[Reply]) -> tuple[str, str, str, bool, list[Any]]:
+    """The processed-update row: its sender, whether the message erased them, the replies."""
     stored = [r.to_dict() for r in replies]
-    return (ctx.message.channel, ctx.message.update_key or "", sender, stored)
+    erased = ctx.person.erased_at is not None
+    return (ctx.message.channel, ctx.message.update_key or "", ctx.message.user_id, erased, stored)
 
 
 def _command_of(text: str) -> str | None:

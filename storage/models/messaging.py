@@ -38,6 +38,10 @@ class ProcessedUpdate(Base):
 
     channel: Mapped[str] = mapped_column(String(16), primary_key=True)
     update_key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    # A digest of the sender's id (storage/repos/dialogs.py `sender_key`): an update id is only
+    # unique per sender on some platforms, and a redelivery of the update that erased its sender
+    # must still be recognised after the erasure, without their id kept in the clear.
+    sender: Mapped[str] = mapped_column(String(32), primary_key=True, default="")
     # Who sent it, so that erasing a person also erases the replies kept for them (which may
     # hold their name or address); None once they are erased, or for rows from before 0002.
     user_id: Mapped[str | None] = mapped_column(String(128))

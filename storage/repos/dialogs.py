@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -21,22 +22,36 @@ async def load_state(session: AsyncSession, channel: str, user_id: str) -> Dialo
 
 
 # Built once: statement construction and cache-key generation cost more than SQLite's lookup.
-# Two updates of one user at once (parallel webhooks, several workers) take turns on the identity
-# row: the second sees the dialog state the first wrote. SQLite transactions are exclusive already.
 _WITH_STATE = select(Identity, DialogState).outerjoin(
     DialogState,
     and_(DialogState.channel == Identity.channel, DialogState.user_id == Identity.external_id),
 )
 _CONVERSATION = _WITH_STATE.where(
     Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user")
-).with_for_update(of=Identity)
-_CONVERSATIONS = (
-    _WITH_STATE.where(
+)
+_CONVERSATIONS = _WITH_STATE.where(
+    Identity.channel == bindparam("channel"),
+    Identity.external_id.in_(bindparam("users", expanding=True)),
+)
+# Two updates of one user at once (a double tap reaching two processes, parallel webhooks) take
+# turns on the identity row, so the second must see what the first left. On PostgreSQL (READ
+# COMMITTED) a statement that waited for a row lock re-reads only the locked row: the joined
+# dialog state and person would come from the snapshot taken before the wait. So the lock is
+# taken first, alone, and the conversation read in a second statement, with a fresh snapshot.
+# Rows are locked in one order (by id) by every worker: no deadlock between batches.
+_LOCK = (
+    select(Identity.id)
+    .where(Identity.channel == bindparam("channel"), Identity.external_id == bindparam("user"))
+    .with_for_update()
+)
+_LOCK_MANY = (
+    select(Identity.id)
+    .where(
         Identity.channel == bindparam("channel"),
         Identity.external_id.in_(bindparam("users", expanding=True)),
     )
-    .order_by(Identity.id)  # rows locked in one order by every worker: no deadlock between them
-    .with_for_update(of=Identity)
+    .order_by(Identity.id)
+    .with_for_update()
 )
 _RECORD_UPDATE = insert(ProcessedUpdate)
 
@@ -44,12 +59,15 @@ _RECORD_UPDATE = insert(ProcessedUpdate)
 async def load_conversation(
     session: AsyncSession, channel: str, user_id: str, *, lang: str
 ) -> tuple[Identity, DialogState]:
-    """The identity (with its person) and dialog state of a user, in one query.
+    """The identity (with its person) and dialog state of a user, read after its row is locked.
 
     On first contact a person, identity and empty state are created. The platform's display
     name is not stored until the person consents at /start.
     """
-    row = (await session.execute(_CONVERSATION, {"channel": channel, "user": user_id})).first()
+    params = {"channel": channel, "user": user_id}
+    if _locks(session) and (await session.execute(_LOCK, params)).first() is None:
+        return await _first_contact(session, channel, user_id, lang)
+    row = (await session.execute(_CONVERSATION, params)).first()
     if row is None:
         return await _first_contact(session, channel, user_id, lang)
     ident, state = row
@@ -62,8 +80,10 @@ async def load_conversations(
     """`load_conversation` for several (channel, user id, language) at once: a query per channel."""
     found: dict[tuple[str, str], tuple[Identity, DialogState]] = {}
     for channel in sorted({c for c, _, _ in users}):
-        ids = [u for c, u, _ in users if c == channel]
-        rows = await session.execute(_CONVERSATIONS, {"channel": channel, "users": ids})
+        params = {"channel": channel, "users": [u for c, u, _ in users if c == channel]}
+        if _locks(session):
+            await session.execute(_LOCK_MANY, params)
+        rows = await session.execute(_CONVERSATIONS, params)
         for ident, state in rows:
             found[channel, ident.external_id] = (
                 ident,
@@ -73,6 +93,11 @@ async def load_conversations(
         if (channel, user_id) not in found:
             found[channel, user_id] = await _first_contact(session, channel, user_id, lang)
     return found
+
+
+def _locks(session: AsyncSession) -> bool:
+    """Whether to lock rows: SQLite's transactions are exclusive already (BEGIN IMMEDIATE)."""
+    return session.get_bind().dialect.name != "sqlite"
 
 
 async def _first_contact(
@@ -96,8 +121,12 @@ async def remember_choices(
 ) -> None:
     """Make a pushed message's choices the ones a bare number answers (text-only channels).
 
-    Not while a flow waits for input: then a number still answers the flow's question.
+    Not while a flow waits for input: then a number still answers the flow's question. Takes
+    its turn with the person's updates (the identity's row lock), so a flow one of them is
+    starting meanwhile is seen.
     """
+    if _locks(session):
+        await session.execute(_LOCK, {"channel": channel, "user": user_id})
     state = await session.get(DialogState, (channel, user_id))
     if state is None:
         state = _new_state(channel, user_id)
@@ -106,22 +135,32 @@ async def remember_choices(
         state.choices = list(payloads)
 
 
-async def replies_for(session: AsyncSession, channel: str, key: str) -> list[Any] | None:
-    """The replies stored for an update already processed, or None if it is new."""
+def sender_key(user_id: str) -> str:
+    """The sender part of a processed update's key: a digest, kept after the sender is erased."""
+    return hashlib.sha256(user_id.encode()).hexdigest()[:32]
+
+
+async def replies_for(
+    session: AsyncSession, channel: str, user_id: str, key: str
+) -> list[Any] | None:
+    """The replies stored for an update of this sender already processed, or None if it is new."""
     return (
         await session.execute(
             select(ProcessedUpdate.replies).where(
-                ProcessedUpdate.channel == channel, ProcessedUpdate.update_key == key
+                ProcessedUpdate.channel == channel,
+                ProcessedUpdate.update_key == key,
+                ProcessedUpdate.sender == sender_key(user_id),
             )
         )
     ).scalar_one_or_none()
 
 
 async def record_updates(
-    session: AsyncSession, seen: list[tuple[str, str, str | None, list[Any]]], now: datetime
+    session: AsyncSession, seen: list[tuple[str, str, str, bool, list[Any]]], now: datetime
 ) -> None:
-    """Mark updates (channel, key, sender, replies) processed, in the same transaction as their
-    effects. A redelivery of an update fails here with IntegrityError (the primary key).
+    """Mark updates (channel, key, sender, whether the sender was erased, replies) processed, in
+    the same transaction as their effects. A redelivery of an update fails here with
+    IntegrityError (the primary key: channel, update key and sender).
     """
     await session.flush()  # the effects first, so a duplicate fails only after them
     if not seen:
@@ -133,11 +172,13 @@ async def record_updates(
             {
                 "channel": channel,
                 "update_key": key,
-                "user_id": user_id,
+                "sender": sender_key(user_id),
+                # kept in the clear for erasure to find the row, unless the update erased them
+                "user_id": None if erased else user_id,
                 "replies": replies,
                 "seen_at": now,
             }
-            for channel, key, user_id, replies in seen
+            for channel, key, user_id, erased, replies in seen
         ],
     )
 

@@ -22,6 +22,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import text
 
+import matching.text
 from bot import operations
 from bot.bootstrap import App, build
 from bot.logs import JsonFormatter
@@ -53,31 +54,61 @@ async def web(demo_app: App) -> AsyncIterator[httpx.AsyncClient]:
 # -- /healthz ------------------------------------------------------------------------------------
 
 
-async def test_healthz_says_the_database_is_reachable_and_migrated(
-    web: httpx.AsyncClient,
+async def test_readiness_waits_for_the_warm_up_and_liveness_does_not(
+    demo_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    response = await web.get("/healthz")
-    body = response.json()
-    assert response.status_code == 200 and body["ok"] and body["database"] == "reachable"
-    assert body["migration"] == body["expected"] == migrate.head_revision()
+    monkeypatch.setattr(matching.text, "_TOKENIZER", None)  # as in a fresh process
+    asgi = create_web_app(demo_app, [], senders=False)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=asgi), base_url="http://linli"
+    ) as client:
+        before = await client.get("/healthz")  # the lifespan (warm-up) has not run
+        assert (before.status_code, before.json()) == (503, {"ok": False, "status": "warming up"})
+        assert (await client.get("/livez")).status_code == 200
+        assert matching.text._TOKENIZER is None
+        async with asgi.router.lifespan_context(asgi):
+            assert matching.text._TOKENIZER is not None  # jieba's dictionary is loaded
+            ready = await client.get("/healthz")
+            assert (ready.status_code, ready.json()) == (200, {"ok": True, "status": "ready"})
 
 
-async def test_healthz_fails_on_an_unmigrated_or_unreachable_database(tmp_path: Path) -> None:
+async def test_readiness_checks_the_migration_rarely(
+    demo_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks = []
+    real = migrate.current_revision
+
+    async def counted(engine):  # type: ignore[no-untyped-def]
+        checks.append(1)
+        return await real(engine)
+
+    monkeypatch.setattr(migrate, "current_revision", counted)
+    asgi = create_web_app(demo_app, [], senders=False)
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=asgi), base_url="http://l") as client,
+        asgi.router.lifespan_context(asgi),
+    ):
+        answers = [(await client.get("/healthz")).status_code for _ in range(5)]
+    assert answers == [200] * 5 and len(checks) == 1
+
+
+async def test_readiness_fails_on_an_unmigrated_or_unreachable_database(tmp_path: Path) -> None:
     for url, problem in (
-        (f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", "migration"),
-        ("postgresql+asyncpg://nobody@127.0.0.1:1/none", "unreachable"),
+        (f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", "migration pending"),
+        ("postgresql+asyncpg://nobody@127.0.0.1:1/none", "database unreachable"),
     ):
         application = build(Settings(), database_url=url)
         asgi = create_web_app(application, [], senders=False)
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=asgi), base_url="http://linli"
-        ) as client:
+        async with (
+            httpx.AsyncClient(
+                transport=httpx.ASGITransport(app=asgi), base_url="http://linli"
+            ) as client,
+            asgi.router.lifespan_context(asgi),
+        ):
             response = await client.get("/healthz")
-        await application.close()
-        assert response.status_code == 503, url
-        body = response.json()
-        assert not body["ok"]
-        assert ("unreachable" in body["database"]) == (problem == "unreachable")
+            live = await client.get("/livez")
+        assert (response.status_code, response.json()) == (503, {"ok": False, "status": problem})
+        assert live.status_code == 200, url
 
 
 # -- /metrics ------------------------------------------------------------------------------------

@@ -166,6 +166,19 @@ async def test_a_replayed_update_takes_effect_once(chat: Chat) -> None:
         assert consents == 1
 
 
+async def test_one_update_id_from_two_senders_is_two_updates(chat: Chat) -> None:
+    await chat.script("甲", REGISTRATION[:-1])
+    await chat.script("乙", REGISTRATION[:-1])
+    first = await chat.say("甲", "1", update_key="update-43")
+    second = await chat.say("乙", "1", update_key="update-43")
+    assert "登记完成" in first[0].text and "登记完成" in second[0].text
+    async with chat.app.db.transaction() as session:
+        consents = await session.scalar(
+            select(func.count()).select_from(AuditEntry).where(AuditEntry.action == "consent")
+        )
+        assert consents == 2
+
+
 async def test_invite_code_gives_a_scoped_role_once(chat: Chat) -> None:
     from handlers.admin import roles
 

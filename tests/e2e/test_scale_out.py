@@ -27,7 +27,17 @@ from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import func, select, text
 
 from bot.bootstrap import App
-from storage.models import AuditEntry, Identity, ProcessedUpdate, Proposal, ProposalCosign
+from storage.models import (
+    AuditEntry,
+    Broadcast,
+    Identity,
+    Need,
+    OutboxMessage,
+    Person,
+    ProcessedUpdate,
+    Proposal,
+    ProposalCosign,
+)
 from storage.repos import outbox
 from tests.support.fake_telegram import TOKEN, FakeTelegram, User
 
@@ -36,6 +46,8 @@ LINLI = str(Path(sys.executable).with_name("linli"))
 SECRET = "scale-out-secret"
 LIN = User(7001, "小林", "zh-hans")
 WANG = User(7002, "王芳", "zh-hans")
+RESIDENTS = ("王凤兰", "李福海", "赵淑兰", "陈永福")  # demo residents with a home address
+ORGANIZER = "王海燕"  # organizer of 劲松北社区
 
 pytestmark = pytest.mark.slow
 
@@ -232,3 +244,72 @@ async def test_two_serve_processes_behave_as_one_bot(
         lines = [line for line in logged.splitlines() if line.strip()]
         assert lines and all(json.loads(line)["level"] for line in lines), server.log
         assert TOKEN not in logged and SECRET not in logged
+
+
+async def _as_demo_person(app: App, user: User, name: str) -> None:
+    """Give a demo person (registered, with a home) a Telegram identity."""
+    async with app.db.transaction() as session:
+        person = (
+            await session.execute(select(Person).where(Person.display_name == name))
+        ).scalar_one()
+        session.add(Identity(person_id=person.id, channel="telegram", external_id=str(user.id)))
+
+
+async def test_a_double_tap_reaching_both_processes_takes_effect_once(
+    servers: tuple[FakeTelegram, list[Server], httpx.AsyncClient], demo_app: App
+) -> None:
+    """Two different updates of one person (a button pressed twice) at once, one to each process:
+    the second waits for the first, sees the dialog it left, and does nothing again."""
+    tg, (a, b), http = servers
+    headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+    residents = {User(7100 + i, name, "zh-hans"): name for i, name in enumerate(RESIDENTS)}
+    organizer = User(7200, ORGANIZER, "zh-hans")
+    for user, name in [*residents.items(), (organizer, ORGANIZER)]:
+        await _as_demo_person(demo_app, user, name)
+
+    async def say(user: User, lines: list[str]) -> None:
+        for turn, said in enumerate(lines):
+            server = (a, b)[turn % 2]
+            answer = await http.post(
+                f"{server.url}/telegram", json=tg.text(user, said), headers=headers
+            )
+            assert answer.status_code == 200
+
+    async def double_tap(user: User, label: str) -> None:
+        message = tg.last_with_buttons(user.id)
+        taps = [tg.press(user, label, message), tg.press(user, label, message)]
+        answers = await asyncio.gather(
+            *(
+                http.post(f"{s.url}/telegram", json=u, headers=headers)
+                for s, u in zip((a, b), taps, strict=True)
+            )
+        )
+        assert [r.status_code for r in answers] == [200, 200]
+
+    async def ask_and_submit_twice(user: User) -> None:
+        await say(user, ["需求", "陪老人看病", "1", "2", "1", "需要轮椅"])
+        await double_tap(user, "确认提交")
+
+    await asyncio.gather(*(ask_and_submit_twice(user) for user in residents))
+    await say(organizer, ["/broadcast", "1", "2", "1", "1", "周六上午九点扫雪。", "1"])
+    await double_tap(organizer, "发送")
+
+    async with demo_app.db.transaction() as session:
+        broadcasts = list((await session.execute(select(Broadcast))).scalars())
+        assert len(broadcasts) == 1
+        queued = await session.scalar(
+            select(func.count())
+            .select_from(OutboxMessage)
+            .where(OutboxMessage.broadcast_id == broadcasts[0].id)
+        )
+        assert queued == broadcasts[0].recipients > 0
+        needs = (
+            await session.execute(
+                select(Person.display_name, func.count(Need.id))
+                .join(Need, Need.person_id == Person.id)
+                .group_by(Person.display_name)
+            )
+        ).all()
+        assert sorted(needs) == sorted((name, 1) for name in RESIDENTS)
+    for user in residents:
+        assert sum("已提交服务需求" in t for t in tg.texts(user.id)) == 1

@@ -106,3 +106,14 @@ def pg_drop_all() -> None:
     prefix = f"{_pg_base_name()}_linli_{os.getpid()}_"
     names = [prefix + suffix for suffix in ("empty", "seeded", "run")]
     asyncio.run(_pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names)))
+
+
+async def until_a_lock_wait(engine: AsyncEngine, polls: int = 6000) -> None:
+    """Until some PostgreSQL backend waits for a lock (polled every 10 ms on another connection)."""
+    for _ in range(polls):
+        async with engine.connect() as conn:
+            waiting = await conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+        if waiting:
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError("nothing ever waited for a lock")

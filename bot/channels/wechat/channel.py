@@ -79,8 +79,9 @@ class WeChatChannel:
         self.unavailable_hold_s = unavailable_hold_s
         self.protocol = Protocol(config.token, config.appid, config.aes_key)
         self._api: WeChatApi | None = None
-        self._inflight: dict[str, asyncio.Task[Outcome]] = {}
-        self._deferred: set[str] = set()
+        # Keyed by (sender, update key): an update key is unique only per sender.
+        self._inflight: dict[tuple[str, str], asyncio.Task[Outcome]] = {}
+        self._deferred: set[tuple[str, str]] = set()
         self._background: set[asyncio.Task[None]] = set()
         # The channel's own short transactions wait in the event loop, not in the database:
         # SQLite takes one writer at a time, and PostgreSQL's pool (5 + 10 connections) times
@@ -231,7 +232,7 @@ class WeChatChannel:
 
     async def _handle(self, message: Message, inbound: Inbound) -> Outcome | None:
         """Dispatch, waiting at most the deadline; a redelivery joins the handling in progress."""
-        key = message.update_key or ""
+        key = (message.user_id, message.update_key or "")
         task = self._inflight.get(key)
         if task is None:
             task = asyncio.create_task(self._dispatch(message, inbound))
@@ -309,7 +310,7 @@ class WeChatChannel:
         return linked
 
     async def _deliver_late(self, task: asyncio.Task[Outcome], message: Message) -> None:
-        key = message.update_key or ""
+        key = (message.user_id, message.update_key or "")
         try:
             outcome = await task
         except Rejected as exc:  # a replay answered "success" at the deadline: nothing happened

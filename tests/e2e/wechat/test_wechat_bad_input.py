@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import xmltodict
 from sqlalchemy import func, select
 from wechatpy.crypto import WeChatCrypto
@@ -9,6 +11,7 @@ from wechatpy.crypto import WeChatCrypto
 from bot.bootstrap import App
 from bot.channels.wechat.protocol import sign
 from storage.models import AuditEntry, Base, DialogState, ProcessedUpdate
+from storage.repos.dialogs import sender_key
 from tests.e2e.wechat.test_wechat_dialogs import REGISTRATION, register
 from tests.e2e.wechat.wx import Answer, WeChatServer, envelope
 
@@ -189,7 +192,8 @@ async def test_same_msgid_three_times_takes_effect_once(wx: WeChatServer, demo_a
     # The redeliveries did not answer the language question on the user's behalf.
     assert "您是以什么身份使用" in await wx.say("oRetry0000001", "1")
     async with demo_app.db.transaction() as session:
-        assert await session.get(ProcessedUpdate, ("wechat", "m:424242")) is not None
+        seen = ("wechat", "m:424242", sender_key("oRetry0000001"))
+        assert await session.get(ProcessedUpdate, seen) is not None
         state = await session.get(DialogState, ("wechat", "oRetry0000001"))
         assert state is not None and state.step == "role"
 
@@ -214,7 +218,24 @@ async def test_a_retried_event_takes_effect_once(wx: WeChatServer, demo_app: App
     assert "您是以什么身份使用" in await wx.say("oRetry0000003", "1")
     key = f"e:{created}:click:oRetry0000003:cmd:start"
     async with demo_app.db.transaction() as session:
-        assert await session.get(ProcessedUpdate, ("wechat", key)) is not None
+        seen = ("wechat", key, sender_key("oRetry0000003"))
+        assert await session.get(ProcessedUpdate, seen) is not None
+
+
+async def test_one_msgid_from_two_people_is_two_messages(wx: WeChatServer, demo_app: App) -> None:
+    """A MsgId is unique per sender only: two people's messages with one id both take effect,
+    whether they arrive one after the other or at once (the in-flight join)."""
+    one_after_other = [await wx.text(f"oSame000000{i}", "/start", msg_id=626262) for i in (1, 2)]
+    at_once = await asyncio.gather(
+        *(wx.text(f"oSame000000{i}", "/start", msg_id=737373) for i in (3, 4))
+    )
+    assert all("请选择语言" in a.text for a in [*one_after_other, *at_once])
+    for i in (1, 2, 3, 4):  # each person's own dialog moved on
+        assert "您是以什么身份使用" in await wx.say(f"oSame000000{i}", "1")
+    async with demo_app.db.transaction() as session:
+        ids = ("m:626262", "m:737373")
+        keys = select(ProcessedUpdate.update_key).where(ProcessedUpdate.update_key.in_(ids))
+        assert sorted((await session.execute(keys)).scalars()) == [ids[0], ids[0], ids[1], ids[1]]
 
 
 async def test_flooding_is_refused_politely(wx: WeChatServer) -> None:
