@@ -59,6 +59,10 @@ def core_config(settings: Settings) -> CoreConfig:
             "privacy.retention_days": settings.retention_days,
             "dispatch": {"k": settings.offer_k, "offer_ttl_minutes": settings.offer_ttl_minutes},
             "matching.weights": dict(settings.match_weights),
+            "office": {
+                "public_url": settings.public_url,
+                "link_minutes": settings.office_link_minutes,
+            },
         },
         quiet_start=settings.quiet_start,
         quiet_end=settings.quiet_end,

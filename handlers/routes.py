@@ -7,6 +7,7 @@ from handlers import (
     broadcasts,
     hours,
     needs,
+    office,
     organizations,
     privacy,
     proposals,
@@ -94,6 +95,7 @@ COMMANDS |= {
     "phone": privacy.set_phone,
     "sensitive_consent": privacy.SENSITIVE,
 }
+COMMANDS["office"] = office.office_command
 
 # Words that start a flow on channels without a command menu (WeChat keywords, the console).
 KEYWORDS = {
@@ -157,6 +159,7 @@ KEYWORDS |= {
 }
 # The short words WeChat users type (the menu covers the rest).
 KEYWORDS |= {"附议": "cosign", "时长": "hours"}
+KEYWORDS |= {"工作台": "office"}
 
 PAYLOADS: dict[str, PayloadHandler] = {
     "cosign": proposals.cosign_button,

@@ -52,6 +52,7 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "needs_open": ("/needs_open", NO_ROLE),
     "visit": ("/visit", NO_ROLE),
     "reports_grid": ("/reports_grid", NO_ROLE),
+    "office": ("/office", NO_ROLE),
 }
 REFUSED = ("没有权限", "请先发送 /start")
 # Bookkeeping that every message touches (dialog state, the update id, last-seen times).
