@@ -127,11 +127,12 @@ def signed_in(app: App, templates: Templates, *, api: bool = False, form: bool =
             token = request.cookies.get(COOKIE, "")
             now = app.deps.clock()
             body = await request.form() if form else None
-            person: Person | None = None
+            lang = app.settings.lang
             try:
                 async with app.db.transaction() as session:
                     login = await office.live_session(session, token, now) if token else None
                     person = await session.get(Person, login.person_id) if login else None
+                    lang = person.lang if person else lang  # read now: a refusal expires it
                     staff = (
                         await staff_of(session, person, app.settings.policy_version)
                         if person
@@ -146,7 +147,6 @@ def signed_in(app: App, templates: Templates, *, api: bool = False, form: bool =
                     visit = Visit(app, request, session, staff, login)
                     return await handler(visit)
             except UserError as exc:
-                lang = person.lang if person else app.settings.lang
                 text = app.deps.i18n.translate(lang, exc.key, **exc.params)
                 if api:
                     return JSONResponse({"error": exc.key, "message": text}, refusal(exc))
