@@ -111,11 +111,9 @@ async def map_data(session: AsyncSession, root: Region, f: MapFilter) -> dict[st
                     }
                 )
     if f.kind in ("all", "needs"):
-        base = (
-            select(Need.region_id, func.count())
-            .join(ServiceItem, ServiceItem.id == Need.service_item_id)
-            .where(Need.region_id.in_(ids))
-        )
+        base = select(Need.region_id, func.count()).where(Need.region_id.in_(ids))
+        if f.category:  # the department is the service item's
+            base = base.join(ServiceItem, ServiceItem.id == Need.service_item_id)
         for region_id, n in await session.execute(_need_query(base, f).group_by(Need.region_id)):
             bump(_grid_of(t, region_id), "needs", int(n))
         rows = await session.execute(
