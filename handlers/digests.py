@@ -24,7 +24,7 @@ from handlers.core.i18n import LANGUAGES, N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import after_quiet_hours
 from storage.models import Broadcast, DueJob, Person, Region
-from storage.repos import dialogs, digests, downloads, jobs, outbox, people, regions
+from storage.repos import dialogs, digests, downloads, jobs, office, outbox, people, regions
 
 log = logging.getLogger(__name__)
 
@@ -163,8 +163,15 @@ async def _send(
 
 async def purge(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
     """Forget processed update ids past their time-to-live, finished jobs past a month, and
-    expired downloads."""
+    expired downloads and office sign-in links and sessions."""
     seen = await dialogs.purge_seen(session, now - timedelta(days=deps.config.seen_update_ttl_days))
     finished = await jobs.purge_finished(session, now - FINISHED_JOBS_KEPT)
     files = await downloads.purge_expired(session, now)
-    log.info("purged %d processed updates, %d finished jobs, %d downloads", seen, finished, files)
+    signins = await office.purge_expired(session, now)
+    log.info(
+        "purged %d processed updates, %d finished jobs, %d downloads, %d office sign-ins",
+        seen,
+        finished,
+        files,
+        signins,
+    )

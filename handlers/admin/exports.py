@@ -43,6 +43,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _cell(value: Any) -> Any:
+    """A value openpyxl can write: control characters (IllegalCharacterError) removed."""
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
+    value = _plain(value)
+    return ILLEGAL_CHARACTERS_RE.sub("", value) if isinstance(value, str) else value
+
+
 def write(rows: Rows, fmt: str) -> bytes:
     """Rows as a file in one of FORMATS (CSV with a BOM so Excel opens it as UTF-8)."""
     columns = list(rows[0]) if rows else []
@@ -63,7 +71,10 @@ def write(rows: Rows, fmt: str) -> bytes:
         sheet = book.active
         sheet.append(columns)
         for row in rows:
-            sheet.append([_plain(row.get(c)) for c in columns])
+            sheet.append([_cell(row.get(c)) for c in columns])
+            for cell in sheet[sheet.max_row]:
+                if cell.data_type == "f":  # residents' text starting with "=" stays text
+                    cell.data_type = "s"
         out = io.BytesIO()
         book.save(out)
         return out.getvalue()

@@ -6,7 +6,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OfficeLink, OfficeSession
@@ -81,3 +81,16 @@ async def end_session(session: AsyncSession, session_id: int, now: datetime) -> 
     await session.execute(
         update(OfficeSession).where(OfficeSession.id == session_id).values(ended_at=now)
     )
+
+
+async def purge_expired(session: AsyncSession, now: datetime) -> int:
+    """Drop expired or used links and expired or ended sessions; returns how many rows."""
+    links = await session.execute(
+        delete(OfficeLink).where(or_(OfficeLink.expires_at <= now, OfficeLink.used_at.is_not(None)))
+    )
+    sessions = await session.execute(
+        delete(OfficeSession).where(
+            or_(OfficeSession.expires_at <= now, OfficeSession.ended_at.is_not(None))
+        )
+    )
+    return int(getattr(links, "rowcount", 0) or 0) + int(getattr(sessions, "rowcount", 0) or 0)

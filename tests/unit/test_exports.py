@@ -51,3 +51,11 @@ def test_xlsx_has_header_and_rows() -> None:
 def test_unknown_format() -> None:
     with pytest.raises(ValueError):
         write(ROWS, "pdf")
+
+
+def test_xlsx_keeps_formula_like_text_as_text_and_drops_control_characters() -> None:
+    rows = [{"text": '=HYPERLINK("http://x","点我")', "note": "坏\x07字符"}]
+    sheet = load_workbook(io.BytesIO(write(rows, "xlsx"))).active
+    cell, note = sheet["A2"], sheet["B2"]
+    assert cell.data_type == "s" and cell.value == '=HYPERLINK("http://x","点我")'
+    assert note.value == "坏字符"
