@@ -12,6 +12,7 @@ from starlette.routing import Route
 from bot.bootstrap import App
 from bot.office.api import _date, dashboard_data, item_filter, report_in_reach
 from bot.office.web import Templates, Visit, redirect, signed_in
+from handlers.broadcasts.compose import preview
 from handlers.core.errors import InvalidInput, NotAllowed
 from handlers.office import items, ledgers
 from handlers.office.context import office_ctx
@@ -20,7 +21,7 @@ from handlers.reports.common import STATUS_LABELS
 from storage.models import Need, Proposal, Region, ServiceItem
 from storage.repos import audit, regions
 
-TABS = ("dashboard", "map", "reports", "needs", "proposals", "ledgers")
+TABS = ("dashboard", "map", "reports", "needs", "proposals", "hours", "broadcast", "ledgers")
 
 
 async def _page(
@@ -146,6 +147,34 @@ def routes(app: App, templates: Templates) -> list[Route]:
         return redirect(f"{target.split('#')[0]}#said={quote(said)}")
 
     @signed_in(app, templates)
+    async def hours_page(visit: Visit) -> Response:
+        region = await visit.region(rid(visit))
+        rows = await items.pending_hours(visit.session, visit.staff, region)
+        return await _page(visit, templates, "hours.html", region, tab="hours", rows=rows)
+
+    @signed_in(app, templates)
+    async def broadcast_page(visit: Visit) -> Response:
+        region = await visit.region(rid(visit))
+        return await _page(visit, templates, "broadcast.html", region, tab="broadcast", form={})
+
+    @signed_in(app, templates, form=True)
+    async def broadcast_preview(visit: Visit) -> Response:
+        region = await visit.region(rid(visit))
+        form = {k: str(v)[:2000] for k, v in (await visit.request.form()).items()}
+        ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
+        shown = await preview(ctx, items.broadcast_answers(region.id, form))
+        return await _page(
+            visit,
+            templates,
+            "broadcast.html",
+            region,
+            tab="broadcast",
+            form=form,
+            preview=shown.text,
+            sendable=bool(shown.choices),
+        )
+
+    @signed_in(app, templates)
     async def ledger_page(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
         return await _page(
@@ -188,6 +217,9 @@ def routes(app: App, templates: Templates) -> list[Route]:
         Route("/region/{region:int}/reports", report_list),
         Route("/region/{region:int}/needs", need_list),
         Route("/region/{region:int}/proposals", proposal_list),
+        Route("/region/{region:int}/hours", hours_page),
+        Route("/region/{region:int}/broadcast", broadcast_page),
+        Route("/region/{region:int}/broadcast", broadcast_preview, methods=["POST"]),
         Route("/region/{region:int}/ledgers", ledger_page),
         Route("/region/{region:int}/ledger.xlsx", ledger_file),
         Route("/reports/{report:int}", report_page),
@@ -220,6 +252,8 @@ async def _item_region(visit: Visit, kind: str, item_id: int) -> Region:
     elif kind == "proposal":
         proposal = await visit.session.get(Proposal, item_id)
         region = await visit.session.get(Region, proposal.region_id) if proposal else None
+    elif kind == "region":
+        return await visit.region(item_id)
     elif kind == "hours":
         return visit.staff.roots[0]  # the use case checks the record's region itself
     if region is None or not visit.staff.sees(region):

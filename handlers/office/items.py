@@ -15,6 +15,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import hours, reports, tasks
+from handlers.broadcasts.compose import send_now
 from handlers.core.context import Ctx
 from handlers.core.errors import InvalidInput
 from handlers.core.messages import Reply
@@ -30,8 +31,10 @@ from storage.models import (
     Region,
     ReportMeToo,
     ServiceItem,
+    ServiceRecord,
 )
 from storage.repos import proposals as proposal_repo
+from storage.repos import service_records as records_repo
 
 LIST_LIMIT = 200
 
@@ -232,6 +235,29 @@ async def _hours(ctx: Ctx, item: int, form: dict[str, str]) -> list[Reply]:
     return await hours.reject(ctx, [str(item)])
 
 
+def broadcast_answers(region_id: int, form: dict[str, str]) -> dict[str, object]:
+    """The broadcast flow's answers from the console's form."""
+    lang = form.get("lang") or None
+    return {
+        "region": region_id,
+        "role": form.get("role", ""),
+        "lang": lang,
+        "text": form.get("text", ""),
+    }
+
+
+async def _broadcast(ctx: Ctx, item: int, form: dict[str, str]) -> list[Reply]:
+    return await send_now(ctx, broadcast_answers(item, form))
+
+
+async def pending_hours(
+    session: AsyncSession, staff: Staff, root: Region
+) -> list[tuple[ServiceRecord, str]]:
+    """Volunteer hours corrections waiting for a decision in a region."""
+    admin = any(role == "admin" and region.id == root.id for role, region in staff.grants)
+    return await records_repo.pending_corrections(session, [root], with_unplaced=admin, limit=100)
+
+
 ACTIONS: dict[tuple[str, str], Action] = {
     ("report", "reassign"): _reassign,
     ("report", "note"): lambda c, i, f: _report_act("note", c, i, f),
@@ -240,6 +266,7 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("need", "dispatch"): _dispatch,
     ("proposal", "decide"): _decide,
     ("hours", "review"): _hours,
+    ("region", "broadcast"): _broadcast,
 }
 
 

@@ -17,6 +17,41 @@ CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 PRE = re.compile(r'name="pre" value="([^"]+)"')
 
 
+async def pending_correction(app: App, grid_code: str) -> int:
+    """A service record in a grid whose volunteer asks for a correction (3 h → 4 h)."""
+    from decimal import Decimal
+
+    from sqlalchemy import select
+
+    from storage.models import Region, ServiceRecord, VolunteerProfile
+
+    async with app.db.transaction() as session:
+        grid = (await session.execute(select(Region).where(Region.code == grid_code))).scalar_one()
+        person = (
+            (
+                await session.execute(
+                    select(VolunteerProfile.person_id).where(
+                        VolunteerProfile.home_grid_id == grid.id
+                    )
+                )
+            )
+            .scalars()
+            .first()
+        )
+        record = ServiceRecord(
+            person_id=person,
+            content="陪诊",
+            served_at=app.deps.clock(),
+            hours=Decimal(3),
+            region_id=grid.id,
+            correction_requested=Decimal(4),
+            correction_reason="少记了一小时",
+        )
+        session.add(record)
+        await session.flush()
+        return record.id
+
+
 def office_settings() -> Settings:
     """Settings with a public address, so /office can hand out links."""
     return Settings(LINLI_LANG="zh_CN", LINLI_PUBLIC_URL=PUBLIC_URL)

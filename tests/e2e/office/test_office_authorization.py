@@ -20,7 +20,14 @@ from storage.repos import office as office_repo
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.needs_reports import make_need, make_report
-from tests.support.office import client, link_for, office_settings, sign_in, use_link
+from tests.support.office import (
+    client,
+    link_for,
+    office_settings,
+    pending_correction,
+    sign_in,
+    use_link,
+)
 from tests.support.proposals import propose, set_fields
 
 # method, path, form fields ({csrf} filled in), as templates over the items made below.
@@ -33,6 +40,9 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/office/region/{community}/needs", {}),
     ("GET", "/office/region/{community}/proposals", {}),
     ("GET", "/office/region/{community}/ledgers", {}),
+    ("GET", "/office/region/{community}/hours", {}),
+    ("GET", "/office/region/{community}/broadcast", {}),
+    ("POST", "/office/region/{community}/broadcast", {"role": "everyone", "text": "周六扫雪"}),
     ("GET", "/office/region/{community}/ledger.xlsx?kind=reports", {}),
     ("GET", "/office/reports/{report}", {}),
     ("GET", "/office/api/regions/{community}/dashboard", {}),
@@ -47,6 +57,8 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("POST", "/office/items/report/{report}/escalate", {"note": "需要城管执法"}),
     ("POST", "/office/items/need/{need}/dispatch", {}),
     ("POST", "/office/items/proposal/{proposal}/decide", {"action": "reject", "reason": "重复"}),
+    ("POST", "/office/items/hours/{record}/review", {"verdict": "approve"}),
+    ("POST", "/office/items/region/{community}/broadcast", {"role": "everyone", "text": "扫雪"}),
 ]
 # Reachable by anyone: signing in and out, static files.
 OPEN_ROUTES = {"/login/{token}", "/logout", "/bye", "/static"}
@@ -69,7 +81,9 @@ async def _items(chat: Chat) -> dict[str, int]:
         }
         worker = await session.execute(select(Person.id).where(Person.display_name == "杨帆"))
         other = int(worker.scalar_one())
+    record = await pending_correction(app, "CY-JS-01-G1")
     return {
+        "record": record,
         "community": int(ids["CY-JS-01"] or 0),
         "grid": int(ids["CY-JS-01-G1"] or 0),
         "report": await make_report(app),

@@ -108,3 +108,40 @@ async def test_a_ledger_downloads_as_xlsx_with_chinese_headers(chat: Chat) -> No
             f"/office/region/{region}/ledger.xlsx?kind=reports&since=2000-01-01&until=2000-01-02"
         )
         assert len(list(load_workbook(BytesIO(empty.content)).active.iter_rows())) <= 1
+
+
+async def test_a_notice_is_counted_previewed_and_sent(chat: Chat) -> None:
+    async with client(chat.app) as http:
+        csrf = await sign_in(chat, http, "王海燕")
+        home = await http.get("/office/", follow_redirects=True)
+        region = home.url.path.rsplit("/", 1)[1]
+        form = {
+            "csrf": csrf,
+            "role": "grid_workers",
+            "lang": "",
+            "text": "周六上午扫雪，请准时到岗",
+        }
+        shown = await http.post(f"/office/region/{region}/broadcast", data=form)
+        assert shown.status_code == 200 and "周六上午扫雪" in shown.text and "3" in shown.text
+        assert await inbox(chat.app, "张磊") == []  # a preview sends nothing
+        sent = await http.post(f"/office/items/region/{region}/broadcast", data=form)
+        assert sent.status_code == 303
+    assert any("周六上午扫雪" in text for text in await inbox(chat.app, "张磊"))
+    assert not any("周六上午扫雪" in text for text in await inbox(chat.app, "王鹏"))  # 百环
+
+
+async def test_an_hours_correction_is_approved(chat: Chat) -> None:
+    from tests.support.office import pending_correction
+
+    record = await pending_correction(chat.app, "CY-JS-01-G1")
+    async with client(chat.app) as http:
+        csrf = await sign_in(chat, http, "王海燕")
+        home = await http.get("/office/", follow_redirects=True)
+        region = home.url.path.rsplit("/", 1)[1]
+        listed = await http.get(f"/office/region/{region}/hours")
+        assert f"#{record}" in listed.text and "少记了一小时" in listed.text
+        done = await http.post(
+            f"/office/items/hours/{record}/review", data={"csrf": csrf, "verdict": "approve"}
+        )
+        assert done.status_code == 303
+        assert f"#{record}" not in (await http.get(f"/office/region/{region}/hours")).text
