@@ -145,3 +145,19 @@ async def test_an_hours_correction_is_approved(chat: Chat) -> None:
         )
         assert done.status_code == 303
         assert f"#{record}" not in (await http.get(f"/office/region/{region}/hours")).text
+
+
+async def test_pages_follow_the_language_chosen_in_chat(chat: Chat) -> None:
+    from sqlalchemy import update
+
+    from storage.models import Person
+
+    async with chat.app.db.transaction() as session:
+        await session.execute(
+            update(Person).where(Person.display_name == "王海燕").values(lang="en")
+        )
+    async with client(chat.app) as http:
+        await sign_in(chat, http, "王海燕")
+        home = await http.get("/office/", follow_redirects=True)
+        assert "Community office" in home.text and "Response" in home.text
+        assert "概览" not in home.text
