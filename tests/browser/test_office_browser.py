@@ -117,13 +117,13 @@ async def test_an_organizer_works_a_report_in_the_browser(
         await page.wait_for_selector("#map[data-ready]")
         await page.wait_for_selector("path.point-report")
         assert await page.locator("path.point").count() == 3
+        if shots:
+            await page.screenshot(path=str(shots / "map.png"), full_page=True)
         await page.select_option("#f-kind", "reports")
         await page.select_option("#f-category", "ground_lock")
         await page.click("#map-apply")
         await page.wait_for_function("document.getElementById('map-count').textContent === '1'")
         assert await page.locator("path.point").count() == 1
-        if shots:
-            await page.screenshot(path=str(shots / "map.png"), full_page=True)
         await page.locator("path.point-report").first.click()
         await page.click("a.map-item")
 
