@@ -7,7 +7,7 @@ own use cases and audited. See docs/office.md.
 
 from __future__ import annotations
 
-from starlette.routing import Mount
+from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import App
@@ -18,7 +18,7 @@ from bot.office.web import HERE, Templates
 def mount(app: App) -> Mount:
     """Every office route, under /office."""
     templates = Templates(app)
-    routes = [
+    routes: list[BaseRoute] = [
         *signin.routes(app, templates),
         *api.routes(app, templates),
         *pages.routes(app, templates),

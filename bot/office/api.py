@@ -23,7 +23,8 @@ from storage.models import GridReport, Region
 STATUSES = ("all", "open", "closed", "overdue")
 
 
-def _date(visit: Visit, name: str, *, end: bool = False) -> datetime | None:
+def day_param(visit: Visit, name: str, *, end: bool = False) -> datetime | None:
+    """A `YYYY-MM-DD` query parameter as the start of that local day (or of the next, `end`)."""
     raw = visit.request.query_params.get(name, "")
     if not raw:
         return None
@@ -57,8 +58,8 @@ def map_filter(visit: Visit) -> mapdata.MapFilter:
         kind=kind if kind in ("all", "reports", "needs") else "all",
         category=q.get("category", "")[:32],
         status=status if status in ("all", "open", "closed") else "all",
-        since=_date(visit, "since"),
-        until=_date(visit, "until", end=True),
+        since=day_param(visit, "since"),
+        until=day_param(visit, "until", end=True),
     )
 
 

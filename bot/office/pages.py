@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from urllib.parse import quote
 
 from sqlalchemy import select
@@ -10,7 +11,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.bootstrap import App
-from bot.office.api import _date, dashboard_data, item_filter, report_in_reach
+from bot.office.api import dashboard_data, day_param, item_filter, report_in_reach
 from bot.office.web import Templates, Visit, redirect, signed_in
 from handlers.broadcasts.compose import preview
 from handlers.core.errors import InvalidInput, NotAllowed
@@ -25,7 +26,7 @@ TABS = ("dashboard", "map", "reports", "needs", "proposals", "hours", "broadcast
 
 
 async def _page(
-    visit: Visit, templates: Templates, name: str, region: Region | None, **ctx: object
+    visit: Visit, templates: Templates, name: str, region: Region | None, **ctx: Any
 ) -> Response:
     crumbs = await _crumbs(visit, region) if region else []
     children = []
@@ -187,7 +188,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         kind = visit.request.query_params.get("kind", "")
         if kind not in ledgers.LEDGERS:
             raise InvalidInput("office.field_missing")
-        since, until = _date(visit, "since"), _date(visit, "until", end=True)
+        since, until = day_param(visit, "since"), day_param(visit, "until", end=True)
         rows = await ledgers.ledger_rows(visit.session, kind, region, since, until)
         audit.record(
             visit.session,

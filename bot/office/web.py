@@ -116,13 +116,18 @@ def refusal(exc: UserError) -> int:
     return 400
 
 
-def signed_in(app: App, templates: Templates, *, api: bool = False, form: bool = False):  # type: ignore[no-untyped-def]
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def signed_in(
+    app: App, templates: Templates, *, api: bool = False, form: bool = False
+) -> Callable[[Handler], Endpoint]:
     """Wrap a handler: a live session and staff role, CSRF on forms, refusals as 4xx pages.
 
     The whole request is one transaction; a refusal rolls it back, so nothing half-done stays.
     """
 
-    def wrap(handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    def wrap(handler: Handler) -> Endpoint:
         async def endpoint(request: Request) -> Response:
             token = request.cookies.get(COOKIE, "")
             now = app.deps.clock()

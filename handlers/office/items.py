@@ -268,8 +268,3 @@ ACTIONS: dict[tuple[str, str], Action] = {
     ("hours", "review"): _hours,
     ("region", "broadcast"): _broadcast,
 }
-
-
-def staff_can_open(staff: Staff, region: Region) -> bool:
-    """Whether an item in `region` shows in this person's office at all."""
-    return staff.sees(region)
