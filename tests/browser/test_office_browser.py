@@ -102,6 +102,7 @@ async def test_an_organizer_works_a_report_in_the_browser(
         page = await browser.new_page(
             viewport={"width": 1280, "height": 900}, accept_downloads=True
         )
+        page.set_default_timeout(120_000)  # a bound on waiting, generous for a loaded CI machine
         errors: list[str] = []
         page.on("pageerror", lambda exc: errors.append(str(exc)))
 
