@@ -93,6 +93,7 @@
           else map.setView([39.885, 116.465], 14);
           first = false;
         }
+        box.dataset.count = String(data.points.length);
         box.dataset.ready = String(Date.now());
       });
   }
