@@ -64,6 +64,10 @@ def core_config(settings: Settings) -> CoreConfig:
             },
             "alerts.digest_minutes": settings.alert_digest_minutes,
             "matching.weights": dict(settings.match_weights),
+            "office": {
+                "public_url": settings.public_url,
+                "link_minutes": settings.office_link_minutes,
+            },
         },
         quiet_start=settings.quiet_start,
         quiet_end=settings.quiet_end,

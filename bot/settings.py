@@ -72,6 +72,10 @@ class Settings(BaseSettings):
     # Where people reach `linli serve` (https://…, no trailing slash): files too big for a chat
     # message (WeChat has none) are handed out as short-lived links under /files/ on it.
     public_url: str | None = Field(None, alias="LINLI_PUBLIC_URL")
+    # The office console (/office): sign-in links sent in chat, sessions, the map's tile layer.
+    office_link_minutes: int = Field(10, alias="LINLI_OFFICE_LINK_MINUTES", ge=1, le=60)
+    office_session_minutes: int = Field(60, alias="LINLI_OFFICE_SESSION_MINUTES", ge=5)
+    office_tile_url: str = Field("", alias="LINLI_OFFICE_TILE_URL")
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")

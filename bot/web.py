@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import downloads, metrics
+from bot import downloads, metrics, office
 from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.scheduler import Scheduler
@@ -112,6 +112,7 @@ def create_web_app(
         Route("/healthz", healthz),
         Route("/metrics", metrics_endpoint),
         downloads.route(app),
+        office.mount(app),
     ]
     for channel in channels:
         routes += channel.routes()

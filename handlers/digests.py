@@ -24,7 +24,17 @@ from handlers.core.i18n import LANGUAGES, N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import after_quiet_hours
 from storage.models import Broadcast, DueJob, Person, Region
-from storage.repos import dialogs, digests, downloads, jobs, nonces, outbox, people, regions
+from storage.repos import (
+    dialogs,
+    digests,
+    downloads,
+    jobs,
+    nonces,
+    office,
+    outbox,
+    people,
+    regions,
+)
 
 log = logging.getLogger(__name__)
 
@@ -163,12 +173,15 @@ async def _send(
 
 async def purge(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
     """Forget processed update ids past their time-to-live, finished jobs past a month, expired
-    downloads and callback nonces whose timestamps are refused anyway."""
+    downloads, callback nonces whose timestamps are refused anyway, and expired office sign-in
+    links and sessions."""
     seen = await dialogs.purge_seen(session, now - timedelta(days=deps.config.seen_update_ttl_days))
     finished = await jobs.purge_finished(session, now - FINISHED_JOBS_KEPT)
     files = await downloads.purge_expired(session, now)
     used = await nonces.purge_expired(session, now)
+    signins = await office.purge_expired(session, now)
     log.info(
-        "purged %d processed updates, %d finished jobs, %d downloads, %d nonces",
-        *(seen, finished, files, used),
+        "purged %d processed updates, %d finished jobs, %d downloads, %d nonces, "
+        "%d office sign-ins",
+        *(seen, finished, files, used, signins),
     )

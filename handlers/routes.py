@@ -7,6 +7,7 @@ from handlers import (
     broadcasts,
     hours,
     needs,
+    office,
     organizations,
     person_requests,
     privacy,
@@ -99,6 +100,7 @@ COMMANDS |= {
     "phone": privacy.set_phone,
     "sensitive_consent": privacy.SENSITIVE,
 }
+COMMANDS["office"] = office.office_command
 
 # Words that start a flow on channels without a command menu (WeChat keywords, the console).
 KEYWORDS = {
@@ -162,6 +164,7 @@ KEYWORDS |= {
 }
 # The short words WeChat users type (the menu covers the rest).
 KEYWORDS |= {"附议": "cosign", "时长": "hours"}
+KEYWORDS |= {"工作台": "office"}
 
 # Free text outside a flow, and talking to a person (转人工).
 COMMANDS |= {

@@ -268,6 +268,29 @@ def admin_mydata(
         typer.echo(translate("admin.mydata_written", path=str(out)), err=True)
 
 
+@admin_app.command("office-link")
+def admin_office_link(
+    person: str = typer.Argument(
+        ..., help="Staff member: id, or channel:id such as console:王海燕."
+    ),
+) -> None:
+    """Send a one-time sign-in link for the office console to a staff member's own chats."""
+    from handlers.admin.roles import find_person
+    from handlers.core.notify import Sink
+    from handlers.office import send_link
+
+    async def work(application: App) -> int:
+        async with application.db.transaction() as session:
+            found = await find_person(session, person)
+            sink = Sink.bare(
+                session, application.deps.clock(), application.deps.i18n, application.deps.config
+            )
+            return await send_link(sink, found)
+
+    sent = admin_action(work)
+    typer.echo(translate("office.link_sent", chats=sent))
+
+
 @broadcast_app.command("status")
 def broadcast_status(broadcast_id: int = typer.Argument(..., help="The notice number.")) -> None:
     """Show a broadcast's progress: sent, blocked, failed, held (WeChat window), pending."""

@@ -7,6 +7,7 @@ the database never refuses a row half-way (on PostgreSQL that would abort the wh
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -181,6 +182,48 @@ def _float(row: Row, column: str) -> float | None:
         raise RowError("import.not_number", column=column, value=value) from None
 
 
+def _geometry(row: Row) -> dict[str, Any] | None:
+    """A region's outline: a GeoJSON Polygon or MultiPolygon (or a Feature holding one)."""
+    raw = row.get("geometry")
+    if not raw:
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise RowError("import.bad_geometry", value=raw[:40]) from None
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or not _valid_outline(value):
+        raise RowError("import.bad_geometry", value=raw[:40])
+    return {"type": value["type"], "coordinates": value["coordinates"]}
+
+
+def _valid_outline(value: dict[str, Any]) -> bool:
+    polygons = value.get("coordinates")
+    if value.get("type") == "Polygon":
+        polygons = [polygons]
+    elif value.get("type") != "MultiPolygon":
+        return False
+    if not isinstance(polygons, list) or not polygons:
+        return False
+    for polygon in polygons:
+        if not isinstance(polygon, list) or not polygon:
+            return False
+        for ring in polygon:
+            if not isinstance(ring, list) or len(ring) < 4 or ring[0] != ring[-1]:
+                return False
+            for point in ring:
+                if not (
+                    isinstance(point, list)
+                    and len(point) >= 2
+                    and all(isinstance(v, int | float) for v in point[:2])
+                    and -180 <= point[0] <= 180
+                    and -90 <= point[1] <= 90
+                ):
+                    return False
+    return True
+
+
 def normalize_phone(raw: str) -> str | None:
     """A phone number in E.164 form (mainland China by default), or None if it is not valid."""
     try:
@@ -240,6 +283,7 @@ async def _import_region(session: AsyncSession, row: Row, now: datetime) -> None
         "households": _int(row, "households"),
         "lat": _float(row, "lat"),
         "lon": _float(row, "lon"),
+        "geometry": _geometry(row),
     }
     existing = await regions.by_code(session, code)
     if existing is not None:

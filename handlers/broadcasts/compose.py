@@ -11,7 +11,7 @@ from handlers.broadcasts.times import parse_when
 from handlers.core.auth import require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
-from handlers.core.errors import InvalidInput, UserError
+from handlers.core.errors import InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import after_quiet_hours
@@ -241,6 +241,31 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     if wake > ctx.now:
         replies.append(ctx.reply("broadcasts.quiet", when=ctx.when(wake)))
     return replies
+
+
+async def _answers(ctx: Ctx, answers: dict[str, object]) -> None:
+    """The flow's answers given at once (the office console), checked as each step checks them."""
+    await _prepare(ctx)
+    if answers.get("region") not in [rid for rid, _ in ctx.data["scopes"]]:
+        raise NotAllowed()
+    if answers.get("role") not in ROLE_LABELS or answers.get("lang") not in (None, *LANG_LABELS):
+        raise InvalidInput("common.pick_from_list")
+    ctx.data.update(answers, skills=[], at=None)
+    await _take_text(
+        ctx, Message(channel=ctx.message.channel, user_id="", text=str(answers["text"]))
+    )
+
+
+async def preview(ctx: Ctx, answers: dict[str, object]) -> Reply:
+    """The recipient count and the preview, as the chat shows them before sending."""
+    await _answers(ctx, answers)
+    return await _ask_confirm(ctx)
+
+
+async def send_now(ctx: Ctx, answers: dict[str, object]) -> list[Reply]:
+    """Send a notice now with the flow's answers given at once."""
+    await _answers(ctx, answers)
+    return await _finish(ctx)
 
 
 BROADCAST = Flow(

@@ -4,6 +4,7 @@ For the scheduler: `escalate_overdue(session, now)` escalates reports past their
 For the office export: `export_rows(session, region)`.
 """
 
+from handlers.reports.assign import reassign, workers_for
 from handlers.reports.common import CATEGORIES, DEADLINES, deadlines
 from handlers.reports.escalation import escalate_overdue
 from handlers.reports.export import export_rows
@@ -13,6 +14,7 @@ from handlers.reports.views import list_mine, show
 from handlers.reports.work import (
     ACTION,
     acknowledge,
+    act,
     add_note,
     close,
     flag_beyond,
@@ -28,6 +30,7 @@ __all__ = [
     "DISPUTE",
     "REPORT",
     "acknowledge",
+    "act",
     "add_note",
     "close",
     "deadlines",
@@ -39,5 +42,7 @@ __all__ = [
     "list_mine",
     "list_street",
     "rate",
+    "reassign",
     "show",
+    "workers_for",
 ]

@@ -278,6 +278,18 @@ async def _beyond(ctx: Ctx, report: GridReport, note: str) -> list[Reply]:
     return [ctx.reply("reports.beyond_saved", id=report.id)]
 
 
+async def act(ctx: Ctx, report_id: int, action: str, text: str) -> list[Reply]:
+    """Note, close or flag beyond authority with the text at once (the office console).
+
+    The same checks as the chat flow; a refusal raises instead of being answered.
+    """
+    if action not in ASKS:
+        raise InvalidInput("reports.note_empty")
+    ctx.data.update(report=report_id, action=action)
+    await _take_text(ctx, Message(channel=ctx.message.channel, user_id="", text=text))
+    return await _perform(ctx)
+
+
 ACTION = Flow(
     name="report_action",
     guard=_guard,

@@ -20,6 +20,7 @@ from storage.models.messaging import (
     OutboxMessage,
     ProcessedUpdate,
 )
+from storage.models.office import OfficeLink, OfficeSession
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.services import (
     Assignment,
@@ -48,6 +49,8 @@ __all__ = [
     "Identity",
     "InviteCode",
     "Need",
+    "OfficeLink",
+    "OfficeSession",
     "Organization",
     "OrganizationMember",
     "OutboxMessage",

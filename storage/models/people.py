@@ -32,6 +32,8 @@ class Region(Base):
     cosign_threshold: Mapped[int | None]
     lat: Mapped[float | None]
     lon: Mapped[float | None]
+    # The outline (GeoJSON Polygon or MultiPolygon, lon/lat) drawn on the office's map.
+    geometry: Mapped[dict[str, Any] | None]
 
     parent: Mapped[Region | None] = relationship(remote_side=[id])
 

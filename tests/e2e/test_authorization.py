@@ -53,6 +53,7 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "visit": ("/visit", NO_ROLE),
     "reports_grid": ("/reports_grid", NO_ROLE),
     "asked": ("/asked", NOT_ORGANIZER),
+    "office": ("/office", NO_ROLE),
 }
 REFUSED = ("没有权限", "请先发送 /start")
 # Bookkeeping that every message touches (dialog state, the update id, last-seen times).

@@ -176,3 +176,33 @@ async def test_catalog_handler_says_who_takes_the_item(app: App, tmp_path: Path)
             "t_meal": "volunteers",
             "t_mediate": "org:mediation",
         }
+
+
+async def test_region_outlines_are_geojson_or_refused(app: App, tmp_path: Path) -> None:
+    ring = "[[116.46,39.88],[116.47,39.88],[116.47,39.89],[116.46,39.88]]"
+    square = '{""type"":""Polygon"",""coordinates"":[' + ring + "]}"
+    multi = '{""type"":""MultiPolygon"",""coordinates"":[[[[1,2],[3,4],[5,2],[1,2]]]]}'
+    feature = '{""type"":""Feature"",""geometry"":' + multi + "}"
+    path = tmp_path / "regions.csv"
+    path.write_text(
+        "code,parent_code,level,name,geometry\n"
+        "D,,district,区,\n"
+        f'S,D,street,街道,"{square}"\n'
+        f'S2,D,street,街道二,"{feature}"\n'
+        'S3,D,street,街道三,"{""type"":""Point"",""coordinates"":[1,2]}"\n'
+        'S4,D,street,街道四,"[[1,2],[3,4]]"\n'
+        "S5,D,street,街道五,not json\n",
+        encoding="utf-8",
+    )
+    report = await _import(app, "regions", path)
+    assert report.imported == 3
+    assert [(line, key) for line, key, _ in report.errors] == [
+        (5, "import.bad_geometry"),
+        (6, "import.bad_geometry"),
+        (7, "import.bad_geometry"),
+    ]
+    async with app.db.transaction() as session:
+        street = (await session.execute(select(Region).where(Region.code == "S"))).scalar_one()
+        other = (await session.execute(select(Region).where(Region.code == "S2"))).scalar_one()
+    assert street.geometry is not None and street.geometry["type"] == "Polygon"
+    assert other.geometry is not None and other.geometry["type"] == "MultiPolygon"

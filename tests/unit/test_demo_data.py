@@ -1,6 +1,7 @@
 """Referential-integrity checks for the demo district CSVs in storage/seed/demo."""
 
 import csv
+import itertools
 import re
 from collections import Counter
 from pathlib import Path
@@ -32,6 +33,7 @@ HEADERS = {
         "households",
         "lat",
         "lon",
+        "geometry",
     ],
     "catalog.csv": ["code", "department", "handler", "name_zh", "name_en", "skills", "keywords"],
     "organizations.csv": [
@@ -231,3 +233,24 @@ def test_phones_unique_across_files() -> None:
         for row in read(name)
     ]
     assert len(phones) == len(set(phones))
+
+
+def _inside(lon: float, lat: float, ring: list[list[float]]) -> bool:
+    """Ray casting: whether a point lies inside a closed ring."""
+    inside = False
+    for (x1, y1), (x2, y2) in itertools.pairwise(ring):
+        if (y1 > lat) != (y2 > lat) and lon < x1 + (lat - y1) * (x2 - x1) / (y2 - y1):
+            inside = not inside
+    return inside
+
+
+def test_every_grid_is_drawn_around_its_buildings(regions: dict[str, dict[str, str]]) -> None:
+    import json
+
+    for code in codes_at(regions, "grid") | codes_at(regions, "community"):
+        outline = json.loads(regions[code]["geometry"])
+        assert outline["type"] == "Polygon", code
+        ring = outline["coordinates"][0]
+        inside = [r for r in regions.values() if r["parent_code"] == code and r["lat"]]
+        for child in inside:
+            assert _inside(float(child["lon"]), float(child["lat"]), ring), (code, child["code"])

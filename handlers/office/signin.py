@@ -1,0 +1,61 @@
+"""Sign-in links for the office console, sent to a staff member's own chat (/office, the CLI)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from handlers.core.auth import STAFF_ROLES, require_role
+from handlers.core.context import CoreConfig, Ctx
+from handlers.core.errors import NotAllowed, UserError
+from handlers.core.i18n import N_
+from handlers.core.messages import Reply
+from handlers.core.notify import Sink, notify
+from storage.models import Person
+from storage.repos import audit, office, roles
+
+DEFAULT_LINK_MINUTES = 10
+
+
+def settings_of(config: CoreConfig) -> dict[str, Any]:
+    """The office's part of the configuration (public URL, link and session lifetimes)."""
+    return dict(config.extra.get("office") or {})
+
+
+def login_url(public_url: str, token: str) -> str:
+    """Where a sign-in link points."""
+    return f"{public_url.rstrip('/')}/office/login/{token}"
+
+
+def _new_link(sink: Sink, person_id: int) -> tuple[str, int]:
+    cfg = settings_of(sink.config)
+    public_url = cfg.get("public_url")
+    if not public_url:
+        raise UserError("office.no_public_url")
+    minutes = int(cfg.get("link_minutes") or DEFAULT_LINK_MINUTES)
+    token = office.create_link(sink.session, person_id, sink.now, timedelta(minutes=minutes))
+    audit.record(
+        sink.session,
+        actor_id=person_id,
+        action="office.link",
+        target=f"person:{person_id}",
+        now=sink.now,
+    )
+    return login_url(public_url, token), minutes
+
+
+async def office_command(ctx: Ctx) -> list[Reply]:
+    """/office (staff): a one-time link that signs this person in to the office console."""
+    await require_role(ctx, STAFF_ROLES)
+    url, minutes = _new_link(Sink.of(ctx), ctx.person.id)
+    return [ctx.reply("office.link", url=url, minutes=minutes)]
+
+
+async def send_link(sink: Sink, person: Person) -> int:
+    """Send a sign-in link to a staff member's chats (the CLI); returns how many chats got it."""
+    if person.erased_at is not None:
+        raise NotAllowed()
+    if not any(g.role in STAFF_ROLES for g in await roles.active_grants(sink.session, person.id)):
+        raise NotAllowed()
+    url, minutes = _new_link(sink, person.id)
+    return await notify(sink, person.id, N_("office.link"), urgent=True, url=url, minutes=minutes)

@@ -1,0 +1,250 @@
+"""Every office route and action refuses whoever may not use it, and then changes nothing.
+
+Items live in 劲松北社区 (CY-JS-01), 第一网格. Refused: an organizer of another community
+(李梦瑶, 百环社区), a grid worker of another grid (杨帆, 第二网格), a resident holding a session
+from a role since revoked, a browser that is signed out, one whose link expired, one replaying a
+used link, and a signed-in organizer posting without the CSRF token. The table must name every
+route the console serves, so a new one cannot slip in untested.
+"""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+from sqlalchemy import select, text, update
+
+from bot import office
+from bot.settings import Settings
+from storage.models import Base, Person, Region, RoleGrant
+from storage.repos import office as office_repo
+from tests.support.chat import Chat
+from tests.support.clock import FakeClock
+from tests.support.needs_reports import make_need, make_report
+from tests.support.office import (
+    client,
+    link_for,
+    office_settings,
+    pending_correction,
+    sign_in,
+    use_link,
+)
+from tests.support.proposals import propose, set_fields
+
+# method, path, form fields ({csrf} filled in), as templates over the items made below.
+TABLE: list[tuple[str, str, dict[str, str]]] = [
+    ("GET", "/office/", {}),
+    ("GET", "/office/region/{community}", {}),
+    ("GET", "/office/region/{grid}", {}),
+    ("GET", "/office/region/{community}/map", {}),
+    ("GET", "/office/region/{community}/reports", {}),
+    ("GET", "/office/region/{community}/needs", {}),
+    ("GET", "/office/region/{community}/proposals", {}),
+    ("GET", "/office/region/{community}/ledgers", {}),
+    ("GET", "/office/region/{community}/hours", {}),
+    ("GET", "/office/region/{community}/broadcast", {}),
+    ("POST", "/office/region/{community}/broadcast", {"role": "everyone", "text": "周六扫雪"}),
+    ("GET", "/office/region/{community}/ledger.xlsx?kind=reports", {}),
+    ("GET", "/office/reports/{report}", {}),
+    ("GET", "/office/api/regions/{community}/dashboard", {}),
+    ("GET", "/office/api/regions/{grid}/map", {}),
+    ("GET", "/office/api/regions/{community}/reports", {}),
+    ("GET", "/office/api/regions/{community}/needs", {}),
+    ("GET", "/office/api/regions/{community}/proposals", {}),
+    ("GET", "/office/api/reports/{report}", {}),
+    ("POST", "/office/items/report/{report}/reassign", {"worker": "{other_worker}"}),
+    ("POST", "/office/items/report/{report}/note", {"note": "已联系物业"}),
+    ("POST", "/office/items/report/{report}/close", {"note": "已拆除"}),
+    ("POST", "/office/items/report/{report}/escalate", {"note": "需要城管执法"}),
+    ("POST", "/office/items/need/{need}/dispatch", {}),
+    ("POST", "/office/items/proposal/{proposal}/decide", {"action": "reject", "reason": "重复"}),
+    ("POST", "/office/items/hours/{record}/review", {"verdict": "approve"}),
+    ("POST", "/office/items/region/{community}/broadcast", {"role": "everyone", "text": "扫雪"}),
+]
+# Reachable by anyone: signing in and out, static files.
+OPEN_ROUTES = {"/login/{token}", "/logout", "/bye", "/static"}
+BOOKKEEPING = {"dialog_states", "processed_updates", "identities"}
+
+
+@pytest.fixture
+def settings() -> Settings:
+    return office_settings()
+
+
+async def _items(chat: Chat) -> dict[str, int]:
+    app = chat.app
+    await propose(chat, "王凤兰", "加装电梯", "103号楼六层没有电梯，老人上下楼太难。")
+    await set_fields(chat, 1, status="seconded")
+    async with app.db.transaction() as session:
+        ids = {
+            code: (await session.execute(select(Region.id).where(Region.code == code))).scalar()
+            for code in ("CY-JS-01", "CY-JS-01-G1")
+        }
+        worker = await session.execute(select(Person.id).where(Person.display_name == "杨帆"))
+        other = int(worker.scalar_one())
+    record = await pending_correction(app, "CY-JS-01-G1")
+    return {
+        "record": record,
+        "community": int(ids["CY-JS-01"] or 0),
+        "grid": int(ids["CY-JS-01-G1"] or 0),
+        "report": await make_report(app),
+        "need": await make_need(app),
+        "proposal": 1,
+        "other_worker": other,
+    }
+
+
+async def _snapshot(chat: Chat) -> dict[str, list[str]]:
+    found = {}
+    async with chat.app.db.transaction() as session:
+        for table in Base.metadata.sorted_tables:
+            if table.name not in BOOKKEEPING:
+                rows = (await session.execute(text(f'SELECT * FROM "{table.name}"'))).all()
+                found[table.name] = sorted(repr(tuple(row)) for row in rows)
+    return found
+
+
+async def _call(
+    http: httpx.AsyncClient, method: str, path: str, form: dict[str, str], csrf: str | None
+) -> httpx.Response:
+    if method == "GET":
+        return await http.get(path)
+    data = dict(form) | ({"csrf": csrf} if csrf is not None else {})
+    return await http.post(path, data=data)
+
+
+async def _refused_everywhere(
+    chat: Chat, http: httpx.AsyncClient, items: dict[str, int], who: str, csrf: str | None
+) -> list[str]:
+    failures = []
+    for method, template, form in TABLE:
+        path = template.format(**items)
+        filled = {k: v.format(**items) for k, v in form.items()}
+        before = await _snapshot(chat)
+        got = await _call(http, method, path, filled, csrf)
+        changed = [t for t, rows in (await _snapshot(chat)).items() if before[t] != rows]
+        home = method == "GET" and path == "/office/" and got.status_code == 303
+        if got.status_code not in (401, 403) and not home:
+            failures.append(f"{who}: {method} {path} → {got.status_code}")
+        if changed:
+            failures.append(f"{who}: {method} {path} changed {changed}")
+    return failures
+
+
+async def test_the_table_names_every_office_route(chat: Chat) -> None:
+    served = {route.path for route in office.mount(chat.app).routes}
+    named = {t.split("?")[0] for _, t, _ in TABLE}
+    shapes = {
+        p.replace("{community}", "{region:int}")
+        .replace("{grid}", "{region:int}")
+        .replace("{report}", "{report:int}")
+        .replace("/office", "", 1)
+        for p in named
+    }
+    shapes |= {"/items/{kind}/{item:int}/{action}"} if any("/items/" in p for p in named) else set()
+    missing = served - shapes - OPEN_ROUTES
+    assert not missing, f"add to TABLE: {missing}"
+
+
+@pytest.mark.parametrize("name", ["李梦瑶", "杨帆"])
+async def test_staff_elsewhere_are_refused(chat: Chat, name: str) -> None:
+    items = await _items(chat)
+    async with client(chat.app) as http:
+        csrf = await sign_in(chat, http, name)
+        failures = await _refused_everywhere(chat, http, items, name, csrf)
+    assert not failures, "\n".join(failures)
+
+
+async def test_signed_out_and_a_revoked_role_are_refused(chat: Chat, clock: FakeClock) -> None:
+    items = await _items(chat)
+    async with client(chat.app) as http:
+        failures = await _refused_everywhere(chat, http, items, "signed out", "x")
+    async with client(chat.app) as http:
+        csrf = await sign_in(chat, http, "王海燕")
+        async with chat.app.db.transaction() as session:  # she is no longer an organizer
+            person = await session.execute(select(Person.id).where(Person.display_name == "王海燕"))
+            await session.execute(
+                update(RoleGrant)
+                .where(RoleGrant.person_id == person.scalar_one())
+                .values(revoked_at=clock())
+            )
+        failures += await _refused_everywhere(chat, http, items, "revoked", csrf)
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_resident_gets_no_link(chat: Chat) -> None:
+    await chat.text("赵淑兰", "/start")
+    answer = await chat.text("赵淑兰", "/office")
+    assert "没有权限" in answer or "/start" in answer
+    assert "/office/login/" not in answer
+
+
+async def test_expired_and_replayed_links_open_nothing(chat: Chat, clock: FakeClock) -> None:
+    items = await _items(chat)
+    link = await link_for(chat, "王海燕")
+    clock.advance(minutes=11)
+    async with client(chat.app) as http:
+        expired = await use_link(http, link)
+        assert expired.status_code == 403 and "已过期" in expired.text
+        failures = await _refused_everywhere(chat, http, items, "expired link", "x")
+    fresh = await link_for(chat, "王海燕")
+    async with client(chat.app) as http:
+        assert (await use_link(http, fresh)).status_code == 303
+    async with client(chat.app) as http:
+        replayed = await use_link(http, fresh)
+        assert replayed.status_code == 403
+        failures += await _refused_everywhere(chat, http, items, "replayed link", "x")
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_link_cannot_be_used_without_its_page(chat: Chat) -> None:
+    # A POST without the value the link's page set (another site submitting the form) fails.
+    link = await link_for(chat, "王海燕")
+    async with client(chat.app) as http:
+        assert (await http.post(link, data={"pre": "guess"})).status_code == 403
+        assert (await use_link(http, link)).status_code == 303  # the link was not spent
+
+
+async def test_forms_without_the_csrf_token_change_nothing(chat: Chat) -> None:
+    items = await _items(chat)
+    failures = []
+    async with client(chat.app) as http:
+        csrf = await sign_in(chat, http, "王海燕")
+        for method, template, form in TABLE:
+            if method != "POST":
+                continue
+            path = template.format(**items)
+            filled = {k: v.format(**items) for k, v in form.items()}
+            for token in (None, "", csrf[:-2] + "xx"):
+                before = await _snapshot(chat)
+                got = await _call(http, method, path, filled, token)
+                if got.status_code != 403 or await _snapshot(chat) != before:
+                    failures.append(f"{path} with csrf={token!r}: {got.status_code}")
+    assert not failures, "\n".join(failures)
+
+
+async def test_the_allowed_organizer_is_not_refused(chat: Chat) -> None:
+    items = await _items(chat)
+    async with client(chat.app) as http:
+        csrf = await sign_in(chat, http, "王海燕")
+        for method, template, form in TABLE:
+            path = template.format(**items)
+            filled = {k: v.format(**items) for k, v in form.items()}
+            if "/items/report/" in path and not path.endswith("/note"):
+                continue  # they end the report; note keeps it open for the others
+            got = await _call(http, method, path, filled, csrf)
+            assert got.status_code in (200, 303), (path, got.status_code, got.text[:200])
+
+
+async def test_sessions_end_after_their_time(chat: Chat, clock: FakeClock) -> None:
+    async with client(chat.app) as http:
+        await sign_in(chat, http, "王海燕")
+        clock.advance(minutes=61)
+        assert (await http.get("/office/")).status_code == 401
+
+
+async def test_tokens_are_stored_hashed(chat: Chat) -> None:
+    link = await link_for(chat, "王海燕")
+    token = link.rsplit("/", 1)[1]
+    async with chat.app.db.transaction() as session:
+        stored = (await session.execute(text("SELECT token_hash FROM office_links"))).scalars()
+        assert list(stored) == [office_repo.digest(token)]
