@@ -1,7 +1,7 @@
 """invite codes can be revoked; check-in codes typed in vain are counted per person
 
 Revision ID: 0006
-Revises: 0009
+Revises: 0005
 Create Date: 2026-12-06
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import storage.models.base
 
 revision: str = "0006"
-down_revision: str | None = "0009"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """processed updates are keyed by sender too: an update id is unique only per sender somewhere
 
 Revision ID: 0008
-Revises: 0010
+Revises: 0007
 Create Date: 2026-12-06
 """
 
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0008"
-down_revision: str | None = "0010"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """understanding: who takes a catalog item on, a need's sentence skills and words, 转人工 requests
 
-Revision ID: 0010
+Revision ID: 0007
 Revises: 0006
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.models.base
 
-revision: str = "0010"
+revision: str = "0007"
 down_revision: str | None = "0006"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

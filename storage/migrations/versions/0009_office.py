@@ -1,6 +1,6 @@
 """office: sign-in links and sessions for the web console; region outlines for its map
 
-Revision ID: 0011
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.models.base
 
-revision: str = "0011"
+revision: str = "0009"
 down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None

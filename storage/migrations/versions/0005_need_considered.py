@@ -1,7 +1,7 @@
 """needs.considered_at / considered (when the dispatch sweep last ranked a need, the outcome);
 an index to find the newest alert written to an organizer
 
-Revision ID: 0009
+Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-06
 """
@@ -13,7 +13,7 @@ from alembic import op
 
 import storage.models.base
 
-revision: str = "0009"
+revision: str = "0005"
 down_revision: str | None = "0004"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
