@@ -132,7 +132,10 @@ class Soak:
         for _ in range(5):
             await proc.start()
             if proc is self.worker:
-                return
+                await asyncio.sleep(5)  # a worker that could not reach the Bot API exits
+                if proc.alive:
+                    return
+                continue
             if await self.healthy(http, proc):
                 return
         raise RuntimeError(f"{proc.name} did not start: see {proc.log}")
