@@ -32,8 +32,9 @@ _STANDARD = set(vars(logging.LogRecord("", 0, "", 0, "", None, None)))
 _STANDARD |= {"message", "asctime", "color_message"}
 
 
-# A download token in a path, and any query string after a path (`/wechat?signature=…&openid=…`).
-_FILE_TOKEN = re.compile(r"(/files/)[^\s/?\"']+")
+# A bearer token in a path (a download, an office sign-in link), and any query string after a
+# path (`/wechat?signature=…&openid=…`).
+_FILE_TOKEN = re.compile(r"(/files/|/office/login/)[^\s/?\"']+")
 _QUERY = re.compile(r"(/[^\s?\"']*)\?[^\s\"']*")
 # PostgreSQL explains a violation with the values: "DETAIL:  Key (name)=(王…) already exists."
 _DETAIL = re.compile(r"^(\s*DETAIL:).*$", re.MULTILINE)
@@ -42,7 +43,7 @@ REDACTED_LOGGERS = ("uvicorn.access", "uvicorn.error")
 
 
 def redact(text: str) -> str:
-    """`text` without download tokens, query strings and PostgreSQL's DETAIL lines."""
+    """`text` without download and sign-in tokens, query strings and PostgreSQL's DETAIL lines."""
     text = _QUERY.sub(r"\1?…", _FILE_TOKEN.sub(r"\1…", text))
     return _DETAIL.sub(r"\1 (hidden)", text)
 

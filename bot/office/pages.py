@@ -15,6 +15,7 @@ from bot.office.api import dashboard_data, day_param, item_filter, report_in_rea
 from bot.office.web import Templates, Visit, redirect, signed_in
 from handlers.broadcasts.compose import preview
 from handlers.core.errors import InvalidInput, NotAllowed
+from handlers.core.text import clean_text
 from handlers.office import items, ledgers
 from handlers.office.context import office_ctx
 from handlers.reports import CATEGORIES, workers_for
@@ -137,7 +138,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         if run is None:
             raise NotAllowed()
         await _item_region(visit, kind, item_id)
-        form = {k: str(v)[:1000] for k, v in (await visit.request.form()).items()}
+        form = await _form(visit, 1000)
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         replies = await run(ctx, item_id, form)
         said = " ".join(r.text for r in replies)[:300]
@@ -161,7 +162,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def broadcast_preview(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
-        form = {k: str(v)[:2000] for k, v in (await visit.request.form()).items()}
+        form = await _form(visit, 2000)
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         shown = await preview(ctx, items.broadcast_answers(region.id, form))
         return await _page(
@@ -260,3 +261,8 @@ async def _item_region(visit: Visit, kind: str, item_id: int) -> Region:
     if region is None or not visit.staff.sees(region):
         raise NotAllowed()
     return region
+
+
+async def _form(visit: Visit, limit: int) -> dict[str, str]:
+    """The posted fields, cut to `limit` and cleaned of control characters like chat text."""
+    return {k: clean_text(str(v)[:limit]) for k, v in (await visit.request.form()).items()}

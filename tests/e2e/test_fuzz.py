@@ -16,7 +16,6 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-import logging
 import random
 import re
 import shutil
@@ -42,6 +41,7 @@ from handlers.routes import COMMANDS, KEYWORDS, PAYLOADS
 from storage.models import Base, Identity
 from tests.e2e.wechat.wx import WeChatServer, envelope
 from tests.support.clock import FakeClock
+from tests.support.errors import DispatcherErrors, dispatcher_errors
 from tests.support.fake_telegram import TOKEN, FakeTelegram, User
 
 SECRET = "fuzz-secret"
@@ -128,25 +128,11 @@ actions = st.one_of(
 scripts = st.lists(st.tuples(st.sampled_from(sorted(USERS)), actions), min_size=1, max_size=10)
 
 
-class _Errors(logging.Handler):
-    """Collects the dispatcher's error records."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def errors() -> Iterator[_Errors]:
+def errors() -> Iterator[DispatcherErrors]:
     """The "unhandled error" lines the dispatcher logs, caught."""
-    handler = _Errors()
-    logger = logging.getLogger("handlers.core.dispatcher")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
+    with dispatcher_errors() as handler:
+        yield handler
 
 
 async def _lang(app: App, user: str) -> str | None:
@@ -206,7 +192,7 @@ def test_the_dispatcher_answers_anything_without_crashing(
     sqlite_seeded_template: Path,
     tmp_path_factory: pytest.TempPathFactory,
     translator: Translator,
-    errors: _Errors,
+    errors: DispatcherErrors,
 ) -> None:
     base = tmp_path_factory.mktemp("fuzz") / "base.db"
     shutil.copy(sqlite_seeded_template, base)

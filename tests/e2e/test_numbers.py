@@ -7,7 +7,6 @@ what `int()` on `isdigit()` text and an id beyond the database's integer column 
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -17,31 +16,18 @@ import pytest
 from handlers.routes import COMMANDS, PAYLOADS
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
+from tests.support.errors import DispatcherErrors, dispatcher_errors
 from tests.support.volunteering import Talk, record, stored_record
 
 ODD = ["²", "９" * 20, "2147483648"]  # superscript; 20 digits; just past PostgreSQL's integer
 GENERIC = "系统出了点问题"
 
 
-class _Errors(logging.Handler):
-    """The dispatcher's "unhandled error" records."""
-
-    def __init__(self) -> None:
-        super().__init__(logging.ERROR)
-        self.records: list[logging.LogRecord] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        self.records.append(record)
-
-
 @pytest.fixture
-def errors() -> Iterator[_Errors]:
-    """Collects unhandled errors while the test runs."""
-    handler = _Errors()
-    logger = logging.getLogger("handlers.core.dispatcher")
-    logger.addHandler(handler)
-    yield handler
-    logger.removeHandler(handler)
+def errors() -> Iterator[DispatcherErrors]:
+    """The "unhandled error" lines the dispatcher logs, caught."""
+    with dispatcher_errors() as handler:
+        yield handler
 
 
 @pytest.fixture
@@ -50,7 +36,9 @@ def talk(chat: Chat, clock: FakeClock) -> Talk:
     return Talk(chat, clock)
 
 
-async def test_every_command_takes_odd_numbers_as_arguments(talk: Talk, errors: _Errors) -> None:
+async def test_every_command_takes_odd_numbers_as_arguments(
+    talk: Talk, errors: DispatcherErrors
+) -> None:
     failed = []
     for name in sorted(COMMANDS):
         for arg in ODD:
@@ -64,7 +52,7 @@ async def test_every_command_takes_odd_numbers_as_arguments(talk: Talk, errors: 
     assert not failed, "\n".join(failed)
 
 
-async def test_every_button_takes_odd_numbers_as_ids(talk: Talk, errors: _Errors) -> None:
+async def test_every_button_takes_odd_numbers_as_ids(talk: Talk, errors: DispatcherErrors) -> None:
     failed = []
     for prefix in sorted(PAYLOADS):
         for arg in ODD:

@@ -14,7 +14,19 @@ from babel.messages.mofile import read_mo
 from handlers.core.i18n import LOCALES_DIR
 
 # Proper names and what people type literally: kept as they are in Chinese text.
-NAMES = {"Linli", "SQLite", "PostgreSQL", "Telegram", "Webhook", "WeChat", "JSON", "CSV", "XLSX"}
+NAMES = {
+    "Linli",
+    "SQLite",
+    "PostgreSQL",
+    "Telegram",
+    "Webhook",
+    "WeChat",
+    "JSON",
+    "CSV",
+    "XLSX",
+    "Excel",
+    "GeoJSON",
+}
 CLI_WORDS = {"serve", "worker"}  # `linli serve`, `linli worker`, named alone
 BILINGUAL = {"lang.ask", "telegram.cmd.lang"}  # asked before anyone has chosen a language
 # Placeholders, chat commands, links, quoted and command-line text ("linli db upgrade").
