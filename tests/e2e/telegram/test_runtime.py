@@ -135,9 +135,12 @@ async def test_polling_takes_a_redelivered_update_once(demo_app: App, tg: FakeTe
         consent = tg.press(LIN, "同意")
         tg.queue(consent)
         await until(lambda: any("登记完成" in t for t in tg.texts(LIN.id)))
-        before = len(tg.sent(LIN.id))
-        tg.queue(consent)  # as after a restart that lost the confirmed offset
-        await until(lambda: len(tg.sent(LIN.id)) > before)
+    before = len(tg.sent(LIN.id))
+    # Restarted, and the confirmed offset was lost: the update comes again. (Within one run
+    # the poller itself drops an update it has handled but not yet confirmed.)
+    async with _polling(demo_app):
+        tg.queue(consent)
+        await until(lambda: len(tg.sent(LIN.id)) > before)  # the stored replies, sent again
     assert await _consents(demo_app) == 1
 
 
