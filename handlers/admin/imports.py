@@ -361,6 +361,14 @@ async def _import_organization(session: AsyncSession, row: Row, now: datetime) -
         org.contact_person_id = person.id
 
 
+async def _row_person(
+    session: AsyncSession, row: Row, home: Region | None, now: datetime
+) -> Person:
+    """The person a row names (name, phone and language columns), found or created."""
+    name = _required(row, "name", NAME)
+    return await _person(session, name, home, _phone(row), now, normalize_lang(row.get("lang")))
+
+
 async def _person(
     session: AsyncSession,
     name: str,
@@ -404,14 +412,7 @@ async def _import_volunteer(session: AsyncSession, row: Row, now: datetime) -> N
         "certifications": _codes(row, "certifications", taxonomy.CERTIFICATIONS),
         "show_name": row.get("show_name").lower() in ("yes", "y", "1", "true", "是"),
     }
-    person = await _person(
-        session,
-        _required(row, "name", NAME),
-        home,
-        _phone(row),
-        now,
-        normalize_lang(row.get("lang")),
-    )
+    person = await _row_person(session, row, home, now)
     await _flush(session)
     profile = await session.get(VolunteerProfile, person.id)
     if profile is None:
@@ -425,14 +426,7 @@ async def _import_volunteer(session: AsyncSession, row: Row, now: datetime) -> N
 async def _import_staff(session: AsyncSession, row: Row, now: datetime) -> None:
     role = _choice(row, "role", ROLES)
     region = await _region(session, row, "region_code", REGION_LEVELS)
-    person = await _person(
-        session,
-        _required(row, "name", NAME),
-        region,
-        _phone(row),
-        now,
-        normalize_lang(row.get("lang")),
-    )
+    person = await _row_person(session, row, region, now)
     await _flush(session)
     held = await session.execute(
         select(RoleGrant).where(
@@ -448,14 +442,7 @@ async def _import_staff(session: AsyncSession, row: Row, now: datetime) -> None:
 
 async def _import_resident(session: AsyncSession, row: Row, now: datetime) -> None:
     home = await _region(session, row, "home_region_code", ("community", "grid", "building"))
-    await _person(
-        session,
-        _required(row, "name", NAME),
-        home,
-        _phone(row),
-        now,
-        normalize_lang(row.get("lang")),
-    )
+    await _row_person(session, row, home, now)
 
 
 IMPORTERS: dict[str, RowImporter] = {

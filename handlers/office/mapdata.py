@@ -26,32 +26,37 @@ class MapFilter:
     until: datetime | None = None
 
 
-def _report_query(query: Any, f: MapFilter) -> Any:
+def _filtered(
+    query: Any, f: MapFilter, category: Any, status: Any, created: Any, open_: Any, closed: Any
+) -> Any:
+    """`query` narrowed by the map's filter, over the given columns and open/closed states."""
     if f.category:
-        query = query.where(GridReport.category == f.category)
-    if f.status == "open":
-        query = query.where(GridReport.status.in_(REPORT_OPEN))
-    elif f.status == "closed":
-        query = query.where(GridReport.status.in_(REPORT_CLOSED))
+        query = query.where(category == f.category)
+    if f.status in ("open", "closed"):
+        query = query.where(status.in_(open_ if f.status == "open" else closed))
     if f.since:
-        query = query.where(GridReport.created_at >= f.since)
+        query = query.where(created >= f.since)
     if f.until:
-        query = query.where(GridReport.created_at < f.until)
+        query = query.where(created < f.until)
     return query
+
+
+def _report_query(query: Any, f: MapFilter) -> Any:
+    return _filtered(
+        query,
+        f,
+        GridReport.category,
+        GridReport.status,
+        GridReport.created_at,
+        REPORT_OPEN,
+        REPORT_CLOSED,
+    )
 
 
 def _need_query(query: Any, f: MapFilter) -> Any:
-    if f.category:
-        query = query.where(ServiceItem.department == f.category)
-    if f.status == "open":
-        query = query.where(Need.status.in_(NEED_OPEN))
-    elif f.status == "closed":
-        query = query.where(Need.status.in_(NEED_CLOSED))
-    if f.since:
-        query = query.where(Need.created_at >= f.since)
-    if f.until:
-        query = query.where(Need.created_at < f.until)
-    return query
+    return _filtered(
+        query, f, ServiceItem.department, Need.status, Need.created_at, NEED_OPEN, NEED_CLOSED
+    )
 
 
 def _grid_of(t: Tree, region_id: int) -> int | None:
