@@ -29,6 +29,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
 from handlers.core.errors import InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.notify import Sink
 from handlers.needs import set_status
 from storage.models import DueJob, Need, Person
 from storage.repos import activities as activities_repo
@@ -187,7 +188,7 @@ async def _close_open_work(ctx: Ctx) -> None:
         select(Need).where(Need.person_id == pid, Need.status.in_(("open", "matching")))
     )
     for need in list(open_needs.scalars()):
-        await set_status(session, need, "cancelled", now, pid, i18n=ctx.deps.i18n, announce=False)
+        await set_status(Sink.of(ctx), need, "cancelled", pid, announce=False)
         await tasks_repo.withdraw_pending(session, need.id, now)
     offers, _tasks = await tasks_repo.mine(session, pid)
     for offer in offers:

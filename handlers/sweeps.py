@@ -125,10 +125,10 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
         await dispatch_sweep(Sink.bare(session, now, deps.i18n, deps.config), deps.config, job)
 
     async def escalations(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await escalate_overdue(session, now, i18n=deps.i18n)
+        await escalate_overdue(Sink.bare(session, now, deps.i18n, deps.config))
 
     async def stale(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await flag_stale(session, now, stale_days(deps.config), deps.i18n)
+        await flag_stale(Sink.bare(session, now, deps.i18n, deps.config), stale_days(deps.config))
 
     return {
         "broadcast_start": partial(broadcasts.start_scheduled, deps),

@@ -8,10 +8,10 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bootstrap import App
 from bot.demo.script import DemoContext, Say, Section, Wait
+from handlers.core.notify import Sink
 from storage.models import Activity, Person, Region
 
 
@@ -74,10 +74,11 @@ def service_hours(d: DemoContext) -> Section:
     )
 
 
-async def record_demo_hours(session: AsyncSession, now: datetime, lang: str) -> None:
+async def record_demo_hours(sink: Sink, lang: str) -> None:
     """Two services of the demo volunteer 王秀兰, recorded by 王海燕 (no thank-you notices)."""
     from handlers.hours import record_service
 
+    session, now = sink.session, sink.now
     ids = {
         p.display_name: p.id
         for p in (
@@ -94,8 +95,7 @@ async def record_demo_hours(session: AsyncSession, now: datetime, lang: str) -> 
         (2, ("陪同就医", "Escort to hospital"), "朝阳医院", "2.3"),
     ):
         await record_service(
-            session,
-            i18n_ctx=None,
+            sink,
             person_id=ids["王秀兰"],
             content=content[0] if lang.startswith("zh") else content[1],
             place=place,
@@ -104,7 +104,6 @@ async def record_demo_hours(session: AsyncSession, now: datetime, lang: str) -> 
             hours=Decimal(hours),
             organizer_id=ids["王海燕"],
             recorded_by_id=ids["王海燕"],
-            now=now,
             announce=False,
         )
 

@@ -29,6 +29,7 @@ from bot.demo.script import LINE_PAUSE, DemoClock, DemoContext, Run, Say, Sectio
 from bot.settings import Settings
 from handlers.admin import roles
 from handlers.admin.seed import seed_demo
+from handlers.core.notify import Sink
 from storage import migrate
 from storage.models import Person, Region
 
@@ -58,7 +59,7 @@ async def prepare(app: App, lang: str) -> DemoContext:
         await session.execute(
             Region.__table__.update().where(Region.code == "CY-JS-01").values(cosign_threshold=3)
         )
-        await record_demo_hours(session, now, lang)
+        await record_demo_hours(Sink.bare(session, now, app.deps.i18n, app.deps.config), lang)
         if not lang.startswith("zh"):
             for person in (await session.execute(Person.__table__.select())).all():
                 await session.execute(

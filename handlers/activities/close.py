@@ -18,6 +18,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
+from handlers.core.notify import Sink
 from handlers.core.numbers import fold, parse_id
 from handlers.hours import record_service, rules_of
 from storage.models import Activity, ActivitySignup
@@ -215,8 +216,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
             entry.status = "attended"
             attended += 1
             await record_service(
-                ctx.session,
-                i18n_ctx=ctx,
+                Sink.of(ctx),
                 person_id=entry.person_id,
                 content=activity.title,
                 place=activity.place,
@@ -225,7 +225,6 @@ async def _finish(ctx: Ctx) -> list[Reply]:
                 hours=hours,
                 organizer_id=activity.organizer_id,
                 recorded_by_id=ctx.person.id,
-                now=ctx.now,
                 activity_id=activity.id,
             )
         else:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,12 +55,6 @@ class Rules:
         )
 
 
-@cache
-def default_translator() -> Translator:
-    """The catalogs for callers that pass no dependencies (loaded once)."""
-    return Translator(tz=CoreConfig().tz)
-
-
 @dataclass(frozen=True)
 class Span:
     """An activity's start and end, shown in each reader's local time and style."""
@@ -92,11 +85,9 @@ class Env:
         return cls(ctx.session, ctx.deps.i18n, ctx.deps.config, ctx.now)
 
     @classmethod
-    def bare(cls, session: AsyncSession, now: datetime, deps: Deps | None = None) -> Env:
+    def bare(cls, session: AsyncSession, now: datetime, deps: Deps) -> Env:
         """An environment without a message (scheduler sweeps, other features)."""
-        if deps is not None:
-            return cls(session, deps.i18n, deps.config, now)
-        return cls(session, default_translator(), CoreConfig(), now)
+        return cls(session, deps.i18n, deps.config, now)
 
     @property
     def rules(self) -> Rules:

@@ -95,7 +95,7 @@ async def mobilize(
     now: datetime,
     limit: int | None = None,
     *,
-    deps: Deps | None = None,
+    deps: Deps,
 ) -> Mobilized:
     """Push a join button to matching volunteers of the audience region who were not asked yet.
 
@@ -159,7 +159,7 @@ def _pushed(activity: Activity) -> Sequence[int]:
 
 
 async def mobilize_due(
-    session: AsyncSession, job: DueJob, now: datetime, *, deps: Deps | None = None
+    session: AsyncSession, job: DueJob, now: datetime, *, deps: Deps
 ) -> Mobilized:
     """The scheduler's use case for a due "activity_mobilize" job (ref = the activity id).
 

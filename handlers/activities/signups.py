@@ -103,7 +103,7 @@ async def decline(env: Env, activity_id: int, person_id: int) -> Activity:
 
 
 async def expire_promotion(
-    session: AsyncSession, signup_id: int, now: datetime, *, deps: Deps | None = None
+    session: AsyncSession, signup_id: int, now: datetime, *, deps: Deps
 ) -> bool:
     """The scheduler's use case for a due "waitlist_timeout" job (ref = the sign-up id).
 
@@ -211,9 +211,7 @@ async def schedule_reminders(env: Env, activity: Activity, entry: ActivitySignup
     return written
 
 
-async def send_reminder(
-    session: AsyncSession, job: DueJob, now: datetime, *, deps: Deps | None = None
-) -> bool:
+async def send_reminder(session: AsyncSession, job: DueJob, now: datetime, *, deps: Deps) -> bool:
     """The scheduler's use case for a due "activity_reminder" job (ref "<sign-up id>:<hours>h").
 
     Reminds the person of time and place if they are still confirmed and the activity is still

@@ -1,18 +1,17 @@
 """Messages to people other than the sender: outbox rows, each rendered in the recipient's language.
 
 `notify` works while a message is handled (pass the `Ctx`) and without one (scheduler sweeps, use
-cases other features call with only a session: pass a `Sink`). Parameters may be given in forms
-that are localized per recipient: `Pair` (a Chinese and an English text), `Key` (a catalog key),
-`At` (a UTC time shown in the recipient's local time). Non-urgent messages written during quiet
-hours wait until they end.
+cases other features call: pass their `Sink`, which always carries the deployment's settings).
+Parameters may be given in forms that are localized per recipient: `Pair` (a Chinese and an
+English text), `Key` (a catalog key), `At` (a UTC time shown in the recipient's local time).
+Non-urgent messages written during quiet hours wait until they end (`URGENT_KINDS`).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -24,11 +23,14 @@ from handlers.core.messages import Choice, Reply
 from storage.models import Person
 from storage.repos import outbox, people
 
-
-@cache
-def default_translator() -> Translator:
-    """The catalogs for callers that pass none (loaded once)."""
-    return Translator()
+# Kinds that may go out during quiet hours (`urgent=True`), each because someone waits for it now;
+# every other notice, offers included, waits for the end of the quiet hours
+# (tests/e2e/test_quiet_hours_notices.py sends each kind at 23:30 local).
+URGENT_KINDS: dict[str, str] = {
+    "alert": "an organizer's alert that a need has nobody to take it (handlers/alerts.py)",
+    "signin": "an office sign-in link the person just asked for, valid for minutes",
+    "activity": "a waitlist place for an activity that starts before the quiet hours end",
+}
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,7 @@ class Sink:
     session: AsyncSession
     i18n: Translator
     now: datetime
-    config: CoreConfig = field(default_factory=CoreConfig)
+    config: CoreConfig
 
     @classmethod
     def of(cls, ctx: Ctx) -> Sink:
@@ -47,14 +49,15 @@ class Sink:
 
     @classmethod
     def bare(
-        cls,
-        session: AsyncSession,
-        now: datetime,
-        i18n: Translator | None = None,
-        config: CoreConfig | None = None,
+        cls, session: AsyncSession, now: datetime, i18n: Translator, config: CoreConfig
     ) -> Sink:
         """A sink for use cases called without a message (scheduler sweeps, other features)."""
-        return cls(session, i18n or default_translator(), now, config or CoreConfig())
+        return cls(session, i18n, now, config)
+
+    def wake(self) -> datetime:
+        """When a non-urgent notice written now goes out: now, or the end of the quiet hours."""
+        cfg = self.config
+        return after_quiet_hours(self.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
 
 
 @dataclass(frozen=True)
@@ -134,16 +137,14 @@ async def notify(
     person = await sink.session.get(Person, person_id)
     if person is None or person.erased_at is not None:
         return 0
-    lang, i18n, cfg = person.lang, sink.i18n, sink.config
+    lang, i18n = person.lang, sink.i18n
     local = {name: localize(i18n, lang, value) for name, value in params.items()}
     reply = Reply(
         i18n.translate(lang, key, **local),
         tuple(Choice(i18n.translate(lang, label), payload) for label, payload in choices),
         photo=photo,
     )
-    send_at = (
-        sink.now if urgent else after_quiet_hours(sink.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
-    )
+    send_at = sink.now if urgent else sink.wake()
     count = 0
     for ident in await people.identities_of(sink.session, person_id):
         outbox.enqueue(

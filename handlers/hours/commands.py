@@ -11,7 +11,7 @@ from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
-from handlers.core.notify import notify
+from handlers.core.notify import Sink, notify
 from handlers.core.numbers import first_id, fold, parse_id
 from handlers.hours.records import (
     Announcer,
@@ -278,7 +278,7 @@ async def _decide(ctx: Ctx, args: list[str], *, approve: bool) -> list[Reply]:
         requested=str(requested),
         reason=reason,
     )
-    sender = Announcer(ctx.session, ctx, ctx.now)
+    sender = Announcer(Sink.of(ctx))
     if not approve:
         await sender.send(pid, N_("hours.fix_rejected"), id=record.id, hours=show(old))
         return [ctx.reply("hours.rejected", id=record.id)]

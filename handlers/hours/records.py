@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
-from functools import cache
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.context import CoreConfig, Ctx
+from handlers.core.context import Ctx
 from handlers.core.errors import InvalidInput
-from handlers.core.i18n import N_, Translator
+from handlers.core.i18n import N_
 from handlers.core.notify import Day, Pair, Sink, localize, notify
 from handlers.hours.rules import HoursRules, as_decimal, rules_of, show
 from storage.models import Region, ServiceRecord
@@ -22,19 +21,11 @@ CONTENT_MAX = 200
 PLACE_MAX = 200
 
 
-@cache
-def _default_translator() -> Translator:
-    return Translator()
-
-
 class Announcer:
     """Writes notices to the outbox in each recipient's language, with or without a message."""
 
-    def __init__(self, session: AsyncSession, ctx: Ctx | None, now: datetime) -> None:
-        self.session = session
-        self.now = now
-        self.i18n = ctx.deps.i18n if ctx is not None else _default_translator()
-        self.config = ctx.deps.config if ctx is not None else CoreConfig()
+    def __init__(self, sink: Sink) -> None:
+        self.sink = sink
 
     async def send(self, person_id: int | None, key: str, **params: Any) -> int:
         """Queue a non-urgent notice (held past quiet hours) for every identity of a person.
@@ -44,8 +35,7 @@ class Announcer:
         local: dict[str, Any] = {
             k: Day(v) if isinstance(v, datetime) else v for k, v in params.items()
         }
-        sink = Sink(self.session, self.i18n, self.now, self.config)
-        return await notify(sink, person_id, key, **local)
+        return await notify(self.sink, person_id, key, **local)
 
 
 async def content_of(session: AsyncSession, content: str) -> Pair | str:
@@ -67,9 +57,8 @@ def check_hours(hours: Decimal, rules: HoursRules) -> Decimal:
 
 
 async def record_service(
-    session: AsyncSession,
+    sink: Sink,
     *,
-    i18n_ctx: Ctx | None,
     person_id: int,
     content: str,
     place: str,
@@ -78,14 +67,14 @@ async def record_service(
     hours: Decimal,
     organizer_id: int | None,
     recorded_by_id: int | None,
-    now: datetime,
     assignment_id: int | None = None,
     activity_id: int | None = None,
     evaluation: str | None = None,
     announce: bool = True,
 ) -> ServiceRecord:
     """Record one volunteer service, count it on the profile, thank the volunteer (see package)."""
-    rules = rules_of(i18n_ctx.deps.config.extra if i18n_ctx is not None else None)
+    session, now = sink.session, sink.now
+    rules = rules_of(sink.config.extra)
     rounded = check_hours(as_decimal(hours), rules)
     content = content.strip()
     if not content or len(content) > CONTENT_MAX:
@@ -112,7 +101,7 @@ async def record_service(
     await repo.count_service(session, person_id, served_at)
     if announce:
         total = before + rounded
-        sender = Announcer(session, i18n_ctx, now)
+        sender = Announcer(sink)
         await sender.send(
             person_id,
             N_("hours.thanks"),

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -11,7 +9,7 @@ from handlers.core.auth import require_not_subject, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, begin, optional_text_step
 from handlers.core.errors import Conflict, NotAllowed
-from handlers.core.i18n import N_, Translator
+from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import Pair, Sink, notify
 from handlers.core.ratings import RATING_CHOICES, STARS
@@ -65,13 +63,11 @@ async def open_needs(session: AsyncSession, region: Region | None = None) -> lis
 
 
 async def set_status(
-    session: AsyncSession,
+    sink: Sink,
     need: Need,
     status: str,
-    now: datetime,
     actor_id: int | None,
     *,
-    i18n: Translator | None = None,
     announce: bool = True,
 ) -> Need:
     """Move a need to `status` if that is a valid step from the status the caller saw.
@@ -80,6 +76,7 @@ async def set_status(
     copy is stale). Records the change in the audit log and tells the resident (or, for people
     without a channel, whoever entered the need) through the outbox.
     """
+    session, now = sink.session, sink.now
     seen = need.status
     if status not in TRANSITIONS.get(seen, frozenset()):
         raise Conflict("needs.bad_transition", id=need.id)
@@ -98,7 +95,7 @@ async def set_status(
         new=status,
     )
     if announce:  # False when the caller sends a fuller notice of its own
-        await _announce(Sink.bare(session, now, i18n), need, actor_id)
+        await _announce(sink, need, actor_id)
     return need
 
 
@@ -153,7 +150,7 @@ async def cancel(ctx: Ctx, args: list[str]) -> list[Reply]:
                 ],
             )
         ]
-    await set_status(ctx.session, need, "cancelled", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+    await set_status(Sink.of(ctx), need, "cancelled", ctx.person.id)
     return [ctx.reply("needs.cancelled", id=need.id, item=item.name(ctx.lang))]
 
 

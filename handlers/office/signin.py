@@ -58,4 +58,6 @@ async def send_link(sink: Sink, person: Person) -> int:
     if not any(g.role in STAFF_ROLES for g in await roles.active_grants(sink.session, person.id)):
         raise NotAllowed()
     url, minutes = _new_link(sink, person.id)
-    return await notify(sink, person.id, N_("office.link"), urgent=True, url=url, minutes=minutes)
+    return await notify(
+        sink, person.id, N_("office.link"), kind="signin", urgent=True, url=url, minutes=minutes
+    )

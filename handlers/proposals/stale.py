@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
-from functools import cache
+from datetime import timedelta
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.core.i18n import N_, Translator
+from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
+from handlers.core.notify import Sink
 from storage.models import Person, Proposal
 from storage.repos import outbox, people, regions, roles
 from storage.repos import proposals as repo
@@ -16,20 +14,13 @@ from storage.repos import proposals as repo
 STALE_NOTICE = N_("proposals.org.stale")
 
 
-@cache
-def _default_translator() -> Translator:
-    return Translator()
-
-
-async def flag_stale(
-    session: AsyncSession, now: datetime, days: int, i18n: Translator | None = None
-) -> list[Proposal]:
+async def flag_stale(sink: Sink, days: int) -> list[Proposal]:
     """Flag agenda items undecided `days` after reaching the agenda; tell organizers; return them.
 
     Runs outside any conversation (the scheduler calls it), so it writes the outbox itself, in
     the caller's transaction; an item is flagged once, so repeated sweeps send nothing twice.
     """
-    i18n = i18n or _default_translator()
+    session, now = sink.session, sink.now
     flagged = await repo.stale(session, now - timedelta(days=days))
     for proposal in flagged:
         proposal.stale_flagged_at = now
@@ -38,20 +29,19 @@ async def flag_stale(
         if community is None:
             continue
         for person_id in await roles.holders(session, ("organizer",), community):
-            await _tell(session, i18n, now, person_id, proposal, community.name, days)
+            await _tell(sink, person_id, proposal, community.name, days)
     return flagged
 
 
 async def _tell(
-    session: AsyncSession,
-    i18n: Translator,
-    now: datetime,
+    sink: Sink,
     person_id: int,
     proposal: Proposal,
     community: str,
     days: int,
 ) -> None:
-    """What handlers.core.notify does, without a conversation to take the session from."""
+    """What handlers.core.notify does, with a button to decide (held over the quiet hours)."""
+    session, now, i18n = sink.session, sink.now, sink.i18n
     person = await session.get(Person, person_id)
     if person is None or person.erased_at is not None:
         return
@@ -73,4 +63,5 @@ async def _tell(
             external_id=ident.external_id,
             payload=reply.to_dict(),
             now=now,
+            not_before=sink.wake(),
         )

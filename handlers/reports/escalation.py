@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.core.i18n import N_, Translator
+from handlers.core.i18n import N_
 from handlers.core.notify import At, Key, Sink
 from handlers.reports.common import ACTIVE, UNANSWERED, grid_of, street_staff, tell
 from storage.models import GridReport
@@ -18,15 +15,13 @@ from storage.repos import reports as reports_repo
 REASONS = {1: N_("reports.late_response"), 2: N_("reports.late_resolution")}
 
 
-async def escalate_overdue(
-    session: AsyncSession, now: datetime, *, i18n: Translator | None = None
-) -> list[GridReport]:
+async def escalate_overdue(sink: Sink) -> list[GridReport]:
     """Raise the escalation level of reports past a deadline and tell the street's staff.
 
     Each level is reached once: running the sweep again (or on two workers) changes nothing and
     sends nothing more. The grid's assignee is told too.
     """
-    sink = Sink.bare(session, now, i18n)
+    session, now = sink.session, sink.now
     escalated = []
     for report in await reports_repo.overdue(session, now, UNANSWERED, ACTIVE):
         late_fix = report.resolve_due is not None and report.resolve_due < now

@@ -121,12 +121,12 @@ async def offer_round(
     matches = await _best(sink, config, view, offers, wanted - pending, pools)
     if not matches and not pending:
         if need.status == "matching":
-            await set_status(session, need, "open", sink.now, actor_id, i18n=sink.i18n)
+            await set_status(sink, need, "open", actor_id)
         _considered(need, sink, "nobody_left")
         await _tell_organizers_once(sink, view, "tasks.nobody_left")
         return []
     if matches and need.status == "open":
-        await set_status(session, need, "matching", sink.now, actor_id, i18n=sink.i18n)
+        await set_status(sink, need, "matching", actor_id)
     _considered(need, sink, "offered" if matches else "waiting")
     made = []
     for number, match in enumerate(matches, start=len(offers)):
@@ -184,7 +184,7 @@ async def make_offer(
     session, need = sink.session, view.need
     org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
     recipient = org.contact_person_id if org is not None else candidate_id
-    due = sink.now + rules.offer_ttl
+    due = sink.wake() + rules.offer_ttl  # an offer held over the quiet hours runs from morning
     offer = TaskOffer(
         need_id=need.id,
         person_id=None if org else candidate_id,
@@ -212,7 +212,6 @@ async def make_offer(
             ("tasks.decline", f"offer:{offer.id}:decline"),
         ],
         kind="offer",
-        urgent=True,
         id=offer.id,
         item=view.item_name,
         when=view.when,
@@ -298,9 +297,7 @@ async def accept(ctx: Ctx, args: list[str]) -> list[Reply]:
     await session.flush()
     view = await NeedView.load(session, need)
     if len(taken) + 1 >= need.volunteers_needed:
-        await set_status(
-            session, need, "assigned", ctx.now, ctx.person.id, i18n=ctx.deps.i18n, announce=False
-        )
+        await set_status(sink, need, "assigned", ctx.person.id, announce=False)
         for other in await repo.withdraw_pending(session, need.id, ctx.now):
             other_org = (
                 await session.get(Organization, other.organization_id)
@@ -320,7 +317,6 @@ async def accept(ctx: Ctx, args: list[str]) -> list[Reply]:
         sink,
         _contact_of(need, beneficiary),
         "tasks.helper_found",
-        urgent=True,
         id=need.id,
         item=view.item_name,
         name=helper_name,

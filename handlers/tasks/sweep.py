@@ -131,7 +131,7 @@ async def dispatch_batch(
     rules = rules_of(config)
     for view in views:
         chosen = picks.get(view.need.id, [])
-        await set_status(session, view.need, "matching", sink.now, None, i18n=sink.i18n)
+        await set_status(sink, view.need, "matching", None)
         if not chosen:
             await offer_round(sink, config, view.need)
             continue

@@ -143,8 +143,7 @@ async def confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
     task.status, task.confirmed_at, task.confirmed_by_id = "confirmed", ctx.now, ctx.person.id
     assert task.person_id is not None and task.done_at is not None
     record = await record_service(
-        ctx.session,
-        i18n_ctx=ctx,
+        Sink.of(ctx),
         person_id=task.person_id,
         content=view.item.name_zh,
         place=view.region.name,
@@ -153,14 +152,13 @@ async def confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
         hours=task.hours or Decimal(1),
         organizer_id=None,
         recorded_by_id=ctx.person.id,
-        now=ctx.now,
         assignment_id=task.id,
     )
     open_tasks = [
         t for t in await repo.assignments_for(ctx.session, need.id) if t.status != "confirmed"
     ]
     if not open_tasks and need.status == "assigned":
-        await set_status(ctx.session, need, "done", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+        await set_status(Sink.of(ctx), need, "done", ctx.person.id)
     return [ctx.reply("tasks.confirmed", id=task.id, hours=show(record.hours))]
 
 
@@ -226,10 +224,10 @@ async def _finish_cancel(ctx: Ctx) -> list[Reply]:
         reason=ctx.data["reason"],
     )
     if need.status == "assigned" and by_volunteer:
-        await set_status(ctx.session, need, "matching", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+        await set_status(Sink.of(ctx), need, "matching", ctx.person.id)
         await offer_round(sink, ctx.deps.config, need, ctx.person.id)
     elif need.status == "assigned":
-        await set_status(ctx.session, need, "cancelled", ctx.now, ctx.person.id, i18n=ctx.deps.i18n)
+        await set_status(Sink.of(ctx), need, "cancelled", ctx.person.id)
     return [ctx.reply("tasks.cancelled", id=task.id)]
 
 

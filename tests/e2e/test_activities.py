@@ -255,7 +255,9 @@ async def test_decline_then_timeout_then_nobody_left(chat: Chat, clock: FakeCloc
     clock.advance(hours=2, minutes=1)
     async with chat.app.db.transaction() as session:
         assert await expire_promotion(session, waiting.id, clock.now, deps=chat.app.deps)
-        assert not await expire_promotion(session, waiting.id, clock.now)  # runs once
+        assert not await expire_promotion(
+            session, waiting.id, clock.now, deps=chat.app.deps
+        )  # runs once
     assert (await signup(chat, activity, "孙秀英")).status == "cancelled"
     assert "已过确认时限" in (await inbox(chat, "孙秀英"))[-1]
     assert "名额轮到您了" in (await inbox(chat, "王凤兰"))[0]
@@ -279,7 +281,7 @@ async def test_confirming_the_offer_keeps_the_place(chat: Chat, clock: FakeClock
     assert (await jobs_of(chat, "waitlist_timeout"))[str(entry.id)].status == "cancelled"
     clock.advance(hours=3)
     async with chat.app.db.transaction() as session:  # a late sweep changes nothing
-        assert not await expire_promotion(session, entry.id, clock.now)
+        assert not await expire_promotion(session, entry.id, clock.now, deps=chat.app.deps)
     assert (await signup(chat, activity, "赵丽华")).status == "confirmed"
 
 
@@ -536,7 +538,7 @@ async def test_mobilize_respects_the_limit_and_a_full_activity(
 ) -> None:
     activity = await publish(chat, slots="1", skills="1")  # any skills
     async with chat.app.db.transaction() as session:
-        first = await mobilize(session, activity.id, clock.now, limit=2)
+        first = await mobilize(session, activity.id, clock.now, limit=2, deps=chat.app.deps)
     assert len(first.asked) == 2 and "limit" in first.skipped.values()
     await chat.say("吴海燕", payload=f"act:{activity.id}:join")
     assert "名额已满" in await chat.text(ORGANIZER, f"/mobilize {activity.id}")
@@ -571,7 +573,9 @@ async def test_reminder_jobs_are_written_cancelled_and_sent(chat: Chat, clock: F
     clock.now = jobs[f"{theirs.id}:2h"].due_at
     async with chat.app.db.transaction() as session:
         assert await send_reminder(session, jobs[f"{theirs.id}:2h"], clock.now, deps=chat.app.deps)
-        assert not await send_reminder(session, jobs[f"{mine.id}:2h"], clock.now)  # she left
+        assert not await send_reminder(
+            session, jobs[f"{mine.id}:2h"], clock.now, deps=chat.app.deps
+        )  # she left
         row = (
             await session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))
         ).scalar_one()
@@ -603,7 +607,9 @@ async def test_volunteer_in_english(chat: Chat, clock: FakeClock) -> None:
     jobs = list((await jobs_of(chat, "activity_reminder")).values())
     clock.now = max(job.due_at for job in jobs)
     async with chat.app.db.transaction() as session:
-        assert await send_reminder(session, max(jobs, key=lambda j: j.due_at), clock.now)
+        assert await send_reminder(
+            session, max(jobs, key=lambda j: j.due_at), clock.now, deps=chat.app.deps
+        )
     assert "Reminder: “英语角”" in (await inbox(chat, "James Miller"))[-1]
     assert "6 letters and digits" in await chat.text("James Miller", "/checkin 12")
 

@@ -10,6 +10,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from handlers import needs
 from handlers.core.errors import Conflict
+from handlers.core.notify import Sink
 from storage.models import Identity, Need, Person, Region
 from storage.repos import regions
 from tests.support.chat import Chat
@@ -169,7 +170,12 @@ async def test_set_status_refuses_a_stale_copy(chat: Chat) -> None:
         assert stale is not None
         set_committed_value(stale, "status", "open")  # what the caller saw before
         with pytest.raises(Conflict) as raised:
-            await needs.set_status(session, stale, "assigned", chat.app.deps.clock(), None)
+            await needs.set_status(
+                Sink.bare(session, chat.app.deps.clock(), chat.app.deps.i18n, chat.app.deps.config),
+                stale,
+                "assigned",
+                None,
+            )
         assert raised.value.key == "needs.changed" and stale.status == "matching"
     with pytest.raises(Conflict) as raised:
         await move_need(chat.app, 1, "done")  # matching → done skips the assignment

@@ -52,7 +52,11 @@ async def test_accept_after_time_out_is_refused(chat: Chat, clock: FakeClock) ->
                 select(DueJob).where(DueJob.kind == "offer_timeout", DueJob.ref == str(offer_id))
             )
         ).scalar_one()
-        await expire_offer(Sink.bare(session, clock()), chat.app.deps.config, job)
+        await expire_offer(
+            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config),
+            chat.app.deps.config,
+            job,
+        )
     assert await _status(chat, offer_id) == "timed_out"
     assert GONE in render(await chat.say(name, payload=f"offer:{offer_id}:accept"))
     assert await _assignments(chat) == []

@@ -10,6 +10,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.demo import run_demo
+from handlers.core.notify import Sink
 from handlers.proposals import export_rows, flag_stale
 from storage.models import Proposal, ProposalEvent, Region
 from storage.repos import regions
@@ -210,13 +211,25 @@ async def test_stale_agenda_items_are_flagged_once(chat: Chat, clock: FakeClock)
     before = len(await inbox(chat, "王海燕"))
     clock.advance(days=29)
     async with chat.app.db.transaction() as session:
-        assert await flag_stale(session, clock(), 30, i18n) == []
+        assert (
+            await flag_stale(
+                Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config), 30
+            )
+            == []
+        )
     clock.advance(days=2)
     async with chat.app.db.transaction() as session:
-        flagged = await flag_stale(session, clock(), 30, i18n)
+        flagged = await flag_stale(
+            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config), 30
+        )
         assert [p.id for p in flagged] == [1]
     async with chat.app.db.transaction() as session:
-        assert await flag_stale(session, clock() + timedelta(days=60), 30, i18n) == []
+        assert (
+            await flag_stale(
+                Sink.bare(session, clock() + timedelta(days=60), i18n, chat.app.deps.config), 30
+            )
+            == []
+        )
     notices = (await inbox(chat, "王海燕"))[before:]
     assert len(notices) == 1 and "【超期提醒】劲松北社区的提案 #1「加装电梯」" in notices[0]["text"]
     assert "超过 30 天仍未决定" in notices[0]["text"]

@@ -11,6 +11,7 @@ from sqlalchemy import select, update
 from handlers import reports
 from handlers.core.dispatcher import Dispatcher
 from handlers.core.messages import Location
+from handlers.core.notify import Sink
 from handlers.routes import build_routes
 from storage.models import AuditEntry, GridReport, ReportMeToo, RoleGrant
 from storage.repos import regions
@@ -286,10 +287,17 @@ async def test_overdue_reports_escalate_to_the_street_once_per_level(
     await chat.text("张磊", payload=f"rack:{answered}")
     clock.advance(hours=23)
     async with chat.app.db.transaction() as session:
-        assert await reports.escalate_overdue(session, clock()) == []
+        assert (
+            await reports.escalate_overdue(
+                Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
+            )
+            == []
+        )
     clock.advance(hours=2)
     async with chat.app.db.transaction() as session:
-        escalated = await reports.escalate_overdue(session, clock(), i18n=chat.app.deps.i18n)
+        escalated = await reports.escalate_overdue(
+            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
+        )
         assert [(r.id, r.escalation_level) for r in escalated] == [(late, 1)]
     street = await inbox(chat.app, "刘文静")
     assert street == [
@@ -297,11 +305,18 @@ async def test_overdue_reports_escalate_to_the_street_once_per_level(
     ]
     assert "已上报街道，请尽快处理" in (await inbox(chat.app, "张磊"))[-1]
     async with chat.app.db.transaction() as session:  # again: nothing new
-        assert await reports.escalate_overdue(session, clock()) == []
+        assert (
+            await reports.escalate_overdue(
+                Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
+            )
+            == []
+        )
     assert len(await inbox(chat.app, "刘文静")) == 1
     clock.advance(days=6)
     async with chat.app.db.transaction() as session:
-        escalated = await reports.escalate_overdue(session, clock())
+        escalated = await reports.escalate_overdue(
+            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
+        )
         assert sorted((r.id, r.escalation_level) for r in escalated) == [(late, 2), (answered, 2)]
     assert "超时未办结" in (await inbox(chat.app, "刘文静"))[-1]
     assert "⬆已上报街道" in await chat.text("刘文静", "/reports_street")

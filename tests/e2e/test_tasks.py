@@ -73,7 +73,11 @@ async def _round(app: App, need_id: int) -> list[TaskOffer]:
     async with app.db.transaction() as session:
         need = await session.get(Need, need_id)
         assert need is not None
-        return await offer_round(Sink.bare(session, app.deps.clock()), app.deps.config, need)
+        return await offer_round(
+            Sink.bare(session, app.deps.clock(), app.deps.i18n, app.deps.config),
+            app.deps.config,
+            need,
+        )
 
 
 async def _offers(app: App, need_id: int) -> list[tuple[int, str, str]]:
@@ -186,7 +190,11 @@ async def test_declines_and_timeouts_move_on_to_the_next_candidates(
                 )
             )
         ).scalar_one()
-        await expire_offer(Sink.bare(session, clock()), chat.app.deps.config, job)
+        await expire_offer(
+            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config),
+            chat.app.deps.config,
+            job,
+        )
     offers = await _offers(chat.app, need_id)
     assert [s for _, _, s in offers[:3]] == ["declined", "declined", "timed_out"]
     new_names = {name for _, name, status in offers[3:] if status == "pending"}
@@ -280,7 +288,8 @@ async def test_batch_gives_competing_needs_different_volunteers(chat: Chat) -> N
     second = await _need(chat.app, who="李福海", place="CY-JS-01-G2-B2")
     async with chat.app.db.transaction() as session:
         picks = await dispatch_batch(
-            Sink.bare(session, chat.app.deps.clock()), chat.app.deps.config
+            Sink.bare(session, chat.app.deps.clock(), chat.app.deps.i18n, chat.app.deps.config),
+            chat.app.deps.config,
         )
     assert set(picks) == {first, second}
     assert picks[first] and picks[second] and set(picks[first]).isdisjoint(picks[second])

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from handlers import needs as needs_feature
+from handlers.core.notify import Sink
 from handlers.reports.common import set_deadlines
 from storage.models import GridReport, Need, OutboxMessage, Person, ServiceItem
 from storage.repos import regions
@@ -90,9 +91,8 @@ async def move_need(app: App, need_id: int, *statuses: str, actor: str | None = 
         async with app.db.transaction() as session:
             need = await session.get(Need, need_id)
             assert need is not None
-            await needs_feature.set_status(
-                session, need, status, app.deps.clock(), actor_id, i18n=app.deps.i18n
-            )
+            sink = Sink.bare(session, app.deps.clock(), app.deps.i18n, app.deps.config)
+            await needs_feature.set_status(sink, need, status, actor_id)
 
 
 async def make_need(app: App, owner: str = "王凤兰", item: str = "medical_escort_service") -> int:

@@ -8,6 +8,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from handlers.core.notify import Sink
 from handlers.hours import record_service
 from storage.models import OutboxMessage, Person, Region, ServiceRecord, VolunteerProfile
 from tests.support.chat import Chat
@@ -68,13 +69,12 @@ async def record(chat: Chat, name: str, hours: str, served_at: datetime, **field
     values.update(fields)
     pid = await person_id(chat, name)
     async with chat.app.db.transaction() as session:
+        deps = chat.app.deps
         row = await record_service(
-            session,
-            i18n_ctx=None,
+            Sink.bare(session, deps.clock(), deps.i18n, deps.config),
             person_id=pid,
             served_at=served_at,
             hours=Decimal(hours),
-            now=chat.app.deps.clock(),
             **values,
         )
         return row.id
