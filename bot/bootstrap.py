@@ -6,11 +6,20 @@ import gc
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
+from types import MappingProxyType
 
 from bot import logs
 from bot.metrics import MeasuredDispatcher
 from bot.settings import Settings, get_settings
-from handlers.core.context import CoreConfig, Deps
+from handlers.core.config import (
+    ActivityRules,
+    CoreConfig,
+    DispatchRules,
+    HoursRules,
+    OfficeRules,
+    ProposalRules,
+)
+from handlers.core.context import Deps
 from handlers.core.dispatcher import Dispatcher
 from handlers.core.i18n import Translator
 from handlers.routes import build_routes
@@ -37,9 +46,9 @@ class App:
 
 
 def core_config(settings: Settings) -> CoreConfig:
-    """The handler-facing part of the settings (invalid matching weights fail here, at start)."""
+    """The handler-facing settings tree, built once (invalid values fail here, at start)."""
     try:
-        Weights(**settings.match_weights)
+        weights = Weights(**settings.match_weights)
     except TypeError as exc:
         raise ValueError(f"LINLI_MATCH_WEIGHTS: {exc}") from exc
     return CoreConfig(
@@ -52,25 +61,42 @@ def core_config(settings: Settings) -> CoreConfig:
         seen_update_ttl_days=settings.seen_update_ttl_days,
         dispatch_batch=settings.dispatch_batch,
         dispatch_workers=settings.dispatch_workers,
-        extra={
-            "proposals.cosign_threshold": settings.cosign_threshold,
-            "proposals.cosign_share": settings.cosign_share,
-            "proposals.stale_days": settings.proposal_stale_days,
-            "privacy.retention_days": settings.retention_days,
-            "dispatch": {
-                "k": settings.offer_k,
-                "offer_ttl_minutes": settings.offer_ttl_minutes,
-                "chunk": settings.dispatch_chunk,
-            },
-            "alerts.digest_minutes": settings.alert_digest_minutes,
-            "matching.weights": dict(settings.match_weights),
-            "office": {
-                "public_url": settings.public_url,
-                "link_minutes": settings.office_link_minutes,
-            },
-        },
         quiet_start=settings.quiet_start,
         quiet_end=settings.quiet_end,
+        retention_days=settings.retention_days,
+        alert_digest_minutes=settings.alert_digest_minutes,
+        dispatch=DispatchRules(
+            k=settings.offer_k,
+            offer_ttl_minutes=settings.offer_ttl_minutes,
+            chunk=settings.dispatch_chunk,
+            oversupply_cap=settings.oversupply_cap,
+            oversupply_days=settings.oversupply_days,
+        ),
+        matching=weights,
+        activities=ActivityRules(
+            promote_hours=settings.activity_promote_hours,
+            checkin_before_minutes=settings.activity_checkin_minutes,
+            reminder_hours=tuple(settings.activity_reminder_hours),
+            mobilize_limit=settings.activity_mobilize_limit,
+            mobilize_before_hours=settings.activity_mobilize_hours,
+        ),
+        hours=HoursRules(
+            step=settings.hours_step,
+            rounding=settings.hours_rounding,
+            stars=tuple(settings.hours_stars),
+            max_per_record=settings.hours_max_per_record,
+        ),
+        proposals=ProposalRules(
+            cosign_threshold=settings.cosign_threshold,
+            cosign_share=settings.cosign_share,
+            stale_days=settings.proposal_stale_days,
+        ),
+        office=OfficeRules(
+            public_url=settings.public_url, link_minutes=settings.office_link_minutes
+        ),
+        report_deadlines=MappingProxyType(
+            {cat: (int(a), int(b)) for cat, (a, b) in settings.report_deadlines.items()}
+        ),
     )
 
 

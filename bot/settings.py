@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import time
+from decimal import Decimal
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -10,9 +11,20 @@ from typing import Any
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from handlers.core.config import (
+    ActivityRules,
+    CoreConfig,
+    DispatchRules,
+    HoursRules,
+    OfficeRules,
+    ProposalRules,
+)
 from storage.db import default_url
 
 DEFAULT_DATA_DIR = Path("data")
+# The one default of every handler-facing tunable lives in handlers/core/config.py.
+_CORE, _DISPATCH, _ACTIVITIES = CoreConfig(), DispatchRules(), ActivityRules()
+_HOURS, _PROPOSALS, _OFFICE = HoursRules(), ProposalRules(), OfficeRules()
 
 
 class Settings(BaseSettings):
@@ -22,36 +34,72 @@ class Settings(BaseSettings):
 
     data_dir: Path = Field(DEFAULT_DATA_DIR, alias="LINLI_DATA_DIR")
     database_url: str | None = Field(None, alias="DATABASE_URL")
-    lang: str = Field("zh_CN", alias="LINLI_LANG")
-    tz: str = Field("Asia/Shanghai", alias="LINLI_TZ")
+    lang: str = Field(_CORE.default_lang, alias="LINLI_LANG")
+    tz: str = Field(_CORE.tz, alias="LINLI_TZ")
     log_level: str = Field("INFO", alias="LINLI_LOG_LEVEL")
-    policy_version: str = Field("2026-11", alias="LINLI_POLICY_VERSION")
+    policy_version: str = Field(_CORE.policy_version, alias="LINLI_POLICY_VERSION")
 
-    max_text_chars: int = Field(2000, alias="LINLI_MAX_TEXT")
-    flood_messages: int = Field(20, alias="LINLI_FLOOD_MESSAGES")
-    flood_window_s: int = Field(30, alias="LINLI_FLOOD_WINDOW")
-    seen_update_ttl_days: int = Field(14, alias="LINLI_SEEN_UPDATE_TTL_DAYS")
+    max_text_chars: int = Field(_CORE.max_text_chars, alias="LINLI_MAX_TEXT")
+    flood_messages: int = Field(_CORE.flood_messages, alias="LINLI_FLOOD_MESSAGES")
+    flood_window_s: int = Field(_CORE.flood_window_s, alias="LINLI_FLOOD_WINDOW")
+    seen_update_ttl_days: int = Field(
+        _CORE.seen_update_ttl_days, alias="LINLI_SEEN_UPDATE_TTL_DAYS"
+    )
     # Messages that queue while a transaction runs share the next one, up to this many (1: off);
     # at most this many such transactions at once per process on PostgreSQL (SQLite: one). More
     # workers make smaller batches: on two cores with a local PostgreSQL, 2 drained fastest
     # (bench/bench_telegram.py, bench/bench_wechat.py); a remote database may want more.
-    dispatch_batch: int = Field(32, alias="LINLI_DISPATCH_BATCH", ge=1)
-    dispatch_workers: int = Field(2, alias="LINLI_DISPATCH_WORKERS", ge=1)
+    dispatch_batch: int = Field(_CORE.dispatch_batch, alias="LINLI_DISPATCH_BATCH", ge=1)
+    dispatch_workers: int = Field(_CORE.dispatch_workers, alias="LINLI_DISPATCH_WORKERS", ge=1)
     # Residents' proposals: co-signatures that put a proposal on the joint meeting's agenda when
     # the community sets no Region.cosign_threshold (a share of its households, if given, else the
     # flat number), and days an agenda item may wait for a decision before it is flagged.
     # Dispatch: how many candidates an open need is offered to at once, for how long, and the
-    # matching weights (JSON, e.g. {"skill": 0.5, "proximity": 0.25}; see matching.Weights).
-    offer_k: int = Field(3, alias="LINLI_OFFER_K")
-    offer_ttl_minutes: int = Field(120, alias="LINLI_OFFER_TTL_MINUTES")
-    dispatch_chunk: int = Field(10, alias="LINLI_DISPATCH_CHUNK")
-    alert_digest_minutes: int = Field(10, alias="LINLI_ALERT_DIGEST_MINUTES")
+    # matching weights (JSON, e.g. {"skill": 0.5, "proximity": 0.25}; see matching.Weights), and
+    # the oversupply guard (a resident served this many times within so many days waits).
+    offer_k: int = Field(_DISPATCH.k, alias="LINLI_OFFER_K", ge=1)
+    offer_ttl_minutes: int = Field(_DISPATCH.offer_ttl_minutes, alias="LINLI_OFFER_TTL_MINUTES")
+    dispatch_chunk: int = Field(_DISPATCH.chunk, alias="LINLI_DISPATCH_CHUNK", ge=1)
+    oversupply_cap: int = Field(_DISPATCH.oversupply_cap, alias="LINLI_OVERSUPPLY_CAP")
+    oversupply_days: int = Field(_DISPATCH.oversupply_days, alias="LINLI_OVERSUPPLY_DAYS")
+    alert_digest_minutes: int = Field(
+        _CORE.alert_digest_minutes, alias="LINLI_ALERT_DIGEST_MINUTES"
+    )
     match_weights: dict[str, float] = Field(default_factory=dict, alias="LINLI_MATCH_WEIGHTS")
-    cosign_threshold: int = Field(10, alias="LINLI_COSIGN_THRESHOLD")
-    cosign_share: float | None = Field(None, alias="LINLI_COSIGN_SHARE")
-    proposal_stale_days: int = Field(30, alias="LINLI_PROPOSAL_STALE_DAYS")
-    quiet_start: time = Field(time(22, 0), alias="LINLI_QUIET_START")
-    quiet_end: time = Field(time(8, 0), alias="LINLI_QUIET_END")
+    cosign_threshold: int = Field(_PROPOSALS.cosign_threshold, alias="LINLI_COSIGN_THRESHOLD")
+    cosign_share: float | None = Field(_PROPOSALS.cosign_share, alias="LINLI_COSIGN_SHARE")
+    proposal_stale_days: int = Field(_PROPOSALS.stale_days, alias="LINLI_PROPOSAL_STALE_DAYS")
+    quiet_start: time = Field(_CORE.quiet_start, alias="LINLI_QUIET_START")
+    quiet_end: time = Field(_CORE.quiet_end, alias="LINLI_QUIET_END")
+    # Activities: hours a promoted person has to confirm a waitlist place, minutes before the
+    # start check-in opens, reminder hours before the start (JSON list), volunteers asked per
+    # mobilization and how many hours before the start an activity short of people mobilizes.
+    activity_promote_hours: float = Field(
+        _ACTIVITIES.promote_hours, alias="LINLI_ACTIVITY_PROMOTE_HOURS", gt=0
+    )
+    activity_checkin_minutes: float = Field(
+        _ACTIVITIES.checkin_before_minutes, alias="LINLI_ACTIVITY_CHECKIN_MINUTES", ge=0
+    )
+    activity_reminder_hours: tuple[int, ...] = Field(
+        _ACTIVITIES.reminder_hours, alias="LINLI_ACTIVITY_REMINDER_HOURS"
+    )
+    activity_mobilize_limit: int = Field(
+        _ACTIVITIES.mobilize_limit, alias="LINLI_ACTIVITY_MOBILIZE_LIMIT", ge=1
+    )
+    activity_mobilize_hours: float = Field(
+        _ACTIVITIES.mobilize_before_hours, alias="LINLI_ACTIVITY_MOBILIZE_HOURS", gt=0
+    )
+    # Service hours: rounding step and mode (a `decimal` mode), star thresholds (JSON list),
+    # the most hours one record takes.
+    hours_step: Decimal = Field(_HOURS.step, alias="LINLI_HOURS_STEP")
+    hours_rounding: str = Field(_HOURS.rounding, alias="LINLI_HOURS_ROUNDING")
+    hours_stars: tuple[Decimal, ...] = Field(_HOURS.stars, alias="LINLI_HOURS_STARS")
+    hours_max_per_record: Decimal = Field(_HOURS.max_per_record, alias="LINLI_HOURS_MAX")
+    # Grid reports: (respond, resolve) hours per category over the built-in table (JSON, e.g.
+    # {"ground_lock": [12, 72]}).
+    report_deadlines: dict[str, tuple[int, int]] = Field(
+        default_factory=dict, alias="LINLI_REPORT_DEADLINES"
+    )
     # Sweeps (bot/scheduler.py): how often due jobs are looked for, and whether `linli serve` runs
     # them too (any number of processes may: claims keep them from running a job twice).
     sweep_interval_s: float = Field(15.0, alias="LINLI_SWEEP_SECONDS")
@@ -66,14 +114,16 @@ class Settings(BaseSettings):
     # Privacy and operations: closed items are anonymized after this many days (a daily sweep);
     # logs are JSON lines or text (unset: JSON for serve/worker/run, text in the terminal); a
     # `serve` worker without its channel's sender lock (PostgreSQL) tries again this often.
-    retention_days: int = Field(730, alias="LINLI_RETENTION_DAYS")
+    retention_days: int = Field(_CORE.retention_days, alias="LINLI_RETENTION_DAYS")
     log_format: str | None = Field(None, alias="LINLI_LOG_FORMAT")
     sender_lock_retry_s: float = Field(5.0, alias="LINLI_SENDER_LOCK_RETRY_SECONDS")
     # Where people reach `linli serve` (https://…, no trailing slash): files too big for a chat
     # message (WeChat has none) are handed out as short-lived links under /files/ on it.
-    public_url: str | None = Field(None, alias="LINLI_PUBLIC_URL")
+    public_url: str | None = Field(_OFFICE.public_url, alias="LINLI_PUBLIC_URL")
     # The office console (/office): sign-in links sent in chat, sessions, the map's tile layer.
-    office_link_minutes: int = Field(10, alias="LINLI_OFFICE_LINK_MINUTES", ge=1, le=60)
+    office_link_minutes: int = Field(
+        _OFFICE.link_minutes, alias="LINLI_OFFICE_LINK_MINUTES", ge=1, le=60
+    )
     office_session_minutes: int = Field(60, alias="LINLI_OFFICE_SESSION_MINUTES", ge=5)
     office_tile_url: str = Field("", alias="LINLI_OFFICE_TILE_URL")
 

@@ -12,12 +12,10 @@ The digest is itself an alert, so it starts the next window.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
-from handlers.core.context import CoreConfig, Deps
+from handlers.core.context import CoreConfig
 from handlers.core.i18n import N_, Translator
 from handlers.core.notify import Pair, Sink, localize, notify
 from storage.models import DueJob
@@ -34,7 +32,7 @@ COUNT_KEYS = {
 
 def window_of(config: CoreConfig) -> timedelta:
     """The shortest time between two alerts to one organizer (LINLI_ALERT_DIGEST_MINUTES)."""
-    return timedelta(minutes=float(config.extra.get("alerts.digest_minutes", 10)))
+    return timedelta(minutes=config.alert_digest_minutes)
 
 
 async def alert_organizer(
@@ -93,8 +91,9 @@ class DigestLines:
         return "\n".join(lines)
 
 
-async def send_digest(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
+async def send_digest(sink: Sink, job: DueJob) -> None:
     """The "alert_digest" job: one message gathering the alerts of the window."""
+    session = sink.session
     # Read again: alerts added after the claim are in the row (it is locked by now).
     fresh = await jobs.lock(session, job.kind, job.ref)
     payload = (fresh or job).payload
@@ -102,7 +101,7 @@ async def send_digest(deps: Deps, session: AsyncSession, job: DueJob, now: datet
     if not counts:
         return
     await notify(
-        Sink.bare(session, now, deps.i18n, deps.config),
+        sink,
         int(payload["person"]),
         "alerts.digest",
         kind=KIND,

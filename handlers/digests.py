@@ -22,7 +22,7 @@ from handlers import broadcasts
 from handlers.core.context import Deps
 from handlers.core.i18n import LANGUAGES, N_
 from handlers.core.messages import Choice, Reply
-from handlers.core.notify import after_quiet_hours
+from handlers.core.notify import Sink, after_quiet_hours
 from storage.models import Broadcast, DueJob, Person, Region
 from storage.repos import (
     dialogs,
@@ -53,8 +53,9 @@ def _month(deps: Deps, lang: str, start: datetime) -> str:
     return deps.i18n.datetime(lang, start, pattern)
 
 
-async def honour_roll(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
+async def honour_roll(sink: Sink, job: DueJob) -> None:
     """The monthly honour roll for the month before the job's period ("2026-12" → November)."""
+    deps, session, now = sink.deps, sink.session, sink.now
     tz = ZoneInfo(deps.config.tz)
     year, month = (int(part) for part in str(job.payload.get("period") or job.ref).split("-"))
     end = datetime(year, month, 1, tzinfo=tz)
@@ -121,8 +122,9 @@ async def _communities(session: AsyncSession, held: list[Region]) -> list[Region
     return sorted(found.values(), key=lambda c: c.path)
 
 
-async def weekly_digest(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
+async def weekly_digest(sink: Sink, job: DueJob) -> None:
     """Tell each organizer what waits in their communities (counts), once a week."""
+    deps, session, now = sink.deps, sink.session, sink.now
     cache: dict[int, digests.Backlog] = {}
     for person_id, held in (await digests.organizer_scopes(session)).items():
         person = await session.get(Person, person_id)
@@ -171,10 +173,11 @@ async def _send(
         )
 
 
-async def purge(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
+async def purge(sink: Sink, job: DueJob) -> None:
     """Forget processed update ids past their time-to-live, finished jobs past a month, expired
     downloads, callback nonces whose timestamps are refused anyway, and expired office sign-in
     links and sessions."""
+    deps, session, now = sink.deps, sink.session, sink.now
     seen = await dialogs.purge_seen(session, now - timedelta(days=deps.config.seen_update_ttl_days))
     finished = await jobs.purge_finished(session, now - FINISHED_JOBS_KEPT)
     files = await downloads.purge_expired(session, now)

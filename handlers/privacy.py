@@ -40,8 +40,6 @@ from storage.repos import tasks as tasks_repo
 EXPORT_FILE = "linli-mydata.json"
 CLEAR_WORDS = frozenset({"clear", "delete", "none", "清除", "删除", "不留"})
 GUARDIAN_AGE = 14  # PIPL: a child under 14 needs a guardian's consent
-RETENTION_KEY = "privacy.retention_days"
-DEFAULT_RETENTION_DAYS = 730
 
 
 def mask_phone(phone: str | None) -> str:
@@ -326,11 +324,12 @@ SENSITIVE = Flow(
 
 def retention_days(deps: Deps) -> int:
     """LINLI_RETENTION_DAYS, as handed to the handlers."""
-    return int(deps.config.extra.get(RETENTION_KEY, DEFAULT_RETENTION_DAYS))
+    return deps.config.retention_days
 
 
-async def retention_sweep(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
+async def retention_sweep(sink: Sink, job: DueJob) -> None:
     """The daily sweep: anonymize closed items older than the retention period (audited)."""
+    deps, session, now = sink.deps, sink.session, sink.now
     days = retention_days(deps)
     changed = await repo.anonymize_expired(session, now, days)
     if any(changed.values()):

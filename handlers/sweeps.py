@@ -3,7 +3,8 @@
 The scheduler (bot/scheduler.py) only triggers `Sweeper.tick`; what is due lives in the database,
 so a restart catches up and several workers share the work without running a job twice:
 
-- `build_registry(deps)`: a plain dict, job kind → use case `(session, job, now)`.
+- `JOBS`: a plain dict, job kind → use case `(sink, job)`; the `Sweeper` hands each job a
+  `Sink` (session, time, deps) of its own transaction.
 - `PERIODIC`: sweeps that recur (escalations, digests, the honour roll, purges). Each period is
   one DueJob row with a unique (kind, ref) such as ("honour_roll", "2026-12"); every worker may
   plan it, one row exists, one worker runs it.
@@ -17,10 +18,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
-from functools import partial
 from zoneinfo import ZoneInfo
-
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers import alerts, broadcasts, digests, privacy
 from handlers.activities import signups
@@ -28,7 +26,6 @@ from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
 from handlers.core.notify import Sink
 from handlers.proposals import flag_stale
-from handlers.proposals.common import stale_days
 from handlers.reports import escalate_overdue
 from handlers.tasks.dispatch import expire_offer
 from handlers.tasks.sweep import dispatch_sweep
@@ -37,7 +34,8 @@ from storage.repos import jobs
 
 log = logging.getLogger(__name__)
 
-JobHandler = Callable[[AsyncSession, DueJob, datetime], Awaitable[None]]
+# A job's use case: the use-case context (session, time, deps) and the claimed row.
+JobHandler = Callable[[Sink, DueJob], Awaitable[object]]
 
 MAX_ATTEMPTS = 5
 BACKOFF_BASE = timedelta(minutes=1)
@@ -96,8 +94,8 @@ PERIODIC: tuple[Periodic, ...] = (
 )
 
 
-def build_registry(deps: Deps) -> dict[str, JobHandler]:
-    """Every job kind this worker can run → its use case `(session, job, now)`.
+def build_registry() -> dict[str, JobHandler]:
+    """Every job kind this worker can run → its use case `(sink, job)` (a plain table).
 
     Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
     waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id),
@@ -107,44 +105,24 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
     weekly_digest, honour_roll, purge, retention.
     """
+    return dict(JOBS)
 
-    async def reminder(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await signups.send_reminder(session, job, now, deps=deps)
 
-    async def waitlist_timeout(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        signup_id = int(job.payload.get("signup_id") or job.ref)
-        await signups.expire_promotion(session, signup_id, now, deps=deps)
-
-    async def mobilize(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await mobilize_due(session, job, now, deps=deps)
-
-    async def offer_timeout(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await expire_offer(Sink.bare(session, now, deps.i18n, deps.config), deps.config, job)
-
-    async def dispatch(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await dispatch_sweep(Sink.bare(session, now, deps.i18n, deps.config), deps.config, job)
-
-    async def escalations(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await escalate_overdue(Sink.bare(session, now, deps.i18n, deps.config))
-
-    async def stale(session: AsyncSession, job: DueJob, now: datetime) -> None:
-        await flag_stale(Sink.bare(session, now, deps.i18n, deps.config), stale_days(deps.config))
-
-    return {
-        "broadcast_start": partial(broadcasts.start_scheduled, deps),
-        "alert_digest": partial(alerts.send_digest, deps),
-        "activity_reminder": reminder,
-        "waitlist_timeout": waitlist_timeout,
-        "activity_mobilize": mobilize,
-        "offer_timeout": offer_timeout,
-        "dispatch_needs": dispatch,
-        "escalate_reports": escalations,
-        "flag_stale_proposals": stale,
-        "weekly_digest": partial(digests.weekly_digest, deps),
-        "honour_roll": partial(digests.honour_roll, deps),
-        "purge": partial(digests.purge, deps),
-        "retention": partial(privacy.retention_sweep, deps),
-    }
+JOBS: dict[str, JobHandler] = {
+    "broadcast_start": broadcasts.start_scheduled,
+    "alert_digest": alerts.send_digest,
+    "activity_reminder": signups.send_reminder,
+    "waitlist_timeout": signups.promotion_due,
+    "activity_mobilize": mobilize_due,
+    "offer_timeout": expire_offer,
+    "dispatch_needs": dispatch_sweep,
+    "escalate_reports": escalate_overdue,
+    "flag_stale_proposals": flag_stale,
+    "weekly_digest": digests.weekly_digest,
+    "honour_roll": digests.honour_roll,
+    "purge": digests.purge,
+    "retention": privacy.retention_sweep,
+}
 
 
 @dataclass
@@ -174,7 +152,7 @@ class Sweeper:
         max_attempts: int = MAX_ATTEMPTS,
     ) -> None:
         self.deps = deps
-        self.registry = build_registry(deps) if registry is None else registry
+        self.registry = dict(JOBS) if registry is None else registry
         self.periodic = tuple(p for p in periodic if p.kind in self.registry)
         self.batch = batch
         self.lease = lease
@@ -226,7 +204,7 @@ class Sweeper:
                 if not await jobs.finish(session, job.id, job.lease_until):
                     stats.lost_lease += 1
                     return
-                await handler(session, job, self.deps.clock())
+                await handler(Sink.bare(session, self.deps), job)
         except Exception as exc:
             await self._after_failure(job, exc, stats)
             return

@@ -11,7 +11,6 @@ from handlers.core.context import Deps
 from handlers.core.i18n import LANGUAGES
 from handlers.needs import catalog
 from handlers.volunteers.steps import TYPED_MIN_SIMILARITY
-from matching import Weights
 from matching.skills import matcher_for
 from matching.taxonomy import load_skills
 from matching.text import tokenizer
@@ -38,7 +37,7 @@ async def warm_up(deps: Deps) -> None:
 
 def _load(deps: Deps, items: Sequence[ServiceItem]) -> None:
     tokenizer()
-    weights = Weights(**deps.config.extra.get("matching.weights", {}))
+    weights = deps.config.matching
     for similarity in {weights.min_skill_similarity, TYPED_MIN_SIMILARITY}:
         matcher_for(load_skills(), similarity).match(SAMPLE)
     catalog.rank(SAMPLE, items)

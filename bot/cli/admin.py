@@ -282,9 +282,7 @@ def admin_office_link(
     async def work(application: App) -> int:
         async with application.db.transaction() as session:
             found = await find_person(session, person)
-            sink = Sink.bare(
-                session, application.deps.clock(), application.deps.i18n, application.deps.config
-            )
+            sink = Sink.bare(session, application.deps, application.deps.clock())
             return await send_link(sink, found)
 
     sent = admin_action(work)

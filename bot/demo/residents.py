@@ -128,7 +128,7 @@ async def _dispatch_open_needs(app: App) -> None:
 
     async with app.db.transaction() as session:
         deps = app.deps
-        await dispatch_open(Sink.bare(session, deps.clock(), deps.i18n, deps.config), deps.config)
+        await dispatch_open(Sink.bare(session, deps, deps.clock()), deps.config)
 
 
 def tasks(d: DemoContext) -> Section:

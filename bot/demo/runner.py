@@ -59,7 +59,7 @@ async def prepare(app: App, lang: str) -> DemoContext:
         await session.execute(
             Region.__table__.update().where(Region.code == "CY-JS-01").values(cosign_threshold=3)
         )
-        await record_demo_hours(Sink.bare(session, now, app.deps.i18n, app.deps.config), lang)
+        await record_demo_hours(Sink.bare(session, app.deps, now), lang)
         if not lang.startswith("zh"):
             for person in (await session.execute(Person.__table__.select())).all():
                 await session.execute(

@@ -72,7 +72,7 @@ async def dashboard_data(visit: Visit, region: Region) -> dict[str, Any]:
         app.deps.clock(),
         dialect=app.db.dialect,
         tz=app.settings.tz,
-        rules=rules_of(app.deps.config.extra),
+        rules=rules_of(app.deps.config),
     )
 
 

@@ -2,8 +2,8 @@
 site, the organizer confirms attendance and hours; plus mobilization pushes and reminders.
 
 Use cases the scheduler runs for due jobs (see storage.repos.activities for the kinds):
-`send_reminder` ("activity_reminder"), `expire_promotion` ("waitlist_timeout", by sign-up id),
-`mobilize_due` ("activity_mobilize"); `mobilize` is also callable directly.
+`send_reminder` ("activity_reminder"), `promotion_due` ("waitlist_timeout"; `expire_promotion`
+by sign-up id), `mobilize_due` ("activity_mobilize"); `mobilize` is also callable directly.
 """
 
 from handlers.activities.checkin import CHECKIN, checkin_command

@@ -159,7 +159,7 @@ async def _take_hours(ctx: Ctx, message: Message) -> str | None:
     except InvalidOperation:
         raise InvalidInput("activities.hours_invalid", max=HOURS_MAX) from None
     # Rounded as the hours module will record them, so the summary shows what is recorded.
-    hours = rules_of(ctx.deps.config.extra).round(hours) if hours.is_finite() else hours
+    hours = rules_of(ctx.deps.config).round(hours) if hours.is_finite() else hours
     if not 0 < hours <= HOURS_MAX:
         raise InvalidInput("activities.hours_invalid", max=HOURS_MAX)
     ctx.data["hours"] = str(hours)

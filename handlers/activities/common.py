@@ -4,55 +4,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.core.auth import require_role
-from handlers.core.context import CoreConfig, Ctx, Deps
+from handlers.core.config import ActivityRules
+from handlers.core.context import Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import Translator
-from handlers.core.notify import Sink, after_quiet_hours, notify
+from handlers.core.notify import Sink, notify
 from matching import taxonomy
 from storage.models import Activity, Region
 from storage.repos import activities as repo
 from storage.repos import regions
 
 MANAGERS = ("organizer", "admin")
-
-# CoreConfig.extra keys that override the defaults (set them in the composition root).
-PROMOTE_HOURS_KEY = "activities.promote_hours"
-CHECKIN_BEFORE_KEY = "activities.checkin_before_minutes"
-REMINDER_HOURS_KEY = "activities.reminder_hours"
-MOBILIZE_LIMIT_KEY = "activities.mobilize_limit"
-MOBILIZE_BEFORE_KEY = "activities.mobilize_before_hours"
-
-
-@dataclass(frozen=True)
-class Rules:
-    """The feature's time limits and sizes; defaults from the issue, overridable per deployment."""
-
-    promote_timeout: timedelta = timedelta(hours=2)
-    checkin_opens: timedelta = timedelta(hours=1)
-    reminder_hours: tuple[int, ...] = (24, 2)
-    mobilize_limit: int = 20
-    mobilize_before: timedelta = timedelta(hours=48)
-
-    @classmethod
-    def of(cls, extra: Mapping[str, Any] | None) -> Rules:
-        """The rules with any overrides found in CoreConfig.extra."""
-        extra = extra or {}
-        base = cls()
-        reminders = extra.get(REMINDER_HOURS_KEY)
-        return cls(
-            promote_timeout=timedelta(hours=float(extra.get(PROMOTE_HOURS_KEY, 2))),
-            checkin_opens=timedelta(minutes=float(extra.get(CHECKIN_BEFORE_KEY, 60))),
-            reminder_hours=tuple(int(h) for h in reminders) if reminders else base.reminder_hours,
-            mobilize_limit=int(extra.get(MOBILIZE_LIMIT_KEY, base.mobilize_limit)),
-            mobilize_before=timedelta(hours=float(extra.get(MOBILIZE_BEFORE_KEY, 48))),
-        )
 
 
 @dataclass(frozen=True)
@@ -68,41 +35,23 @@ class Span:
 
 
 @dataclass(frozen=True)
-class Env:
-    """What the use cases work with: the session, catalogs, settings and the time of the change.
-
-    Built from the message being handled, or bare for the scheduler's sweeps.
-    """
-
-    session: AsyncSession
-    i18n: Translator
-    config: CoreConfig
-    now: datetime
+class Env(Sink):
+    """The use-case context (core `Sink`) with what the activities feature adds to it."""
 
     @classmethod
-    def of(cls, ctx: Ctx) -> Env:
-        """The environment of the message being handled."""
-        return cls(ctx.session, ctx.deps.i18n, ctx.deps.config, ctx.now)
-
-    @classmethod
-    def bare(cls, session: AsyncSession, now: datetime, deps: Deps) -> Env:
-        """An environment without a message (scheduler sweeps, other features)."""
-        return cls(session, deps.i18n, deps.config, now)
+    def within(cls, sink: Sink) -> Env:
+        """The same context, with the feature's helpers."""
+        return cls(sink.session, sink.deps, sink.now)
 
     @property
-    def rules(self) -> Rules:
+    def rules(self) -> ActivityRules:
         """This deployment's rules."""
-        return Rules.of(self.config.extra)
+        return self.config.activities
 
     @property
     def tz(self) -> ZoneInfo:
         """The local time zone (LINLI_TZ)."""
         return ZoneInfo(self.config.tz)
-
-    def wake(self) -> datetime:
-        """When a non-urgent notice written now goes out (after the quiet hours)."""
-        cfg = self.config
-        return after_quiet_hours(self.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
 
     async def tell(
         self,
@@ -114,9 +63,8 @@ class Env:
         **params: Any,
     ) -> int:
         """Queue a notice for every identity of a person, in their language (core notify)."""
-        sink = Sink(self.session, self.i18n, self.now, self.config)
         return await notify(
-            sink, person_id, key, choices=choices, kind="activity", urgent=urgent, **params
+            self, person_id, key, choices=choices, kind="activity", urgent=urgent, **params
         )
 
 

@@ -15,6 +15,7 @@ from handlers.core.context import Ctx, Deps
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Reply
+from handlers.core.notify import Sink
 from handlers.core.numbers import parse_id
 from matching import taxonomy
 from storage.models import Activity, DueJob
@@ -104,7 +105,7 @@ async def mobilize(
     is asked once per activity (recorded in Activity.audience["pushed"]). A full, closed or started
     activity asks nobody.
     """
-    env = Env.bare(session, now, deps)
+    env = Env.bare(session, deps, now)
     result = Mobilized()
     activity = await repo.lock(session, activity_id)
     if activity is None or activity.status != "open" or now >= activity.starts_at:
@@ -158,14 +159,13 @@ def _pushed(activity: Activity) -> Sequence[int]:
     return [int(pid) for pid in (activity.audience or {}).get("pushed", [])]
 
 
-async def mobilize_due(
-    session: AsyncSession, job: DueJob, now: datetime, *, deps: Deps
-) -> Mobilized:
+async def mobilize_due(sink: Sink, job: DueJob) -> Mobilized:
     """The scheduler's use case for a due "activity_mobilize" job (ref = the activity id).
 
     Written when the activity is created, due 48 h (configurable) before the start; asks
     volunteers only if the activity is still under-filled then.
     """
+    deps, session, now = sink.deps, sink.session, sink.now
     activity_id = int(job.payload.get("activity_id") or job.ref)
     return await mobilize(session, activity_id, now, deps=deps)
 

@@ -15,6 +15,7 @@ from handlers.activities.common import Env, Span
 from handlers.core.context import Deps
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
+from handlers.core.notify import Sink
 from storage.models import Activity, ActivitySignup, DueJob, Person
 from storage.repos import activities as repo
 from storage.repos import jobs
@@ -111,7 +112,7 @@ async def expire_promotion(
     the next person waiting is asked, or the place stays free. Anything else (confirmed, declined,
     a deadline moved later) changes nothing. True if the offer lapsed now.
     """
-    env = Env.bare(session, now, deps)
+    env = Env.bare(session, deps, now)
     entry = await repo.signup(session, signup_id)
     if entry is None:
         return False
@@ -211,13 +212,20 @@ async def schedule_reminders(env: Env, activity: Activity, entry: ActivitySignup
     return written
 
 
-async def send_reminder(session: AsyncSession, job: DueJob, now: datetime, *, deps: Deps) -> bool:
+async def promotion_due(sink: Sink, job: DueJob) -> bool:
+    """The scheduler's "waitlist_timeout" job (ref or payload "signup_id": the sign-up)."""
+    signup_id = int(job.payload.get("signup_id") or job.ref)
+    return await expire_promotion(sink.session, signup_id, sink.now, deps=sink.deps)
+
+
+async def send_reminder(sink: Sink, job: DueJob) -> bool:
     """The scheduler's use case for a due "activity_reminder" job (ref "<sign-up id>:<hours>h").
 
     Reminds the person of time and place if they are still confirmed and the activity is still
     ahead; True if a reminder was queued.
     """
-    env = Env.bare(session, now, deps)
+    deps, session, now = sink.deps, sink.session, sink.now
+    env = Env.bare(session, deps, now)
     signup_id = int(job.payload.get("signup_id") or job.ref.split(":")[0])
     entry = await repo.signup(session, signup_id)
     if entry is None or entry.status != "confirmed":

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import Deps
 from handlers.core.i18n import LANGUAGES
 from handlers.core.messages import Reply
-from handlers.core.notify import after_quiet_hours
+from handlers.core.notify import Sink, after_quiet_hours
 from storage.models import Broadcast, DueJob, Region
 from storage.repos import broadcasts as repo
 
@@ -53,8 +53,9 @@ async def queue_broadcast(
     return written
 
 
-async def start_scheduled(deps: Deps, session: AsyncSession, job: DueJob, now: datetime) -> None:
+async def start_scheduled(sink: Sink, job: DueJob) -> None:
     """The DueJob "broadcast_start": queue a scheduled broadcast unless it was cancelled."""
+    deps, session, now = sink.deps, sink.session, sink.now
     broadcast_id = int(job.ref)
     # The conditional update locks the row, so a concurrent cancel either wins or waits.
     moved = await session.execute(

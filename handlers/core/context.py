@@ -4,33 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, time
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.core.config import CoreConfig
 from handlers.core.i18n import Translator
 from handlers.core.messages import Choice, Message, Reply
 from storage.db import Database
 from storage.models import DialogState, Identity, Person
-
-
-@dataclass(frozen=True)
-class CoreConfig:
-    """The settings handlers need, copied once from the application settings."""
-
-    default_lang: str = "zh_CN"
-    tz: str = "Asia/Shanghai"
-    policy_version: str = "2026-11"
-    max_text_chars: int = 2000
-    flood_messages: int = 20
-    flood_window_s: int = 30
-    seen_update_ttl_days: int = 14
-    dispatch_batch: int = 32  # messages per transaction at most when they queue (1: no batching)
-    dispatch_workers: int = 1  # transactions at once per process (SQLite: one writer anyway)
-    quiet_start: time = time(22, 0)
-    quiet_end: time = time(8, 0)
-    extra: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

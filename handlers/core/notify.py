@@ -12,12 +12,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
-from typing import Any
+from typing import Any, Self
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.context import CoreConfig, Ctx
+from handlers.core.config import CoreConfig
+from handlers.core.context import Ctx, Deps
 from handlers.core.i18n import Translator
 from handlers.core.messages import Choice, Reply
 from storage.models import Person
@@ -35,24 +36,36 @@ URGENT_KINDS: dict[str, str] = {
 
 @dataclass(frozen=True)
 class Sink:
-    """Where notices go: the open session, the catalogs, the configuration, the time of writing."""
+    """The use-case context: the open session, the time of writing, and the dependencies
+    (`deps`: translator, frozen settings tree, clock) of the process.
+
+    Every use case that works without a message (sweeps, other features, the CLI) takes one;
+    handlers make theirs with `Sink.of(ctx)`; sweeps get one per job from the `Sweeper`.
+    """
 
     session: AsyncSession
-    i18n: Translator
+    deps: Deps
     now: datetime
-    config: CoreConfig
 
     @classmethod
-    def of(cls, ctx: Ctx) -> Sink:
-        """The sink of the message being handled."""
-        return cls(ctx.session, ctx.deps.i18n, ctx.now, ctx.deps.config)
+    def of(cls, ctx: Ctx) -> Self:
+        """The context of the message being handled."""
+        return cls(ctx.session, ctx.deps, ctx.now)
 
     @classmethod
-    def bare(
-        cls, session: AsyncSession, now: datetime, i18n: Translator, config: CoreConfig
-    ) -> Sink:
-        """A sink for use cases called without a message (scheduler sweeps, other features)."""
-        return cls(session, i18n, now, config)
+    def bare(cls, session: AsyncSession, deps: Deps, now: datetime | None = None) -> Self:
+        """A context for use cases called without a message (now: the deps' clock)."""
+        return cls(session, deps, deps.clock() if now is None else now)
+
+    @property
+    def i18n(self) -> Translator:
+        """The catalogs."""
+        return self.deps.i18n
+
+    @property
+    def config(self) -> CoreConfig:
+        """The deployment's frozen settings tree."""
+        return self.deps.config
 
     def wake(self) -> datetime:
         """When a non-urgent notice written now goes out: now, or the end of the quiet hours."""

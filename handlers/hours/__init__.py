@@ -3,8 +3,7 @@
 For the features that record service (dispatch, activities) — the one entry point:
 
     record = await record_service(
-        session,                       # the open AsyncSession (ctx.session in a handler)
-        i18n_ctx=ctx,                  # the message being handled, or None from a sweep / the CLI
+        Sink.of(ctx),                  # the use-case context: session, time, catalogs, settings
         person_id=volunteer_id,        # who served
         content="陪同就医",            # what was done (1–200 characters, shown to the volunteer)
         place="朝阳医院",               # where ("" if unknown)
@@ -13,14 +12,13 @@ For the features that record service (dispatch, activities) — the one entry po
         hours=Decimal("2.3"),          # hours served, travel excluded; rounded by the rules
         organizer_id=organizer_id,     # who organized / confirmed (or None)
         recorded_by_id=ctx.person.id,  # who entered the record (or None for the system)
-        now=ctx.now,
         assignment_id=None, activity_id=None, evaluation=None,  # optional links and a comment
         announce=True,                 # False: no thank-you / star notice (historic imports)
     )
 
-Keyword-only after `session`. It rounds the hours (default: to the half hour, halves up —
+Keyword-only after the sink. It rounds the hours (default: to the half hour, halves up —
 1.2 → 1.0, 1.25 → 1.5, 1.75 → 2.0, 0.2 → 0.0; see `HoursRules`, overridable through
-CoreConfig.extra), refuses hours below 0 or above 24 and empty content (InvalidInput, so inside a
+CoreConfig.hours), refuses hours below 0 or above 24 and empty content (InvalidInput, so inside a
 dialog step the question is asked again), adds the ServiceRecord, counts the completion on the
 volunteer profile (completions + 1, last_task_at) — callers must not count it again — and queues
 a non-urgent thank-you, plus a congratulation when the total crosses a star threshold

@@ -34,7 +34,7 @@ _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:小时|个小时|h|hr|hrs|hours?
 
 def rules(ctx: Ctx) -> HoursRules:
     """The hours rules in force."""
-    return rules_of(ctx.deps.config.extra)
+    return rules_of(ctx.deps.config)
 
 
 # -- /hours ----------------------------------------------------------------------------------------

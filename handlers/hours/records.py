@@ -74,7 +74,7 @@ async def record_service(
 ) -> ServiceRecord:
     """Record one volunteer service, count it on the profile, thank the volunteer (see package)."""
     session, now = sink.session, sink.now
-    rules = rules_of(sink.config.extra)
+    rules = rules_of(sink.config)
     rounded = check_hours(as_decimal(hours), rules)
     content = content.strip()
     if not content or len(content) > CONTENT_MAX:

@@ -3,23 +3,15 @@
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Any
 
 from handlers.core.auth import STAFF_ROLES, require_role
-from handlers.core.context import CoreConfig, Ctx
+from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Reply
 from handlers.core.notify import Sink, notify
 from storage.models import Person
 from storage.repos import audit, office, roles
-
-DEFAULT_LINK_MINUTES = 10
-
-
-def settings_of(config: CoreConfig) -> dict[str, Any]:
-    """The office's part of the configuration (public URL, link and session lifetimes)."""
-    return dict(config.extra.get("office") or {})
 
 
 def login_url(public_url: str, token: str) -> str:
@@ -28,11 +20,10 @@ def login_url(public_url: str, token: str) -> str:
 
 
 def _new_link(sink: Sink, person_id: int) -> tuple[str, int]:
-    cfg = settings_of(sink.config)
-    public_url = cfg.get("public_url")
+    public_url = sink.config.office.public_url
     if not public_url:
         raise UserError("office.no_public_url")
-    minutes = int(cfg.get("link_minutes") or DEFAULT_LINK_MINUTES)
+    minutes = sink.config.office.link_minutes
     token = office.create_link(sink.session, person_id, sink.now, timedelta(minutes=minutes))
     audit.record(
         sink.session,

@@ -22,14 +22,9 @@ TITLE_MAX = 50
 BODY_MAX = 1000
 OWNER_MAX = 100
 
-# Settings (CoreConfig.extra, filled from LINLI_COSIGN_THRESHOLD, LINLI_COSIGN_SHARE and
+# Settings (CoreConfig.proposals, from LINLI_COSIGN_THRESHOLD, LINLI_COSIGN_SHARE and
 # LINLI_PROPOSAL_STALE_DAYS): a community's own Region.cosign_threshold wins, then a share of
 # its households, then the flat default.
-THRESHOLD_KEY = "proposals.cosign_threshold"
-SHARE_KEY = "proposals.cosign_share"
-STALE_DAYS_KEY = "proposals.stale_days"
-DEFAULT_THRESHOLD = 10
-DEFAULT_STALE_DAYS = 30
 
 CATEGORIES: dict[str, str] = {
     "environment": N_("proposals.cat.environment"),
@@ -80,15 +75,15 @@ def threshold(config: CoreConfig, community: Region) -> int:
     """Co-signatures (besides the proposer) that put a proposal on the joint meeting's agenda."""
     if community.cosign_threshold:
         return max(1, community.cosign_threshold)
-    share = config.extra.get(SHARE_KEY)
+    share = config.proposals.cosign_share
     if share and community.households:
         return max(1, math.ceil(community.households * float(share)))
-    return max(1, int(config.extra.get(THRESHOLD_KEY) or DEFAULT_THRESHOLD))
+    return max(1, config.proposals.cosign_threshold)
 
 
 def stale_days(config: CoreConfig) -> int:
     """Days an agenda item may wait for a decision before it is flagged."""
-    return int(config.extra.get(STALE_DAYS_KEY) or DEFAULT_STALE_DAYS)
+    return config.proposals.stale_days
 
 
 def local_today(ctx: Ctx) -> date:

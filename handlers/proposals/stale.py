@@ -7,20 +7,20 @@ from datetime import timedelta
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import Sink
-from storage.models import Person, Proposal
+from storage.models import DueJob, Person, Proposal
 from storage.repos import outbox, people, regions, roles
 from storage.repos import proposals as repo
 
 STALE_NOTICE = N_("proposals.org.stale")
 
 
-async def flag_stale(sink: Sink, days: int) -> list[Proposal]:
+async def flag_stale(sink: Sink, job: DueJob | None = None) -> list[Proposal]:
     """Flag agenda items undecided `days` after reaching the agenda; tell organizers; return them.
 
     Runs outside any conversation (the scheduler calls it), so it writes the outbox itself, in
     the caller's transaction; an item is flagged once, so repeated sweeps send nothing twice.
     """
-    session, now = sink.session, sink.now
+    session, now, days = sink.session, sink.now, sink.config.proposals.stale_days
     flagged = await repo.stale(session, now - timedelta(days=days))
     for proposal in flagged:
         proposal.stale_flagged_at = now

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -28,8 +28,8 @@ CATEGORIES = {
     "illegal_ads": N_("reports.cat_illegal_ads"),  # 非法小广告
     "other": N_("reports.cat_other"),  # 其它
 }
-# Hours to respond and to resolve, per category; CoreConfig.extra["reports.deadlines"] overrides
-# any of them, e.g. {"ground_lock": {"respond_hours": 12, "resolve_hours": 72}}.
+# Hours to respond and to resolve, per category; CoreConfig.report_deadlines (from
+# LINLI_REPORT_DEADLINES, e.g. {"ground_lock": [12, 72]}) overrides any of them.
 DEADLINES: dict[str, tuple[int, int]] = {
     "illegal_construction": (24, 15 * 24),
     "wall_opening": (24, 15 * 24),
@@ -54,13 +54,8 @@ UNHAPPY = 2  # a rating at or below this reopens the report (once)
 
 def deadlines(config: CoreConfig, category: str) -> tuple[timedelta, timedelta]:
     """(respond within, resolve within) for a category, with the deployment's overrides."""
-    respond, resolve = DEADLINES.get(category, DEADLINES["other"])
-    override: Any = (config.extra.get("reports.deadlines") or {}).get(category)
-    if isinstance(override, Mapping):
-        respond = int(override.get("respond_hours", respond))
-        resolve = int(override.get("resolve_hours", resolve))
-    elif isinstance(override, Sequence) and len(override) == 2:
-        respond, resolve = int(override[0]), int(override[1])
+    default = DEADLINES.get(category, DEADLINES["other"])
+    respond, resolve = config.report_deadlines.get(category, default)
     return timedelta(hours=respond), timedelta(hours=resolve)
 
 

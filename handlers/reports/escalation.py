@@ -7,7 +7,7 @@ from typing import Any
 from handlers.core.i18n import N_
 from handlers.core.notify import At, Key, Sink
 from handlers.reports.common import ACTIVE, UNANSWERED, grid_of, street_staff, tell
-from storage.models import GridReport
+from storage.models import DueJob, GridReport
 from storage.repos import audit
 from storage.repos import reports as reports_repo
 
@@ -15,7 +15,7 @@ from storage.repos import reports as reports_repo
 REASONS = {1: N_("reports.late_response"), 2: N_("reports.late_resolution")}
 
 
-async def escalate_overdue(sink: Sink) -> list[GridReport]:
+async def escalate_overdue(sink: Sink, job: DueJob | None = None) -> list[GridReport]:
     """Raise the escalation level of reports past a deadline and tell the street's staff.
 
     Each level is reached once: running the sweep again (or on two workers) changes nothing and

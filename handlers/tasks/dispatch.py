@@ -11,7 +11,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts import alert_organizer
 from handlers.core.auth import require_registered
-from handlers.core.context import CoreConfig, Ctx
+from handlers.core.config import CoreConfig, DispatchRules
+from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import At, Key, Pair, Sink, notify
@@ -36,30 +37,14 @@ from storage.repos import audit, regions, roles
 from storage.repos import tasks as repo
 
 
-@dataclass(frozen=True)
-class DispatchRules:
-    """How needs are offered: how many at a time, for how long, the oversupply cap."""
-
-    k: int = 3
-    offer_ttl: timedelta = timedelta(hours=2)
-    oversupply_cap: int = 6
-    oversupply_days: int = 30
-
-
 def rules_of(config: CoreConfig) -> DispatchRules:
-    """Dispatch rules, with overrides from the configuration's `extra`."""
-    extra: dict[str, Any] = config.extra.get("dispatch", {})
-    return DispatchRules(
-        k=int(extra.get("k", 3)),
-        offer_ttl=timedelta(minutes=float(extra.get("offer_ttl_minutes", 120))),
-        oversupply_cap=int(extra.get("oversupply_cap", 6)),
-        oversupply_days=int(extra.get("oversupply_days", 30)),
-    )
+    """Dispatch rules (LINLI_OFFER_K, LINLI_OFFER_TTL_MINUTES, LINLI_OVERSUPPLY_* …)."""
+    return config.dispatch
 
 
 def weights_of(config: CoreConfig) -> Weights:
-    """The matching weights, with overrides from LINLI_MATCH_WEIGHTS."""
-    return Weights(**config.extra.get("matching.weights", {}))
+    """The matching weights (LINLI_MATCH_WEIGHTS)."""
+    return config.matching
 
 
 @dataclass(frozen=True)
@@ -367,13 +352,13 @@ async def _move_on(sink: Sink, config: CoreConfig, need_id: int, actor_id: int |
         await offer_round(sink, config, need, actor_id)
 
 
-async def expire_offer(sink: Sink, config: CoreConfig, job: DueJob) -> None:
+async def expire_offer(sink: Sink, job: DueJob) -> None:
     """A due "offer_timeout" row: the offer lapses and the need moves on (scheduler use case)."""
     offer_id = int(job.ref)
     offer = await sink.session.get(TaskOffer, offer_id)
     if offer is None or not await repo.respond(sink.session, offer_id, "timed_out", sink.now):
         return
-    await _move_on(sink, config, offer.need_id, None)
+    await _move_on(sink, sink.config, offer.need_id, None)
 
 
 async def dispatch_command(ctx: Ctx) -> list[Reply]:

@@ -29,7 +29,6 @@ from storage.repos import jobs, regions
 from storage.repos import tasks as repo
 
 RECHECK = timedelta(days=1)  # a need nobody could take is ranked again at least this often
-DEFAULT_CHUNK = 10
 
 
 @dataclass(frozen=True)
@@ -44,7 +43,7 @@ class SweepChunk:
 
 def chunk_of(config: CoreConfig) -> int:
     """Needs ranked per sweep transaction (LINLI_DISPATCH_CHUNK)."""
-    return max(int(config.extra.get("dispatch", {}).get("chunk", DEFAULT_CHUNK)), 1)
+    return config.dispatch.chunk
 
 
 async def _street_changes(sink: Sink) -> list[tuple[str, datetime]]:
@@ -84,8 +83,9 @@ async def dispatch_chunk(
     return SweepChunk(min(limit, len(needs)), offers, last, len(needs) > limit)
 
 
-async def dispatch_sweep(sink: Sink, config: CoreConfig, job: DueJob) -> SweepChunk:
+async def dispatch_sweep(sink: Sink, job: DueJob) -> SweepChunk:
     """The "dispatch_needs" job: one chunk, and the next chunk's row if due needs are left."""
+    config = sink.config
     period = str(job.payload.get("period") or job.ref)
     done = await dispatch_chunk(sink, config, after_id=int(job.payload.get("after", 0)))
     if done.more:

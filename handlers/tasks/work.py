@@ -103,7 +103,7 @@ async def mark_done(ctx: Ctx, args: list[str]) -> list[Reply]:
     if task.status != "active":
         raise Conflict("tasks.not_active", id=task.id)
     task.hours = check_hours(
-        _hours(args[1] if len(args) > 1 else "", need), rules_of(ctx.deps.config.extra)
+        _hours(args[1] if len(args) > 1 else "", need), rules_of(ctx.deps.config)
     )
     task.status, task.done_at = "done_marked", ctx.now
     view = await NeedView.load(ctx.session, need)

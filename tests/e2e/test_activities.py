@@ -12,6 +12,7 @@ from sqlalchemy import select
 
 from handlers.activities import checkin, expire_promotion, mobilize, send_reminder
 from handlers.activities.mobilize import activity_slots, exclusion
+from handlers.core.notify import Sink
 from storage.models import (
     Activity,
     ActivitySignup,
@@ -572,9 +573,11 @@ async def test_reminder_jobs_are_written_cancelled_and_sent(chat: Chat, clock: F
     # the sweep calls send_reminder: 07:00 is in the quiet hours, so it goes out at 08:00
     clock.now = jobs[f"{theirs.id}:2h"].due_at
     async with chat.app.db.transaction() as session:
-        assert await send_reminder(session, jobs[f"{theirs.id}:2h"], clock.now, deps=chat.app.deps)
+        assert await send_reminder(
+            Sink.bare(session, chat.app.deps, clock.now), jobs[f"{theirs.id}:2h"]
+        )
         assert not await send_reminder(
-            session, jobs[f"{mine.id}:2h"], clock.now, deps=chat.app.deps
+            Sink.bare(session, chat.app.deps, clock.now), jobs[f"{mine.id}:2h"]
         )  # she left
         row = (
             await session.execute(select(OutboxMessage).order_by(OutboxMessage.id.desc()).limit(1))
@@ -608,7 +611,7 @@ async def test_volunteer_in_english(chat: Chat, clock: FakeClock) -> None:
     clock.now = max(job.due_at for job in jobs)
     async with chat.app.db.transaction() as session:
         assert await send_reminder(
-            session, max(jobs, key=lambda j: j.due_at), clock.now, deps=chat.app.deps
+            Sink.bare(session, chat.app.deps, clock.now), max(jobs, key=lambda j: j.due_at)
         )
     assert "Reminder: “英语角”" in (await inbox(chat, "James Miller"))[-1]
     assert "6 letters and digits" in await chat.text("James Miller", "/checkin 12")

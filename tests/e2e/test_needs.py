@@ -171,7 +171,7 @@ async def test_set_status_refuses_a_stale_copy(chat: Chat) -> None:
         set_committed_value(stale, "status", "open")  # what the caller saw before
         with pytest.raises(Conflict) as raised:
             await needs.set_status(
-                Sink.bare(session, chat.app.deps.clock(), chat.app.deps.i18n, chat.app.deps.config),
+                Sink.bare(session, chat.app.deps, chat.app.deps.clock()),
                 stale,
                 "assigned",
                 None,

@@ -53,8 +53,7 @@ async def test_accept_after_time_out_is_refused(chat: Chat, clock: FakeClock) ->
             )
         ).scalar_one()
         await expire_offer(
-            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config),
-            chat.app.deps.config,
+            Sink.bare(session, chat.app.deps, clock()),
             job,
         )
     assert await _status(chat, offer_id) == "timed_out"

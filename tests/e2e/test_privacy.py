@@ -371,7 +371,7 @@ async def test_closed_items_are_anonymized_after_the_retention_period(chat: Chat
         )
         await session.execute(update(Proposal).values(status="done", updated_at=long_ago))
     assert any(p.kind == "retention" for p in PERIODIC)
-    registry = build_registry(app.deps)
+    registry = build_registry()
     sweeper = Sweeper(app.deps, {"retention": registry["retention"]})
     assert (await sweeper.tick()).kinds == {"retention": 1}
     async with app.db.transaction() as session:

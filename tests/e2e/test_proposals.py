@@ -207,28 +207,17 @@ async def test_stale_agenda_items_are_flagged_once(chat: Chat, clock: FakeClock)
     await propose(chat, "王凤兰", *LIFT)
     await chat.text("李福海", "/cosign 1")
     await propose(chat, "赵淑兰", *CLUTTER)  # not on the agenda: never stale
-    i18n = chat.app.deps.i18n
     before = len(await inbox(chat, "王海燕"))
     clock.advance(days=29)
     async with chat.app.db.transaction() as session:
-        assert (
-            await flag_stale(
-                Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config), 30
-            )
-            == []
-        )
+        assert await flag_stale(Sink.bare(session, chat.app.deps, clock())) == []
     clock.advance(days=2)
     async with chat.app.db.transaction() as session:
-        flagged = await flag_stale(
-            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config), 30
-        )
+        flagged = await flag_stale(Sink.bare(session, chat.app.deps, clock()))
         assert [p.id for p in flagged] == [1]
     async with chat.app.db.transaction() as session:
         assert (
-            await flag_stale(
-                Sink.bare(session, clock() + timedelta(days=60), i18n, chat.app.deps.config), 30
-            )
-            == []
+            await flag_stale(Sink.bare(session, chat.app.deps, clock() + timedelta(days=60))) == []
         )
     notices = (await inbox(chat, "王海燕"))[before:]
     assert len(notices) == 1 and "【超期提醒】劲松北社区的提案 #1「加装电梯」" in notices[0]["text"]

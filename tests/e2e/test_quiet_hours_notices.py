@@ -31,7 +31,7 @@ def _aware(value: datetime) -> datetime:
 
 
 def _sink(app: App, session) -> Sink:  # type: ignore[no-untyped-def]
-    return Sink.bare(session, app.deps.clock(), app.deps.i18n, app.deps.config)
+    return Sink.bare(session, app.deps, app.deps.clock())
 
 
 async def _last_outbox_id(app: App) -> int:

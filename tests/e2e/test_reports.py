@@ -287,17 +287,10 @@ async def test_overdue_reports_escalate_to_the_street_once_per_level(
     await chat.text("张磊", payload=f"rack:{answered}")
     clock.advance(hours=23)
     async with chat.app.db.transaction() as session:
-        assert (
-            await reports.escalate_overdue(
-                Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
-            )
-            == []
-        )
+        assert await reports.escalate_overdue(Sink.bare(session, chat.app.deps, clock())) == []
     clock.advance(hours=2)
     async with chat.app.db.transaction() as session:
-        escalated = await reports.escalate_overdue(
-            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
-        )
+        escalated = await reports.escalate_overdue(Sink.bare(session, chat.app.deps, clock()))
         assert [(r.id, r.escalation_level) for r in escalated] == [(late, 1)]
     street = await inbox(chat.app, "刘文静")
     assert street == [
@@ -305,18 +298,11 @@ async def test_overdue_reports_escalate_to_the_street_once_per_level(
     ]
     assert "已上报街道，请尽快处理" in (await inbox(chat.app, "张磊"))[-1]
     async with chat.app.db.transaction() as session:  # again: nothing new
-        assert (
-            await reports.escalate_overdue(
-                Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
-            )
-            == []
-        )
+        assert await reports.escalate_overdue(Sink.bare(session, chat.app.deps, clock())) == []
     assert len(await inbox(chat.app, "刘文静")) == 1
     clock.advance(days=6)
     async with chat.app.db.transaction() as session:
-        escalated = await reports.escalate_overdue(
-            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config)
-        )
+        escalated = await reports.escalate_overdue(Sink.bare(session, chat.app.deps, clock()))
         assert sorted((r.id, r.escalation_level) for r in escalated) == [(late, 2), (answered, 2)]
     assert "超时未办结" in (await inbox(chat.app, "刘文静"))[-1]
     assert "⬆已上报街道" in await chat.text("刘文静", "/reports_street")
@@ -325,9 +311,7 @@ async def test_overdue_reports_escalate_to_the_street_once_per_level(
 
 async def test_deadlines_per_category_can_be_configured(chat: Chat) -> None:
     app = chat.app
-    config = replace(
-        app.deps.config, extra={"reports.deadlines": {"ground_lock": {"respond_hours": 2}}}
-    )
+    config = replace(app.deps.config, report_deadlines={"ground_lock": (2, 7 * 24)})
     app.deps = replace(app.deps, config=config)
     app.dispatcher = Dispatcher(app.deps, build_routes())
     await chat.script("王凤兰", [*REPORT[:-1], ("1", "将在 2026-11-30 12:00 前回应")])

@@ -9,11 +9,13 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.bootstrap import App
+from handlers.core.config import DispatchRules
 from handlers.core.dispatcher import Dispatcher
 from handlers.core.messages import Message
 from handlers.core.notify import Sink
 from handlers.routes import build_routes
 from handlers.tasks import dispatch_batch, expire_offer, offer_round
+from matching import Weights
 from storage.models import (
     Assignment,
     DueJob,
@@ -28,6 +30,7 @@ from storage.models import (
 )
 from tests.support.chat import Chat, render
 from tests.support.clock import FakeClock
+from tests.support.config import reconfigure
 
 TUESDAY_9 = datetime(2026, 12, 1, 1, 0, tzinfo=UTC)  # 09:00 in Beijing
 TUESDAY_11 = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
@@ -74,7 +77,7 @@ async def _round(app: App, need_id: int) -> list[TaskOffer]:
         need = await session.get(Need, need_id)
         assert need is not None
         return await offer_round(
-            Sink.bare(session, app.deps.clock(), app.deps.i18n, app.deps.config),
+            Sink.bare(session, app.deps, app.deps.clock()),
             app.deps.config,
             need,
         )
@@ -191,8 +194,7 @@ async def test_declines_and_timeouts_move_on_to_the_next_candidates(
             )
         ).scalar_one()
         await expire_offer(
-            Sink.bare(session, clock(), chat.app.deps.i18n, chat.app.deps.config),
-            chat.app.deps.config,
+            Sink.bare(session, chat.app.deps, clock()),
             job,
         )
     offers = await _offers(chat.app, need_id)
@@ -288,7 +290,7 @@ async def test_batch_gives_competing_needs_different_volunteers(chat: Chat) -> N
     second = await _need(chat.app, who="李福海", place="CY-JS-01-G2-B2")
     async with chat.app.db.transaction() as session:
         picks = await dispatch_batch(
-            Sink.bare(session, chat.app.deps.clock(), chat.app.deps.i18n, chat.app.deps.config),
+            Sink.bare(session, chat.app.deps, chat.app.deps.clock()),
             chat.app.deps.config,
         )
     assert set(picks) == {first, second}
@@ -313,7 +315,7 @@ async def test_offer_in_english(chat: Chat, lang: str) -> None:
 
 
 async def test_oversupply_guard_stops_offers_and_tells_organizers_once(chat: Chat) -> None:
-    chat.app.deps.config.extra["dispatch"] = {"oversupply_cap": 1}
+    reconfigure(chat.app, dispatch=DispatchRules(oversupply_cap=1))
     _, _, _ = await _accepted_task(chat)  # 王凤兰 was served by one helper this month
     second = await _need(chat.app, item="home_meal_service")
     assert await _round(chat.app, second) == []
@@ -323,10 +325,8 @@ async def test_oversupply_guard_stops_offers_and_tells_organizers_once(chat: Cha
 
 
 async def test_offer_count_and_weights_come_from_the_configuration(chat: Chat) -> None:
-    chat.app.deps.config.extra["dispatch"] = {"k": 1}
-    chat.app.deps.config.extra["matching.weights"] = {"proximity": 0.0, "skill": 1.0}
+    reconfigure(chat.app, dispatch=DispatchRules(k=1), matching=Weights(proximity=0.0, skill=1.0))
     need_id = await _need(chat.app)
     assert len(await _round(chat.app, need_id)) == 1
-    chat.app.deps.config.extra["matching.weights"] = {"nonsense": 1.0}
-    with pytest.raises(TypeError):
-        await _round(chat.app, await _need(chat.app, who="李福海", place="CY-JS-01-G2-B2"))
+    with pytest.raises(TypeError):  # an unknown weight is refused before any ranking
+        reconfigure(chat.app, matching=Weights(nonsense=1.0))  # type: ignore[call-arg]

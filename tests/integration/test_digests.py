@@ -31,7 +31,7 @@ from tests.support.clock import FakeClock
 
 def _sweeper(app: App, *kinds: str) -> Sweeper:
     """A sweeper running only some of the real periodic sweeps."""
-    registry = build_registry(app.deps)
+    registry = build_registry()
     return Sweeper(
         app.deps,
         {k: registry[k] for k in kinds},

@@ -7,9 +7,12 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 
 from bot.bootstrap import App
+from handlers.core.config import DispatchRules
 from handlers.sweeps import Sweeper
+from matching import Weights
 from storage.models import DueJob, Need, Region, ServiceItem, TaskOffer, VolunteerProfile
 from tests.support.chat import Chat
+from tests.support.config import reconfigure
 from tests.support.needs_reports import person_id
 from tests.support.volunteering import profile
 
@@ -93,7 +96,7 @@ async def test_a_need_nobody_can_take_is_not_ranked_again_until_a_volunteer_chan
 
 async def test_a_long_backlog_is_ranked_in_chunks_within_one_tick(chat: Chat) -> None:
     app = chat.app
-    app.deps.config.extra["dispatch"] = {"chunk": 2}
+    reconfigure(app, dispatch=DispatchRules(chunk=2))
     await _pause_everyone(app)
     app.deps.clock.advance(minutes=1)  # type: ignore[attr-defined]
     ids = await _needs(app, 5)
@@ -112,7 +115,7 @@ async def test_a_long_backlog_is_ranked_in_chunks_within_one_tick(chat: Chat) ->
 
 async def test_offers_made_in_one_sweep_count_against_the_weekly_offer_cap(chat: Chat) -> None:
     app = chat.app
-    app.deps.config.extra["matching.weights"] = {"max_offers_per_week": 1}
+    reconfigure(app, matching=Weights(max_offers_per_week=1))
     app.deps.clock.advance(minutes=1)  # type: ignore[attr-defined]
     await _needs(app, 6)
     await Sweeper(app.deps).tick()

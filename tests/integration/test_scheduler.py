@@ -30,7 +30,7 @@ async def _eventually(check, timeout: float = 10.0) -> None:  # type: ignore[no-
 async def test_apscheduler_triggers_the_sweep(app: App, clock: FakeClock) -> None:
     ran: list[str] = []
 
-    async def probe(session, job, now) -> None:  # type: ignore[no-untyped-def]
+    async def probe(sink, job) -> None:  # type: ignore[no-untyped-def]
         ran.append(job.ref)
 
     async with app.db.transaction() as session:

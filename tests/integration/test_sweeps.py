@@ -11,9 +11,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
-from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.bootstrap import App
+from handlers.core.notify import Sink
 from handlers.sweeps import PERIODIC, Periodic, Sweeper, build_registry
 from storage.db import Database
 from storage.models import AuditEntry, DueJob
@@ -31,7 +31,8 @@ class Probe:
         self.at: dict[str, datetime] = {}
         self.fail_times = fail_times
 
-    async def __call__(self, session: AsyncSession, job: DueJob, now: datetime) -> None:
+    async def __call__(self, sink: Sink, job: DueJob) -> None:
+        session, now = sink.session, sink.now
         audit.record(session, actor_id=None, action="probe", target=job.ref, now=now)
         await asyncio.sleep(0)  # let a concurrent sweeper interleave
         if job.ref.startswith("bad") or self.runs[job.ref] < self.fail_times:
@@ -217,7 +218,7 @@ async def test_the_real_registry_runs_every_planned_sweep(
     demo_app: App, clock: FakeClock, caplog: pytest.LogCaptureFixture
 ) -> None:
     caplog.set_level(logging.WARNING)
-    registry = build_registry(demo_app.deps)
+    registry = build_registry()
     assert {p.kind for p in PERIODIC} <= set(registry)
     clock.now = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # the 1st, 10:00 in Beijing
     stats = await Sweeper(demo_app.deps, registry).tick()

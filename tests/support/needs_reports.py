@@ -91,7 +91,7 @@ async def move_need(app: App, need_id: int, *statuses: str, actor: str | None = 
         async with app.db.transaction() as session:
             need = await session.get(Need, need_id)
             assert need is not None
-            sink = Sink.bare(session, app.deps.clock(), app.deps.i18n, app.deps.config)
+            sink = Sink.bare(session, app.deps, app.deps.clock())
             await needs_feature.set_status(sink, need, status, actor_id)
 
 

@@ -71,7 +71,7 @@ async def record(chat: Chat, name: str, hours: str, served_at: datetime, **field
     async with chat.app.db.transaction() as session:
         deps = chat.app.deps
         row = await record_service(
-            Sink.bare(session, deps.clock(), deps.i18n, deps.config),
+            Sink.bare(session, deps, deps.clock()),
             person_id=pid,
             served_at=served_at,
             hours=Decimal(hours),

@@ -1,4 +1,4 @@
-"""Hours rounding and star levels: the default rule table, and overrides from CoreConfig.extra."""
+"""Hours rounding and star levels: the default rule table, and overrides from the settings."""
 
 from __future__ import annotations
 
@@ -6,6 +6,8 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 import pytest
 
+from bot.bootstrap import core_config
+from bot.settings import Settings
 from handlers.core.errors import InvalidInput
 from handlers.hours import HoursRules, rules_of
 from handlers.hours.commands import parse_hours
@@ -58,22 +60,24 @@ def test_star_levels_and_the_next_one(
 
 def test_overrides_from_the_config() -> None:
     rules = rules_of(
-        {
-            "hours.round_step": "1",
-            "hours.rounding": ROUND_HALF_EVEN,
-            "hours.star_thresholds": [10, 20],
-        }
+        core_config(
+            Settings(
+                LINLI_HOURS_STEP="1",
+                LINLI_HOURS_ROUNDING=ROUND_HALF_EVEN,
+                LINLI_HOURS_STARS=[10, 20],
+            )
+        )
     )
     assert rules.round(Decimal("2.5")) == Decimal("2.0")
     assert rules.round(Decimal("3.5")) == Decimal("4.0")
     assert rules.level(Decimal(25)) == 2 and rules.next_threshold(Decimal(25)) is None
-    assert rules_of(None) == RULES
+    assert rules_of(core_config(Settings())) == RULES
 
 
-@pytest.mark.parametrize("bad", [{"hours.round_step": "0.05"}, {"hours.star_thresholds": [3, 2]}])
+@pytest.mark.parametrize("bad", [{"LINLI_HOURS_STEP": "0.05"}, {"LINLI_HOURS_STARS": [3, 2]}])
 def test_unusable_rules_are_refused(bad: dict[str, object]) -> None:
     with pytest.raises(ValueError):
-        rules_of(bad)
+        rules_of(core_config(Settings(**bad)))
 
 
 @pytest.mark.parametrize(

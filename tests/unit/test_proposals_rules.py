@@ -6,7 +6,7 @@ import pytest
 
 from bot.bootstrap import core_config
 from bot.settings import Settings
-from handlers.core.context import CoreConfig
+from handlers.core.config import CoreConfig, ProposalRules
 from handlers.core.errors import UserError
 from handlers.proposals.common import (
     CATEGORIES,
@@ -27,7 +27,7 @@ def community(households: int | None = 3200, own: int | None = None) -> Region:
 
 
 def test_the_community_threshold_wins_then_a_share_of_households_then_the_default() -> None:
-    share = CoreConfig(extra={"proposals.cosign_share": 0.005, "proposals.cosign_threshold": 8})
+    share = CoreConfig(proposals=ProposalRules(cosign_share=0.005, cosign_threshold=8))
     assert threshold(share, community(own=5)) == 5
     assert threshold(share, community(3200)) == 16
     assert threshold(share, community(150)) == 1  # 0.75 rounds up

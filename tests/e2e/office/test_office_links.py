@@ -27,7 +27,7 @@ async def _send(chat: Chat, name: str) -> int:
         person = (
             await session.execute(select(Person).where(Person.display_name == name))
         ).scalar_one()
-        sink = Sink.bare(session, app.deps.clock(), app.deps.i18n, app.deps.config)
+        sink = Sink.bare(session, app.deps, app.deps.clock())
         return await send_link(sink, person)
 
 
@@ -60,7 +60,7 @@ async def test_the_daily_purge_drops_spent_links_and_old_sessions(
     assert link and waiting
     async with client(chat.app) as http:
         assert (await use_link(http, link.group(0))).status_code == 303
-    registry = build_registry(chat.app.deps)
+    registry = build_registry()
     sweeper = Sweeper(
         chat.app.deps,
         {"purge": registry["purge"]},
