@@ -16,9 +16,17 @@ from handlers.core.i18n import Translator
 from tests.support import databases
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
+from tests.support.offline import loopback_only
 from tests.support.outage import Outage, outage_for
 
 os.environ.setdefault("LINLI_DATA_DIR", "/nonexistent-use-fixtures")
+
+
+@pytest.fixture(autouse=True)
+def _offline() -> Iterator[None]:
+    """Every test runs offline: a connection to anything but loopback fails it."""
+    with loopback_only():
+        yield
 
 
 @pytest.fixture(scope="session")
