@@ -27,7 +27,7 @@ from handlers.core.context import Deps
 from handlers.core.notify import Sink
 from handlers.proposals import flag_stale
 from handlers.reports import escalate_overdue
-from handlers.tasks.dispatch import expire_offer
+from handlers.tasks.offers import expire_offer
 from handlers.tasks.sweep import dispatch_sweep
 from storage.models import DueJob
 from storage.repos import jobs

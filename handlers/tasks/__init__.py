@@ -7,7 +7,7 @@ two sides see each other's contact; the volunteer marks the task done, the resid
 organizer) confirms, hours are recorded and the need closes (`work`).
 """
 
-from handlers.tasks.dispatch import (
+from handlers.tasks.offers import (
     accept,
     answer_offer,
     decline,

@@ -22,7 +22,7 @@ from handlers.core.context import CoreConfig
 from handlers.core.notify import Sink
 from handlers.needs import open_needs, set_status
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of, week_start
-from handlers.tasks.dispatch import NeedView, make_offer, offer_round, rules_of, weights_of
+from handlers.tasks.offers import NeedView, make_offer, offer_round, rules_of, weights_of
 from matching import MatchIndex, assign_batch
 from storage.models import DueJob, Region
 from storage.repos import jobs, regions

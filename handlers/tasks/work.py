@@ -17,7 +17,7 @@ from handlers.hours.records import check_hours
 from handlers.hours.rules import rules_of, show
 from handlers.needs import set_status
 from handlers.needs.common import is_staff_for, rater_id
-from handlers.tasks.dispatch import NeedView, offer_round
+from handlers.tasks.offers import NeedView, offer_round
 from storage.models import Assignment, Need
 from storage.repos import regions, roles
 from storage.repos import tasks as repo
