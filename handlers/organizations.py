@@ -13,7 +13,7 @@ from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.auth import require_role
+from handlers.core.auth import ORGANIZERS, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput
@@ -25,7 +25,7 @@ from storage.models.volunteers import ORG_TIERS
 from storage.repos import audit, regions, roles
 from storage.repos import organizations as repo
 
-ORGANIZER_ROLES = ("organizer", "admin")
+ORGANIZER_ROLES = ORGANIZERS
 NAME_MAX = 150
 CAPACITY_MAX = 10_000
 CAPACITY_CHOICES = (5, 10, 20, 30, 50, 100)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from handlers.core import dialogs
-from handlers.core.auth import require_registered, require_role
+from handlers.core.auth import ORGANIZERS, require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, free_text
 from handlers.core.errors import InvalidInput, UserError
@@ -17,7 +17,7 @@ from storage.models import PersonRequest, Region
 from storage.repos import regions, roles
 
 TEXT_LIMIT = 500
-ORGANIZERS = ("organizer", "admin")
+ORGANIZERS = ORGANIZERS
 
 
 async def _community(ctx: Ctx) -> Region | None:

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.core.auth import require_role
+from handlers.core.auth import ORGANIZERS, require_role
 from handlers.core.config import ActivityRules
 from handlers.core.context import Ctx
 from handlers.core.errors import UserError
@@ -19,7 +19,7 @@ from storage.models import Activity, Region
 from storage.repos import activities as repo
 from storage.repos import regions
 
-MANAGERS = ("organizer", "admin")
+MANAGERS = ORGANIZERS
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.broadcasts.delivery import notice_text, queue_broadcast
 from handlers.broadcasts.times import parse_when
-from handlers.core.auth import require_role
+from handlers.core.auth import ORGANIZERS, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput, NotAllowed, UserError
@@ -20,7 +20,7 @@ from storage.models import Broadcast, Region
 from storage.repos import audit, jobs, regions, roles
 from storage.repos import broadcasts as repo
 
-ALLOWED = ("organizer", "admin")
+ALLOWED = ORGANIZERS
 TEXT_MAX = 1000
 SCHEDULE_MAX = timedelta(days=60)
 MAX_SKILLS = 10

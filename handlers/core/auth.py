@@ -7,6 +7,9 @@ from handlers.core.errors import NotAllowed, UserError
 from storage.models import Region
 from storage.repos import roles
 
+# Role sets, named once. Organizers run communities (decide, dispatch, publish, review hours);
+# staff is everyone working for the community (the office console).
+ORGANIZERS = ("organizer", "admin")
 STAFF_ROLES = ("admin", "organizer", "grid_worker")
 
 

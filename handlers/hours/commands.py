@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from decimal import Decimal, InvalidOperation
 
-from handlers.core.auth import require_not_subject, require_registered, require_role
+from handlers.core.auth import ORGANIZERS, require_not_subject, require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, UserError
@@ -26,7 +26,7 @@ from storage.models import Region, ServiceRecord
 from storage.repos import audit, roles
 from storage.repos import service_records as repo
 
-REVIEWER_ROLES = ("organizer", "admin")
+REVIEWER_ROLES = ORGANIZERS
 REASON_MAX = 200
 HOUR_CHOICES = 10  # "1 小时" … "10 小时": a typed "3" picks "3 小时", as it should
 _NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:小时|个小时|h|hr|hrs|hours?)?\s*$", re.IGNORECASE)

@@ -3,13 +3,14 @@ volunteers; the station's staff (the community's organizers) are told, the resid
 
 from __future__ import annotations
 
+from handlers.core.auth import ORGANIZERS
 from handlers.core.context import Ctx
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import Sink, notify
 from storage.models import Need, ServiceItem
 from storage.repos import regions, roles
 
-STAFF = ("organizer", "admin")
+STAFF = ORGANIZERS
 
 
 async def to_station(ctx: Ctx, need: Need, item: ServiceItem) -> list[Reply]:

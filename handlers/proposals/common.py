@@ -8,7 +8,13 @@ from datetime import date
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from handlers.core.auth import STAFF_ROLES, is_registered, require_registered, require_role
+from handlers.core.auth import (
+    ORGANIZERS,
+    STAFF_ROLES,
+    is_registered,
+    require_registered,
+    require_role,
+)
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import NotAllowed, UserError
 from handlers.core.i18n import N_
@@ -65,7 +71,7 @@ EVENT_LABELS: dict[str, str] = {
     "disputed": N_("proposals.event.disputed"),
     "stale": N_("proposals.event.stale"),
 }
-ORGANIZER_ROLES = ("organizer", "admin")
+ORGANIZER_ROLES = ORGANIZERS
 
 
 # -- settings ------------------------------------------------------------------------------------

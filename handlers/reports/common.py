@@ -8,7 +8,7 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.auth import STAFF_ROLES
+from handlers.core.auth import ORGANIZERS, STAFF_ROLES
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
@@ -48,7 +48,7 @@ STATUS_LABELS = {
 }
 UNANSWERED = ("open", "reopened")  # waiting for the grid worker's first response
 ACTIVE = ("open", "acknowledged", "reopened")  # still being handled
-STREET_ROLES = ("organizer", "admin")
+STREET_ROLES = ORGANIZERS
 UNHAPPY = 2  # a rating at or below this reopens the report (once)
 
 

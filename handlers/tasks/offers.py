@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts import alert_organizer
-from handlers.core.auth import require_registered
+from handlers.core.auth import ORGANIZERS, require_registered
 from handlers.core.config import CoreConfig, DispatchRules
 from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed
@@ -221,7 +221,7 @@ async def _tell_organizers_once(sink: Sink, view: NeedView, key: str) -> None:
 
 async def _tell_organizers(sink: Sink, view: NeedView, key: str) -> None:
     community = await regions.ancestor_at(sink.session, view.region, "community") or view.region
-    for person_id in await roles.holders(sink.session, ("organizer", "admin"), community):
+    for person_id in await roles.holders(sink.session, ORGANIZERS, community):
         await alert_organizer(
             sink, person_id, key, need_id=view.need.id, item=view.item_name, place=view.region.name
         )
@@ -370,7 +370,7 @@ async def dispatch_command(ctx: Ctx) -> list[Reply]:
     if need is None:
         raise Conflict("tasks.no_need")
     region = await ctx.session.get(Region, need.region_id)
-    await require_role(ctx, ("organizer", "admin"), region)
+    await require_role(ctx, ORGANIZERS, region)
     if need.status not in ("open", "matching"):
         raise Conflict("tasks.not_dispatchable", id=need.id)
     offers = await offer_round(Sink.of(ctx), ctx.deps.config, need, ctx.person.id)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from handlers.core.auth import require_not_subject, require_registered
+from handlers.core.auth import ORGANIZERS, require_not_subject, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed
@@ -169,7 +169,7 @@ async def dispute(ctx: Ctx, args: list[str]) -> list[Reply]:
     view = await NeedView.load(ctx.session, need)
     sink = Sink.of(ctx)
     community = await regions.ancestor_at(ctx.session, view.region, "community") or view.region
-    for person_id in await roles.holders(ctx.session, ("organizer", "admin"), community):
+    for person_id in await roles.holders(ctx.session, ORGANIZERS, community):
         await notify(
             sink,
             person_id,
