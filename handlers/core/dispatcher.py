@@ -101,7 +101,7 @@ class Dispatcher:
                 replies = await self._replies(ctx, count)
                 if message.update_key:
                     seen.append(_seen(ctx, replies))
-                outcomes.append(Outcome(replies))
+                outcomes.append(_outcome(ctx, replies))
             await dialog_repo.record_updates(session, seen, self.deps.clock())
         return outcomes
 
@@ -134,7 +134,7 @@ class Dispatcher:
                 log.exception("unhandled error", extra=_log_context(message))
                 break
         lang = await self._lang_of(message)
-        return Outcome([Reply(self.deps.i18n.translate(lang, "error.generic"))])
+        return Outcome([Reply(self.deps.i18n.translate(lang, "error.generic"))], lang=lang)
 
     async def _stored_replies(self, message: Message) -> Outcome | None:
         if not message.update_key:
@@ -168,7 +168,7 @@ class Dispatcher:
                 ctx = await self._context(session, message, await self._load(session, message))
                 replies = await self._replies(ctx, count)
                 await self._record(ctx, replies)
-            return Outcome(replies)
+            return _outcome(ctx, replies)
         except UserError as exc:
             # Rolled back: a refused action leaves no half-done change behind.
             return await self._refuse(message, exc, count)
@@ -185,7 +185,7 @@ class Dispatcher:
             self._remember_choices(ctx, replies)
             self._save_state(ctx, before)
             await self._record(ctx, replies)
-        return Outcome(replies)
+        return _outcome(ctx, replies)
 
     async def _load(self, session: AsyncSession, message: Message) -> tuple[Identity, DialogState]:
         lang = normalize_lang(message.lang_hint, self.deps.config.default_lang)
@@ -309,6 +309,12 @@ class Dispatcher:
     def _remember_choices(ctx: Ctx, replies: list[Reply]) -> None:
         with_choices = [r for r in replies if r.choices]
         ctx.state.choices = [c.payload for c in with_choices[-1].choices] if with_choices else []
+
+
+def _outcome(ctx: Ctx, replies: list[Reply]) -> Outcome:
+    """The outcome of a handled message, with what the dispatcher knows about the conversation."""
+    waiting = ctx.state.flow is not None
+    return Outcome(replies, lang=ctx.lang, waiting=waiting, choices=tuple(ctx.state.choices))
 
 
 def _seen(ctx: Ctx, replies: list[Reply]) -> tuple[str, str, str, bool, list[Any]]:

@@ -117,7 +117,16 @@ class Reply:
 
 @dataclass(slots=True)
 class Outcome:
-    """What handling one message produced: immediate replies, and whether it was a replay."""
+    """What handling one message produced, all a channel needs to answer without reading back.
+
+    `replies` to send now; `replayed`: served again from a redelivery (sent before); `lang`: the
+    language the person is answered in ("" when unknown: a replay, the database down);
+    `waiting`: a flow waits for the person's next answer; `choices`: the payloads of the
+    numbered choices last shown, in order (what "2" picks next time).
+    """
 
     replies: list[Reply] = field(default_factory=list)
     replayed: bool = False
+    lang: str = ""
+    waiting: bool = False
+    choices: tuple[str, ...] = ()

@@ -261,17 +261,21 @@ class WeChatChannel:
 
     async def _passive(self, message: Message, outcome: Outcome) -> str | None:
         """The first piece of the rendered replies; the rest (long text, photos) via the outbox."""
-        pieces = await self._pieces(message.user_id, outcome.replies)
+        pieces = await self._pieces(message.user_id, outcome.replies, outcome.lang)
         passive = pieces[0].text if pieces and pieces[0].text else None
         later = pieces[1:] if passive else pieces
         if later and not outcome.replayed:  # a replay's rest was queued the first time
             await self._enqueue(message.user_id, later)
         return passive
 
-    async def _pieces(self, user_id: str, replies: list[Reply]) -> list[Reply]:
-        """Replies as WeChat messages: text pieces under the size limit, then photos."""
+    async def _pieces(self, user_id: str, replies: list[Reply], lang: str = "") -> list[Reply]:
+        """Replies as WeChat messages: text pieces under the size limit, then photos (in the
+        outcome's language; looked up only for a replay, which carries none)."""
         needs_words = any(r.choices or r.document for r in replies)
-        lang = await self._lang(user_id) if needs_words else self.app.deps.config.default_lang
+        if not needs_words:
+            lang = self.app.deps.config.default_lang
+        elif not lang:
+            lang = await self._lang(user_id)
 
         def t(key: str, **params: object) -> str:
             return self.app.deps.i18n.translate(lang, key, **params)
@@ -320,7 +324,9 @@ class WeChatChannel:
             self._deferred.discard(key)
         if outcome.replayed:  # another delivery of the same update answered it
             return
-        await self._enqueue(message.user_id, await self._pieces(message.user_id, outcome.replies))
+        await self._enqueue(
+            message.user_id, await self._pieces(message.user_id, outcome.replies, outcome.lang)
+        )
 
     async def _enqueue(self, user_id: str, pieces: list[Reply]) -> None:
         if not pieces:
