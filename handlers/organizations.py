@@ -17,6 +17,7 @@ from handlers.core.auth import ORGANIZERS, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput
+from handlers.core.features import Feature
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.numbers import fold, parse_int
@@ -328,3 +329,12 @@ async def list_orgs(ctx: Ctx) -> list[Reply]:
                 )
             )
     return [Reply("\n".join(lines))]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "organizations",
+    commands={"org_new": ORG_NEW, "orgs": list_orgs},
+    keywords={"社会组织": "orgs"},
+    help=[(N_("help.organizations"), ORGANIZERS)],
+)

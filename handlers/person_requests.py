@@ -10,6 +10,7 @@ from handlers.core.auth import ORGANIZERS, require_registered, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, free_text
 from handlers.core.errors import InvalidInput, UserError
+from handlers.core.features import Feature
 from handlers.core.messages import Message, Reply
 from handlers.core.notify import Sink, notify
 from handlers.core.numbers import require_id
@@ -162,3 +163,17 @@ async def list_open(ctx: Ctx) -> list[Reply]:
     if not lines:
         return [ctx.reply("person_requests.none_open")]
     return [ctx.reply("person_requests.open_list", lines="\n".join(lines))]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "person_requests",
+    commands={
+        "human": HUMAN,
+        "answer": answer_command,
+        "asked": list_open,
+    },
+    flows=(ANSWER,),
+    keywords={"转人工": "human", "人工": "human", "人工服务": "human"},
+    payloads={"pans": answer_button},
+)

@@ -27,6 +27,7 @@ from handlers.core.auth import require_registered
 from handlers.core.context import Ctx, Deps
 from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
 from handlers.core.errors import InvalidInput, UserError
+from handlers.core.features import Feature
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink
@@ -341,3 +342,24 @@ async def retention_sweep(sink: Sink, job: DueJob) -> None:
             now=now,
             **changed,
         )
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "privacy",
+    commands={
+        "mydata": export_data,
+        "forget": FORGET,
+        "phone": set_phone,
+        "sensitive_consent": SENSITIVE,
+    },
+    keywords={
+        "我的数据": "mydata",
+        "导出数据": "mydata",
+        "注销": "forget",
+        "删除我的数据": "forget",
+        "手机号": "phone",
+        "敏感信息": "sensitive_consent",
+    },
+    help=[(N_("privacy.help"), None)],
+)

@@ -8,6 +8,7 @@ from handlers.core.codes import normalize
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
+from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.text import NAME
@@ -16,23 +17,6 @@ from storage.models import InviteCode, Region, RoleGrant
 from storage.repos import audit, regions
 
 LANG_CHOICES = (("中文", "zh_CN"), ("English", "en"))
-# Help sections in order: (catalog key, roles that see it or None for everyone).
-HELP_SECTIONS: list[tuple[str, set[str] | None]] = [("help.everyone", None)]
-HELP_SECTIONS.append((N_("proposals.help"), None))
-HELP_SECTIONS.append((N_("proposals.help_organizer"), {"organizer", "admin"}))
-HELP_SECTIONS.append((N_("needs.help"), None))
-HELP_SECTIONS.append((N_("needs.help_staff"), {"grid_worker", "organizer", "admin"}))
-HELP_SECTIONS.append((N_("reports.help"), None))
-HELP_SECTIONS.append((N_("reports.help_staff"), {"grid_worker", "organizer", "admin"}))
-HELP_SECTIONS.append((N_("reports.help_street"), {"organizer", "admin"}))
-HELP_SECTIONS.append((N_("broadcasts.help"), {"organizer", "admin"}))
-HELP_SECTIONS.append((N_("help.volunteers"), None))
-HELP_SECTIONS.append((N_("help.organizations"), {"organizer", "admin"}))
-HELP_SECTIONS.append((N_("activities.help"), None))
-HELP_SECTIONS.append((N_("activities.help_organizer"), {"organizer", "admin"}))
-HELP_SECTIONS.append((N_("help.tasks"), None))
-HELP_SECTIONS.append((N_("help.dispatch"), {"organizer", "admin"}))
-HELP_SECTIONS.append((N_("privacy.help"), None))
 ROLE_LABELS = {
     "admin": N_("role.admin"),
     "organizer": N_("role.organizer"),
@@ -287,7 +271,9 @@ async def show_help(ctx: Ctx) -> list[Reply]:
     if not is_registered(ctx):
         return [ctx.reply("help.unregistered")]
     held = {role for role, _ in await role_names(ctx)}
-    parts = [ctx.t(key) for key, roles in HELP_SECTIONS if roles is None or held & roles]
+    from handlers.routes import HELP  # the route table imports this module
+
+    parts = [ctx.t(s.key) for s in HELP if s.roles is None or held & s.roles]
     return [Reply("\n\n".join(parts))]
 
 
@@ -322,3 +308,28 @@ async def _home_label(ctx: Ctx, home: Region | None) -> str:
     if home is None:
         return ctx.t("me.no_home")
     return " · ".join(await regions.path_names(ctx.session, home)) or home.name
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "start",
+    commands={"start": START, "help": show_help, "lang": LANG, "me": show_me},
+    keywords={
+        "帮助": "help",
+        "help": "help",
+        "菜单": "help",
+        "开始": "start",
+        "注册": "start",
+        "语言": "lang",
+        "language": "lang",
+        "我的": "me",
+        "我的信息": "me",
+    },
+    help=[("help.everyone", None)],
+    menu=[
+        MenuEntry(N_("wechat.menu.mine"), N_("wechat.menu.start"), ("start",), 0),
+        MenuEntry(N_("wechat.menu.mine"), N_("wechat.menu.me"), ("me",), 1),
+        MenuEntry(N_("wechat.menu.mine"), N_("wechat.menu.lang"), ("lang",), 2),
+        MenuEntry(N_("wechat.menu.mine"), N_("wechat.menu.help"), ("help",), 3),
+    ],
+)

@@ -15,6 +15,7 @@ from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, free_text
 from handlers.core.errors import InvalidInput
+from handlers.core.features import Feature
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import catalog
@@ -180,3 +181,7 @@ UNDERSTOOD = Flow(
     steps=(Step("pick", _ask_pick, _take_pick),),
     finish=_finish_pick,
 )
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature("understanding", commands={"understand": understand}, flows=(UNDERSTOOD,))

@@ -12,6 +12,9 @@ from handlers.activities.create import NEW
 from handlers.activities.mobilize import Mobilized, mobilize, mobilize_command, mobilize_due
 from handlers.activities.signups import expire_promotion, send_reminder
 from handlers.activities.views import confirm_command, leave_command, list_activities, on_button
+from handlers.core.auth import ORGANIZERS
+from handlers.core.features import Feature, MenuEntry
+from handlers.core.i18n import N_
 
 __all__ = [
     "CHECKIN",
@@ -30,3 +33,34 @@ __all__ = [
     "on_button",
     "send_reminder",
 ]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "activities",
+    commands={
+        "activities": list_activities,
+        "activity_new": NEW,
+        "activity_leave": leave_command,
+        "activity_confirm": confirm_command,
+        "activity_close": close_command,
+        "checkin": checkin_command,
+        "mobilize": mobilize_command,
+    },
+    flows=(NEW, CHECKIN, CLOSE),
+    keywords={
+        "活动": "activities",
+        "志愿活动": "activities",
+        "报名活动": "activities",
+        "发起活动": "activity_new",
+        "取消报名": "activity_leave",
+        "确认参加": "activity_confirm",
+        "签到": "checkin",
+        "check in": "checkin",
+    },
+    payloads={"act": on_button},
+    help=[(N_("activities.help"), None), (N_("activities.help_organizer"), ORGANIZERS)],
+    menu=[
+        MenuEntry(N_("wechat.menu.volunteers"), N_("wechat.menu.activities"), ("activities",), 2)
+    ],
+)

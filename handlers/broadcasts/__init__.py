@@ -11,6 +11,9 @@ from handlers.broadcasts.compose import BROADCAST
 from handlers.broadcasts.delivery import notice_text, queue_broadcast, start_scheduled
 from handlers.broadcasts.progress import cancel_broadcast, describe, show_status, state_of
 from handlers.broadcasts.times import parse_when
+from handlers.core.auth import ORGANIZERS
+from handlers.core.features import Feature
+from handlers.core.i18n import N_
 
 __all__ = [
     "BROADCAST",
@@ -23,3 +26,16 @@ __all__ = [
     "start_scheduled",
     "state_of",
 ]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "broadcasts",
+    commands={
+        "broadcast": BROADCAST,
+        "broadcast_status": show_status,
+        "broadcast_cancel": cancel_broadcast,
+    },
+    keywords={"通知": "broadcast", "发通知": "broadcast", "通知进度": "broadcast_status"},
+    help=[(N_("broadcasts.help"), ORGANIZERS)],
+)

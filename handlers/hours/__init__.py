@@ -25,6 +25,8 @@ a non-urgent thank-you, plus a congratulation when the total crosses a star thre
 (100 / 300 / 600 / 1000 / 1500 h). It flushes but does not commit: the caller's transaction does.
 """
 
+from handlers.core.features import Feature, MenuEntry
+from handlers.core.i18n import N_
 from handlers.hours.commands import HOURS_FIX, approve, reject, review, show_hours
 from handlers.hours.records import export_records, record_service, year_bounds
 from handlers.hours.rules import HoursRules, rules_of
@@ -41,3 +43,13 @@ __all__ = [
     "show_hours",
     "year_bounds",
 ]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "hours",
+    commands={"hours": show_hours, "hours_fix": HOURS_FIX, "hours_review": review},
+    keywords={"服务时长": "hours", "我的时长": "hours", "时长": "hours"},
+    payloads={"hours_ok": approve, "hours_no": reject},
+    menu=[MenuEntry(N_("wechat.menu.volunteers"), N_("wechat.menu.hours"), ("hours",), 3)],
+)

@@ -6,6 +6,9 @@ open → matching → assigned → done / cancelled (raising Conflict on an inva
 tells the resident through the outbox.
 """
 
+from handlers.core.auth import STAFF_ROLES
+from handlers.core.features import Feature, MenuEntry
+from handlers.core.i18n import N_
 from handlers.needs.export import export_rows
 from handlers.needs.lifecycle import COMMENT, TRANSITIONS, cancel, open_needs, rate, set_status
 from handlers.needs.request import NEED
@@ -26,3 +29,28 @@ __all__ = [
     "set_status",
     "show",
 ]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "needs",
+    commands={
+        "need": NEED,
+        "needs": list_mine,
+        "need_status": show,
+        "needs_open": list_open,
+        "visit": VISIT,
+    },
+    flows=(NEED, VISIT, COMMENT),
+    keywords={
+        "需求": "need",
+        "服务需求": "need",
+        "我要求助": "need",
+        "我的需求": "needs",
+        "入户收集": "visit",
+        "入户": "visit",
+    },
+    payloads={"needcancel": cancel, "needrate": rate},
+    help=[(N_("needs.help"), None), (N_("needs.help_staff"), STAFF_ROLES)],
+    menu=[MenuEntry(N_("wechat.menu.residents"), N_("wechat.menu.need"), ("need", "needs"), 2)],
+)

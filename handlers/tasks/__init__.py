@@ -7,6 +7,9 @@ two sides see each other's contact; the volunteer marks the task done, the resid
 organizer) confirms, hours are recorded and the need closes (`work`).
 """
 
+from handlers.core.auth import ORGANIZERS
+from handlers.core.features import Feature, MenuEntry
+from handlers.core.i18n import N_
 from handlers.tasks.offers import (
     accept,
     answer_offer,
@@ -41,3 +44,19 @@ __all__ = [
     "offer_round",
     "task_done_command",
 ]
+
+
+# What this feature serves, in one place (handlers/routes.py lists the features).
+FEATURE = Feature(
+    "tasks",
+    commands={
+        "tasks": list_tasks,
+        "task_done": task_done_command,
+        "task_cancel": TASK_CANCEL,
+        "dispatch": dispatch_command,
+    },
+    keywords={"任务": "tasks", "我的任务": "tasks"},
+    payloads={"offer": answer_offer, "taskdone": mark_done, "taskok": confirm, "taskbad": dispute},
+    help=[(N_("help.tasks"), None), (N_("help.dispatch"), ORGANIZERS)],
+    menu=[MenuEntry(N_("wechat.menu.volunteers"), N_("wechat.menu.tasks"), ("tasks",), 1)],
+)

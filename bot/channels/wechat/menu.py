@@ -11,48 +11,22 @@ from bot.channels import ChannelError
 from bot.channels.wechat.channel import WeChatChannel
 from bot.channels.wechat.mapping import MENU_KEY_PREFIX
 from handlers.core.i18n import N_
+from handlers.routes import MENU
 from storage import migrate
 
-# Groups of (label key, command names to try in order): the first command the route table
-# serves is used, and buttons whose command does not exist (yet) are left out.
-MENU: tuple[tuple[str, tuple[tuple[str, tuple[str, ...]], ...]], ...] = (
-    (
-        N_("wechat.menu.residents"),
-        (
-            (N_("wechat.menu.propose"), ("propose",)),
-            (N_("wechat.menu.proposals"), ("proposals",)),
-            (N_("wechat.menu.need"), ("need", "needs")),
-            (N_("wechat.menu.report"), ("report", "reports")),
-        ),
-    ),
-    (
-        N_("wechat.menu.volunteers"),
-        (
-            (N_("wechat.menu.volunteer"), ("volunteer",)),
-            (N_("wechat.menu.tasks"), ("tasks",)),
-            (N_("wechat.menu.activities"), ("activities",)),
-            (N_("wechat.menu.hours"), ("hours",)),
-        ),
-    ),
-    (
-        N_("wechat.menu.mine"),
-        (
-            (N_("wechat.menu.start"), ("start",)),
-            (N_("wechat.menu.me"), ("me",)),
-            (N_("wechat.menu.lang"), ("lang",)),
-            (N_("wechat.menu.help"), ("help",)),
-        ),
-    ),
-)
+# The menu's groups in order; their buttons are the features' menu entries (handlers/routes.py),
+# each button the first of its commands the route table serves (missing ones are left out).
+GROUPS = (N_("wechat.menu.residents"), N_("wechat.menu.volunteers"), N_("wechat.menu.mine"))
 MAX_TOP, MAX_SUB = 3, 5  # WeChat's limits
 
 
 def build_menu(commands: Collection[str], t: Callable[[str], str]) -> dict[str, Any]:
     """The menu/create body for the commands that exist, labels from the `wechat` catalog."""
     buttons: list[dict[str, Any]] = []
-    for group_key, items in MENU:
+    for group_key in GROUPS:
         subs = []
-        for label_key, candidates in items:
+        entries = sorted((e for e in MENU if e.group == group_key), key=lambda e: e.rank)
+        for label_key, candidates in ((e.label, e.commands) for e in entries):
             command = next((c for c in candidates if c in commands), None)
             if command is not None:
                 subs.append(
