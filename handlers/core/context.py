@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -24,7 +24,6 @@ class Deps:
     i18n: Translator
     config: CoreConfig
     clock: Callable[[], datetime]
-    services: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

@@ -143,14 +143,6 @@ def short(text: str, limit: int = 20) -> str:
 # -- who may act ---------------------------------------------------------------------------------
 
 
-async def require_member(ctx: Ctx, proposal: Proposal) -> None:
-    """Refuse unless the person is registered and lives in the proposal's community."""
-    await require_registered(ctx)
-    community = await home_community(ctx)
-    if community is None or community.id != proposal.community_id:
-        raise NotAllowed("proposals.not_your_community")
-
-
 async def require_organizer(ctx: Ctx, proposal: Proposal) -> Region:
     """Refuse unless an organizer or admin over the proposal's community; return the community."""
     community = await community_of(ctx, proposal)

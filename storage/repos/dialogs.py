@@ -11,16 +11,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import DialogState, Identity, Person, ProcessedUpdate
 
-
-async def load_state(session: AsyncSession, channel: str, user_id: str) -> DialogState:
-    """The user's dialog state, created empty on first contact."""
-    state = await session.get(DialogState, (channel, user_id))
-    if state is None:
-        state = DialogState(channel=channel, user_id=user_id, data={}, choices=[])
-        session.add(state)
-    return state
-
-
 # Built once: statement construction and cache-key generation cost more than SQLite's lookup.
 _WITH_STATE = select(Identity, DialogState).outerjoin(
     DialogState,

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import Identity, Person
+from storage.models import Identity
 
 
 async def identity(session: AsyncSession, channel: str, external_id: str) -> Identity | None:
@@ -17,25 +17,6 @@ async def identity(session: AsyncSession, channel: str, external_id: str) -> Ide
             select(Identity).where(Identity.channel == channel, Identity.external_id == external_id)
         )
     ).scalar_one_or_none()
-
-
-async def get_or_create_identity(
-    session: AsyncSession, channel: str, external_id: str, *, lang: str
-) -> Identity:
-    """The identity for (channel, external id); a new person behind it on first contact.
-
-    The platform's display name is not stored until the person consents at /start.
-    """
-    found = await identity(session, channel, external_id)
-    if found is not None:
-        return found
-    person = Person(display_name="", lang=lang)
-    session.add(person)
-    await session.flush()
-    new = Identity(person_id=person.id, channel=channel, external_id=external_id, person=person)
-    session.add(new)
-    await session.flush()
-    return new
 
 
 async def identities_of(session: AsyncSession, person_id: int) -> list[Identity]:

@@ -105,16 +105,6 @@ async def followers(session: AsyncSession, proposal: Proposal) -> list[int]:
     return ids + [pid for pid in await cosigner_ids(session, proposal.id) if pid not in ids]
 
 
-async def has_cosigned(session: AsyncSession, proposal_id: int, person_id: int) -> bool:
-    """Whether the person already co-signed."""
-    found = await session.scalar(
-        select(ProposalCosign.id).where(
-            ProposalCosign.proposal_id == proposal_id, ProposalCosign.person_id == person_id
-        )
-    )
-    return found is not None
-
-
 async def add_cosign(
     session: AsyncSession, proposal: Proposal, person_id: int, now: datetime
 ) -> bool:
