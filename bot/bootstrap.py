@@ -9,7 +9,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from bot import logs
-from bot.metrics import MeasuredDispatcher
+from bot.metrics import DispatchMetrics
 from bot.settings import Settings, get_settings
 from handlers.core.config import (
     ActivityRules,
@@ -120,7 +120,7 @@ def build(
         config=config,
         clock=clock,
     )
-    return App(settings, db, deps, MeasuredDispatcher(deps, build_routes()))
+    return App(settings, db, deps, Dispatcher(deps, build_routes(), DispatchMetrics()))
 
 
 def settle_heap() -> None:

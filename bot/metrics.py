@@ -13,7 +13,6 @@ otherwise every worker reports only its own counters.
 from __future__ import annotations
 
 import os
-import time
 from datetime import datetime
 
 from prometheus_client import (
@@ -28,7 +27,6 @@ from prometheus_client import (
 from sqlalchemy import func, select
 
 from handlers.core import timing
-from handlers.core.dispatcher import Dispatcher
 from handlers.core.messages import Message, Outcome
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -96,26 +94,23 @@ def _observe_step(name: str, seconds: float) -> None:
 timing.add_observer(_observe_step)
 
 
-class MeasuredDispatcher(Dispatcher):
-    """The dispatcher, counting updates and replies and timing each one."""
+class DispatchMetrics:
+    """Observes the dispatcher: counts updates, replays and replies, times each, sizes batches."""
 
-    async def handle(self, message: Message) -> Outcome:
-        """Handle as usual; count and time it."""
-        start = time.perf_counter()
-        outcome = await super().handle(message)
-        DISPATCH_SECONDS.labels(message.channel).observe(time.perf_counter() - start)
+    def handled(self, message: Message, outcome: Outcome, seconds: float) -> None:
+        """Count and time one answered message."""
+        DISPATCH_SECONDS.labels(message.channel).observe(seconds)
         UPDATES.labels(message.channel).inc()
         if outcome.replayed:
             REPLAYS.labels(message.channel).inc()
         REPLIES.labels(message.channel).inc(len(outcome.replies))
-        return outcome
 
-    async def _handle_batch(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
-        """Handle as usual; count the batch's size."""
-        BATCH_SIZE.observe(len(batch))
-        return await super()._handle_batch(batch)
+    def batched(self, size: int) -> None:
+        """Count one transaction's batch size."""
+        BATCH_SIZE.observe(size)
 
-    def _fell_back(self, size: int) -> None:
+    def fell_back(self, size: int) -> None:
+        """Count a batch handled again message by message."""
         BATCH_FALLBACKS.inc()
 
 

@@ -28,7 +28,7 @@ from storage.repos import outbox
 
 log = logging.getLogger(__name__)
 
-Outcome = Literal["sent", "retry", "blocked", "failed", "held"]
+SendStatus = Literal["sent", "retry", "blocked", "failed", "held"]
 MAX_ATTEMPTS = 8
 CHATS_TRACKED = 10_000  # per-chat send times kept before the past ones are dropped
 
@@ -37,7 +37,7 @@ CHATS_TRACKED = 10_000  # per-chat send times kept before the past ones are drop
 class SendResult:
     """What the platform said about one send."""
 
-    outcome: Outcome
+    outcome: SendStatus
     retry_after: float = 0.0
     platform_id: str | None = None
     error: str | None = None

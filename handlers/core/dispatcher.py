@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -45,12 +46,28 @@ class Routes:
     fallback: str = "help"
 
 
+class DispatchObserver(Protocol):
+    """Told what the dispatcher did (the process's metrics listen; tests may too)."""
+
+    def handled(self, message: Message, outcome: Outcome, seconds: float) -> None:
+        """One message was answered, in `seconds` from submission."""
+
+    def batched(self, size: int) -> None:
+        """A transaction took `size` queued messages together."""
+
+    def fell_back(self, size: int) -> None:
+        """A batch was rolled back to be handled message by message."""
+
+
 class Dispatcher:
     """Turns a neutral `Message` into `Reply` objects; the only entry point channels call."""
 
-    def __init__(self, deps: Deps, routes: Routes) -> None:
+    def __init__(
+        self, deps: Deps, routes: Routes, observer: DispatchObserver | None = None
+    ) -> None:
         self.deps = deps
         self.routes = routes
+        self.observer = observer
         self.flood = FloodGuard(deps.config.flood_messages, deps.config.flood_window_s)
         self.batcher: Batcher[tuple[Message, int], Outcome] = Batcher(
             self._handle_batch,
@@ -65,9 +82,13 @@ class Dispatcher:
         Messages arriving while others are being handled share the next transaction (see
         `handlers.core.batching`); the outcome is the same as one transaction each.
         """
+        start = time.perf_counter()
         message = _clean(message)
         count = self.flood.count(message.channel, message.user_id, self.deps.clock())
-        return await self.batcher.submit((message, count))
+        outcome = await self.batcher.submit((message, count))
+        if self.observer is not None:
+            self.observer.handled(message, outcome, time.perf_counter() - start)
+        return outcome
 
     async def _handle_batch(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
         """One transaction for the batch; on any failure, each message again on its own.
@@ -75,6 +96,8 @@ class Dispatcher:
         Refusals (UserError), a redelivered update (the processed-update key) or a bug in one
         handler roll the whole batch back; handled alone, each then gets its own answer.
         """
+        if self.observer is not None:
+            self.observer.batched(len(batch))
         if len(batch) > 1:
             try:
                 return await self._handle_together(batch)
@@ -84,7 +107,9 @@ class Dispatcher:
         return [await self._handle_alone(message, count) for message, count in batch]
 
     def _fell_back(self, size: int) -> None:
-        """A batch was rolled back to be handled message by message (a hook for metrics)."""
+        """A batch was rolled back to be handled message by message (the observer hears)."""
+        if self.observer is not None:
+            self.observer.fell_back(size)
 
     async def _handle_together(self, batch: list[tuple[Message, int]]) -> list[Outcome]:
         outcomes = []
