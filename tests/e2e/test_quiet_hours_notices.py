@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import func, select
 
 from bot.bootstrap import App
+from handlers.core.config import ProposalRules
 from handlers.core.notify import URGENT_KINDS, Sink
 from handlers.proposals import flag_stale
 from handlers.reports import escalate_overdue
@@ -18,6 +19,7 @@ from handlers.tasks import offer_round
 from storage.models import Need, OutboxMessage, Person, TaskOffer
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
+from tests.support.config import reconfigure
 from tests.support.needs_reports import make_need, make_report
 from tests.support.proposals import propose, set_threshold
 from tests.support.volunteering import record
@@ -61,9 +63,10 @@ async def test_notices_written_at_night_wait_for_the_morning(chat: Chat, clock: 
         volunteer = await session.get(Person, offer.person_id)
         assert volunteer is not None
     await chat.say(volunteer.display_name, payload=f"offer:{offers[0].id}:accept")
+    reconfigure(app, proposals=ProposalRules(stale_days=0))  # on the agenda: stale at once
     async with app.db.transaction() as session:  # the report is overdue, the proposal stale
         assert await escalate_overdue(_sink(app, session))
-        assert await flag_stale(_sink(app, session), 0)
+        assert await flag_stale(_sink(app, session))
     await record(chat, "王秀兰", "2", LATE - timedelta(hours=3))  # hours recorded: thanks
 
     async with app.db.transaction() as session:
