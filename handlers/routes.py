@@ -5,10 +5,12 @@ from __future__ import annotations
 from handlers import (
     activities,
     broadcasts,
+    groups,
     hours,
     needs,
     office,
     organizations,
+    party,
     person_requests,
     privacy,
     proposals,
@@ -141,7 +143,6 @@ KEYWORDS |= {
     "恢复接单": "resume",
     "服务时长": "hours",
     "我的时长": "hours",
-    "社会组织": "orgs",
 }
 KEYWORDS |= {
     "活动": "activities",
@@ -198,6 +199,15 @@ PAYLOADS |= {
     "taskok": tasks.confirm,
     "taskbad": tasks.dispute,
 }
+
+
+# Social organizations residents can find and join; party members (双报到).
+for _feature in (groups, party):
+    FLOWS |= _feature.FLOWS
+    COMMANDS |= _feature.COMMANDS
+    KEYWORDS |= _feature.KEYWORDS
+    PAYLOADS |= _feature.PAYLOADS
+    start.HELP_SECTIONS.extend(_feature.HELP)
 
 
 def build_routes() -> Routes:

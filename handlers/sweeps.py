@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import alerts, broadcasts, digests, privacy
+from handlers import alerts, broadcasts, digests, groups, privacy
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -91,6 +91,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
     Periodic("honour_roll", "monthly", at=time(10, 0), grace=timedelta(days=3)),
+    Periodic("orgs_1710", "monthly", at=time(9, 30), grace=timedelta(days=3)),
     Periodic("purge", "daily", at=time(3, 30)),
     Periodic("retention", "daily", at=time(4, 0)),
 )
@@ -105,7 +106,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
     that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
-    weekly_digest, honour_roll, purge, retention.
+    weekly_digest, honour_roll, orgs_1710 (handlers/groups/gaps.py), purge, retention.
     """
 
     async def reminder(session: AsyncSession, job: DueJob, now: datetime) -> None:
@@ -142,6 +143,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
         "flag_stale_proposals": stale,
         "weekly_digest": partial(digests.weekly_digest, deps),
         "honour_roll": partial(digests.honour_roll, deps),
+        "orgs_1710": partial(groups.monthly_1710, deps),
         "purge": partial(digests.purge, deps),
         "retention": partial(privacy.retention_sweep, deps),
     }
