@@ -354,7 +354,10 @@ async def _import_organization(session: AsyncSession, row: Row, now: datetime) -
         "incubation": _choice(row, "incubation", ORG_INCUBATION, default="none"),
         # Registered (备案) organizations are filed unless the table says otherwise.
         "filing": _choice(
-            row, "filing", ORG_FILING, default="filed" if row.get("tier") == "registered" else "none"
+            row,
+            "filing",
+            ORG_FILING,
+            default="filed" if row.get("tier") == "registered" else "none",
         ),
         "open_join": _choice(row, "open_join", ("yes", "no"), default="no") == "yes",
     }

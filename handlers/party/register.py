@@ -25,6 +25,11 @@ KIND_LABELS = {
     "community": N_("party.kind.community"),
     "in_service": N_("party.kind.in_service"),
 }
+# Short names for notices and lists (the choices explain each kind).
+KIND_SHORT = {
+    "community": N_("party.short.community"),
+    "in_service": N_("party.short.in_service"),
+}
 UNIT = field("unit", 150, PartyMember.unit_name)
 
 
@@ -39,7 +44,7 @@ async def party_command(ctx: Ctx) -> list[Reply]:
     text = ctx.t(
         "party.status",
         community=reported.name if reported else community.name,
-        kind=ctx.t(KIND_LABELS[member.kind]),
+        kind=ctx.t(KIND_SHORT[member.kind]),
         unit=member.unit_name or "—",
         at=ctx.when(member.reported_at),
         status=ctx.t(status),
@@ -123,7 +128,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
             choices=(("party.confirm_button", f"party:ok:{ctx.person.id}"),),
             kind="party",
             name=ctx.person.display_name,
-            kind_label=ctx.t(KIND_LABELS[kind]),
+            kind_label=ctx.t(KIND_SHORT[kind]),
             unit=unit or "—",
         )
     replies = [ctx.reply("party.reported", community=community.name)]

@@ -12,7 +12,7 @@ from handlers.core.context import Ctx
 from handlers.core.errors import UserError
 from handlers.core.messages import Choice, Reply
 from handlers.groups.common import ORGANIZER_ROLES
-from handlers.party.register import KIND_LABELS
+from handlers.party.register import KIND_SHORT
 from storage.models import Region
 from storage.repos import party as repo
 from storage.repos import regions, roles
@@ -104,7 +104,7 @@ async def members_command(ctx: Ctx) -> list[Reply]:
             ctx.reply(
                 "party.member_line",
                 name=person.display_name or f"#{person.id}",
-                kind=ctx.t(KIND_LABELS[member.kind]),
+                kind=ctx.t(KIND_SHORT[member.kind]),
                 unit=member.unit_name or "—",
                 status=ctx.t("party.confirmed" if confirmed else "party.unconfirmed"),
                 choices=()

@@ -14,12 +14,15 @@ from storage.models import (
     Assignment,
     AuditEntry,
     Need,
+    Organization,
+    OrganizationMember,
     PartyMember,
     Person,
     Region,
     ServiceItem,
     TaskOffer,
 )
+from storage.repos import privacy
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.volunteering import Talk, outbox_texts, person_id
@@ -52,10 +55,13 @@ async def test_an_in_service_member_reports_and_the_organizer_confirms(talk: Tal
         ],
     )
     member = await _member(talk.chat, "陈永福")
-    assert member is not None and (member.kind, member.unit_name) == ("in_service", "朝阳区人民医院")
+    assert member is not None and (member.kind, member.unit_name) == (
+        "in_service",
+        "朝阳区人民医院",
+    )
     assert member.confirmed_at is None
     [ask] = [t for t in await outbox_texts(talk.chat, "王海燕") if "党员报到" in t]
-    assert "陈永福（在职党员（到居住地社区报到），单位：朝阳区人民医院）" in ask
+    assert "陈永福（在职党员，单位：朝阳区人民医院）" in ask
     pid = await person_id(talk.chat, "陈永福")
     # Only organizers over the community confirm: not the member, a resident, another community.
     for outsider in ("陈永福", "王凤兰", "李梦瑶", "张磊"):
@@ -154,3 +160,34 @@ async def test_reporting_in_english(talk: Talk) -> None:
     listed = await talk.text("李梦瑶", "/party_members")  # 百环社区's organizer
     assert "Michael Brown：社区党员" in listed
     assert "Michael Brown" not in await talk.text("王海燕", "/party_members")
+
+
+async def test_mydata_shows_and_forget_erases_party_report_and_memberships(talk: Talk) -> None:
+    chat = talk.chat
+    async with chat.app.db.transaction() as session:
+        calligraphy = await session.scalar(
+            select(Organization.id).where(Organization.name == "劲松北社区翰墨书画社")
+        )
+    await talk.script("陈永福", [("/party", "您是"), ("1", "请确认"), ("1", "已向")])
+    await talk.text("陈永福", f"/org_join {calligraphy}")
+    pid = await person_id(chat, "陈永福")
+    async with chat.app.db.transaction() as session:
+        held = await privacy.collect(session, pid)
+    assert held["party_member"]["kind"] == "community"
+    assert held["organizations"] == [
+        {
+            "organization": "劲松北社区翰墨书画社",
+            "status": "pending",
+            "since": held["organizations"][0]["since"],
+            "decided_at": None,
+        }
+    ]
+    await talk.script("陈永福", [("/forget", "确定要注销吗"), ("1", "您的信息已删除")])
+    async with chat.app.db.transaction() as session:
+        assert await session.get(PartyMember, pid) is None
+        left = await session.scalar(
+            select(func.count())
+            .select_from(OrganizationMember)
+            .where(OrganizationMember.person_id == pid)
+        )
+    assert left == 0
