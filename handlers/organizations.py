@@ -335,6 +335,5 @@ async def list_orgs(ctx: Ctx) -> list[Reply]:
 FEATURE = Feature(
     "organizations",
     commands={"org_new": ORG_NEW, "orgs": list_orgs},
-    keywords={"社会组织": "orgs"},
     help=[(N_("help.organizations"), ORGANIZERS)],
 )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import alerts, broadcasts, digests, privacy
+from handlers import alerts, broadcasts, digests, groups, privacy
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -89,6 +89,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
     Periodic("honour_roll", "monthly", at=time(10, 0), grace=timedelta(days=3)),
+    Periodic("orgs_1710", "monthly", at=time(9, 30), grace=timedelta(days=3)),
     Periodic("purge", "daily", at=time(3, 30)),
     Periodic("retention", "daily", at=time(4, 0)),
 )
@@ -103,7 +104,7 @@ def build_registry() -> dict[str, JobHandler]:
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
     that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
-    weekly_digest, honour_roll, purge, retention.
+    weekly_digest, honour_roll, orgs_1710 (handlers/groups/gaps.py), purge, retention.
     """
     return dict(JOBS)
 
@@ -120,6 +121,7 @@ JOBS: dict[str, JobHandler] = {
     "flag_stale_proposals": flag_stale,
     "weekly_digest": digests.weekly_digest,
     "honour_roll": digests.honour_roll,
+    "orgs_1710": groups.monthly_1710,
     "purge": digests.purge,
     "retention": privacy.retention_sweep,
 }

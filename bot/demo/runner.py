@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.bootstrap import App, build
 from bot.console import Console
+from bot.demo.community import groups_and_party
 from bot.demo.mobilization import (
     activities,
     broadcasts,
@@ -39,6 +40,7 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     proposals,
     volunteering,
     organizations,
+    groups_and_party,
     service_hours,
     service_needs,
     tasks,

@@ -32,7 +32,13 @@ from storage.models import (
 )
 from storage.models.people import COMMUNITY_TYPES, REGION_LEVELS, ROLES
 from storage.models.services import HANDLERS
-from storage.models.volunteers import ORG_CATEGORIES, ORG_TIERS, REACHES
+from storage.models.volunteers import (
+    ORG_CATEGORIES,
+    ORG_FILING,
+    ORG_INCUBATION,
+    ORG_TIERS,
+    REACHES,
+)
 from storage.repos import regions
 
 from .tables import MAX_CELL_CHARS, Row
@@ -344,6 +350,16 @@ async def _import_organization(session: AsyncSession, row: Row, now: datetime) -
         "region_id": region.id,
         "capacity": _int(row, "capacity", default=1, low=1, high=10_000),
         "phone": phone,
+        "intro": _text(row, "intro", Organization.intro),
+        "incubation": _choice(row, "incubation", ORG_INCUBATION, default="none"),
+        # Registered (备案) organizations are filed unless the table says otherwise.
+        "filing": _choice(
+            row,
+            "filing",
+            ORG_FILING,
+            default="filed" if row.get("tier") == "registered" else "none",
+        ),
+        "open_join": _choice(row, "open_join", ("yes", "no"), default="no") == "yes",
     }
     org = (
         await session.execute(select(Organization).where(Organization.name == name))

@@ -21,6 +21,7 @@ from storage.models.messaging import (
     ProcessedUpdate,
 )
 from storage.models.office import OfficeLink, OfficeSession
+from storage.models.party import PartyMember
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.services import (
     Assignment,
@@ -54,6 +55,7 @@ __all__ = [
     "Organization",
     "OrganizationMember",
     "OutboxMessage",
+    "PartyMember",
     "Person",
     "PersonRequest",
     "ProcessedUpdate",

@@ -13,6 +13,11 @@ from storage.models.base import Base, utcnow
 REACHES = ("building", "grid", "community", "street")
 ORG_TIERS = ("professional", "registered", "grassroots")
 ORG_CATEGORIES = ("life_service", "charity", "culture_sports", "mediation", "association", "other")
+# Incubation (孵化) of community organizations and their filing (备案) with the street.
+ORG_INCUBATION = ("none", "incubating", "graduated")
+ORG_FILING = ("none", "applied", "filed")
+# A membership: asked (waiting for the organization or an organizer), active, declined, left.
+MEMBER_STATUSES = ("pending", "active", "declined", "left")
 
 
 class VolunteerProfile(Base):
@@ -53,6 +58,10 @@ class Organization(Base):
     contact_person_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     phone: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    intro: Mapped[str] = mapped_column(String(500), default="")
+    incubation: Mapped[str] = mapped_column(String(16), default="none")
+    filing: Mapped[str] = mapped_column(String(16), default="none")
+    open_join: Mapped[bool] = mapped_column(default=False)  # join at once, or ask first
 
 
 class OrganizationMember(Base):
@@ -65,3 +74,7 @@ class OrganizationMember(Base):
     organization_id: Mapped[int] = mapped_column(ForeignKey("organizations.id"), index=True)
     person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default="member")
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_at: Mapped[datetime | None]
+    decided_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))

@@ -24,6 +24,7 @@ from storage.models import (
     Organization,
     OrganizationMember,
     OutboxMessage,
+    PartyMember,
     Person,
     PersonRequest,
     ProcessedUpdate,
@@ -137,6 +138,28 @@ async def collect(session: AsyncSession, person_id: int) -> dict[str, Any]:
         if profile is not None
         else None,
     }
+    party = await session.get(PartyMember, person_id)
+    data["party_member"] = (
+        _row(party, ("community_id", "kind", "unit_name", "reported_at", "confirmed_at"))
+        if party is not None
+        else None
+    )
+    data["organizations"] = [
+        {
+            "organization": org.name,
+            "status": member.status,
+            "since": _plain(member.created_at),
+            "decided_at": _plain(member.decided_at),
+        }
+        for member, org in (
+            await session.execute(
+                select(OrganizationMember, Organization)
+                .join(Organization, Organization.id == OrganizationMember.organization_id)
+                .where(OrganizationMember.person_id == person_id)
+                .order_by(OrganizationMember.id)
+            )
+        ).all()
+    ]
     data |= await _items(session, person_id)
     data["consent_history"] = [
         {"action": e.action, "at": _plain(e.at), **e.details}
@@ -321,6 +344,7 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         .where(Organization.contact_person_id == pid)
         .values(contact_person_id=None),
         delete(OrganizationMember).where(OrganizationMember.person_id == pid),
+        delete(PartyMember).where(PartyMember.person_id == pid),
         delete(VolunteerProfile).where(VolunteerProfile.person_id == pid),
         delete(CheckinAttempt).where(CheckinAttempt.person_id == pid),
         update(PersonRequest)

@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from bot.bootstrap import App
 from handlers.routes import COMMANDS
-from storage.models import Activity, Base, Broadcast, Person, Region
+from storage.models import Activity, Base, Broadcast, Organization, Person, Region
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.needs_reports import make_need
@@ -54,6 +54,9 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "reports_grid": ("/reports_grid", NO_ROLE),
     "asked": ("/asked", NOT_ORGANIZER),
     "office": ("/office", NO_ROLE),
+    "org_status": ("/org_status {org}", EVERYONE),
+    "party_members": ("/party_members", NOT_ORGANIZER),
+    "participation": ("/participation", NOT_ORGANIZER),
 }
 REFUSED = ("没有权限", "请先发送 /start")
 # Bookkeeping that every message touches (dialog state, the update id, last-seen times).
@@ -100,7 +103,11 @@ async def _items(chat: Chat, clock: FakeClock) -> dict[str, int]:
         session.add_all([broadcast, *activities])
         await session.flush()
         future, past = (a.id for a in activities)
+        org = await session.scalar(
+            select(Organization.id).where(Organization.name == "劲松北社区翰墨书画社")
+        )
         return {
+            "org": int(org or 0),
             "seconded": 1,
             "accepted": 2,
             "need": need,

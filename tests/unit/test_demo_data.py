@@ -44,6 +44,10 @@ HEADERS = {
         "capacity",
         "contact_name",
         "phone",
+        "intro",
+        "incubation",
+        "filing",
+        "open_join",
     ],
     "volunteers.csv": [
         "name",

@@ -35,8 +35,6 @@ NOT_EXPORTED = {
     "assignments": "a volunteer's tasks reach the export as service records once done (a gap: "
     "open tasks are listed by /mytasks only)",
     "checkin_attempts": "a count of wrong check-in codes for brute-force protection, kept a day",
-    "organization_members": "membership is shown with the organization, not held as personal data",
-    "organizations": "an organization's record; its contact person sees it under /org",
 }
 NOT_ERASED = {
     "persons": "erased in place: the row stays, anonymized, so aggregates stay intact",
