@@ -3,7 +3,7 @@
 Each timeline is a list of events, oldest first: `at`, `kind`, `actor` (a display name or ""),
 `note`, and for status changes `old`/`new`. Kinds are the audit log's actions (`need.status`,
 `report.note` …), the proposal's own events (`proposal.accepted` …) and a few of ours
-(`created`, `offer`, `assignment`, `confirmed`, `service`, `cosign`, `rating`, `photo`).
+(`offer`, `assignment`, `confirmed`, `service`, `rating`), and a report's `photo`.
 """
 
 from __future__ import annotations
@@ -97,14 +97,7 @@ async def need_timeline(session: AsyncSession, need: Need) -> list[dict[str, Any
         | {a.person_id for a in jobs}
         | {a.confirmed_by_id for a in jobs},
     )
-    events: list[dict[str, Any]] = [
-        {
-            "at": need.created_at,
-            "kind": "created",
-            "actor": names.get(need.entered_by_id or need.person_id or 0, ""),
-            "note": need.notes,
-        }
-    ]
+    events: list[dict[str, Any]] = []
     for o in offers:
         events.append(
             {
@@ -136,7 +129,14 @@ async def need_timeline(session: AsyncSession, need: Need) -> list[dict[str, Any
         events.append(
             {"at": r.created_at, "kind": "service", "actor": "", "note": f"{r.hours} · {r.content}"}
         )
-    events += await audit_events(session, f"need:{need.id}")
+    audited = await audit_events(session, f"need:{need.id}")
+    entered = next((e for e in audited if e["kind"] == "need.create"), None)
+    if entered is None:  # entered before the audit named it, or by an import
+        audited.insert(0, {"at": need.created_at, "kind": "need.create", "actor": "", "note": ""})
+        entered = audited[0]
+    entered["actor"] = entered["actor"] or names.get(need.entered_by_id or need.person_id or 0, "")
+    entered["note"] = entered["note"] or need.notes
+    events += audited
     if need.rating is not None and not any(e["kind"] == "need.rate" for e in events):
         events.append(
             {
@@ -169,7 +169,8 @@ async def proposal_timeline(
     ]
     if not any(e["kind"] == "proposal.submitted" for e in events):
         events.insert(
-            0, {"at": proposal.created_at, "kind": "created", "actor": "", "note": proposal.body}
+            0,
+            {"at": proposal.created_at, "kind": "proposal.submitted", "actor": "", "note": ""},
         )
     signed = await session.execute(
         select(ProposalCosign.created_at, Person.display_name)
