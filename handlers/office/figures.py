@@ -260,21 +260,30 @@ async def ledger_1710(session: AsyncSession, root: Region) -> list[dict[str, Any
 Job = Callable[[AsyncSession], Awaitable[Any]]
 
 
-async def each(session: AsyncSession, opener: Opener | None, jobs: list[Job]) -> list[Any]:
-    """Run read-only jobs: one after the other in `session`, or at once in sessions of `opener`.
+async def each(
+    session: AsyncSession, opener: Opener | None, jobs: list[Job], light: list[Job] | None = None
+) -> list[Any]:
+    """Run read-only jobs, results in order (`jobs`, then `light`).
 
-    SQLite has one connection (and writers lock it), so it gets no opener; PostgreSQL runs the
-    scans on separate connections, each in its own snapshot (figures of one moment, give or take
-    the milliseconds between the snapshots).
+    Without an opener (SQLite: one connection, and writers lock it) all run one after the other
+    in `session`. With one (PostgreSQL), each of `jobs` runs on its own connection, each in its
+    own snapshot (figures of one moment, give or take the milliseconds between the snapshots),
+    while the `light` ones run meanwhile in `session`: a request holds at most 1 + len(jobs)
+    connections, within the pool's five, so none is opened and closed per request.
     """
+    light = light or []
     if opener is None:
-        return [await job(session) for job in jobs]
+        return [await job(session) for job in [*jobs, *light]]
 
     async def alone(job: Job) -> Any:
         async with opener() as own:
             return await job(own)
 
-    return list(await asyncio.gather(*(alone(job) for job in jobs)))
+    async def here() -> list[Any]:
+        return [await job(session) for job in light]
+
+    *found, mine = await asyncio.gather(*(alone(job) for job in jobs), here())
+    return [*found, *mine]
 
 
 async def dashboard(
@@ -289,16 +298,15 @@ async def dashboard(
 ) -> dict[str, Any]:
     """Everything the dashboard shows for one region."""
     t = await tree(session, root)
-    reports, needs, proposals, ledger, people = await each(
+    reports, needs, people, proposals, ledger = await each(
         session,
         opener,
         [
             lambda s: report_figures(s, t, dialect, now),
             lambda s: need_figures(s, t, now),
-            lambda s: proposal_figures(s, t, now, tz),
-            lambda s: ledger_1710(s, root),
             lambda s: volunteers(s, t, rules),
         ],
+        light=[lambda s: proposal_figures(s, t, now, tz), lambda s: ledger_1710(s, root)],
     )
     return {
         "region": describe(root),

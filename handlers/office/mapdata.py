@@ -135,18 +135,23 @@ async def map_data(
 
     Density counts every filtered item, grouped by grid in SQL; points are the newest
     `POINT_LIMIT` reports and the newest `POINT_LIMIT` needs (`truncated` says when cut). With an
-    `opener` (PostgreSQL) the four queries run at once.
+    `opener` (PostgreSQL) the queries run at once.
     """
     t = await tree(session, root)
     ids = t.ids
-    jobs: list[Job] = []
+    # The two scans on their own connections, the two small point queries meanwhile here.
+    scans: list[Job] = []
+    samples: list[Job] = []
     if f.kind in ("all", "reports"):
-        jobs += [lambda s: _report_density(s, ids, f), lambda s: _report_points(s, ids, f)]
+        scans.append(lambda s: _report_density(s, ids, f))
+        samples.append(lambda s: _report_points(s, ids, f))
     if f.kind in ("all", "needs"):
-        jobs += [lambda s: _need_density(s, ids, f), lambda s: _need_points(s, ids, f)]
-    found = await each(session, opener, jobs)
-    reports = found[:2] if f.kind in ("all", "reports") else [[], []]
-    needs = found[-2:] if f.kind in ("all", "needs") else [[], []]
+        scans.append(lambda s: _need_density(s, ids, f))
+        samples.append(lambda s: _need_points(s, ids, f))
+    found = await each(session, opener, scans, samples)
+    densities, points_of = found[: len(scans)], found[len(scans) :]
+    reports = [densities[0], points_of[0]] if f.kind in ("all", "reports") else [[], []]
+    needs = [densities[-1], points_of[-1]] if f.kind in ("all", "needs") else [[], []]
     density: dict[int, dict[str, int]] = {}
 
     def bump(grid_id: int | None, kind: str, n: int) -> None:
