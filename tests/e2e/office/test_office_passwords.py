@@ -129,3 +129,20 @@ async def test_the_password_page_never_shows_a_hash(chat: Chat) -> None:
         page = await http.get("/office/password")
         assert "当前登录名：wanghy" in page.text
         assert not re.search(r"\$argon2", page.text) and SECRET not in page.text
+
+
+async def test_erasing_a_staff_member_drops_their_login_and_hash(chat: Chat) -> None:
+    from storage.models import Person
+    from storage.repos import privacy
+
+    async with client(chat.app) as http:
+        await _set(http, await sign_in(chat, http, "王海燕"), "wanghy", SECRET)
+    async with chat.app.db.transaction() as session:
+        person = (
+            await session.execute(select(Person).where(Person.display_name == "王海燕"))
+        ).scalar_one()
+        await privacy.erase(session, person, chat.app.deps.clock(), "已删除")
+    async with chat.app.db.transaction() as session:
+        assert (await session.execute(select(OfficePassword))).first() is None
+    async with client(chat.app) as http:
+        assert (await _try(http, "wanghy", SECRET)).status_code == 403
