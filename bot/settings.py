@@ -126,6 +126,8 @@ class Settings(BaseSettings):
     )
     office_session_minutes: int = Field(60, alias="LINLI_OFFICE_SESSION_MINUTES", ge=5)
     office_tile_url: str = Field("", alias="LINLI_OFFICE_TILE_URL")
+    # How long the dashboard's and map's figures of a region are reused (0: never); pages say so.
+    office_figures_seconds: int = Field(30, alias="LINLI_OFFICE_FIGURES_SECONDS", ge=0, le=600)
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")

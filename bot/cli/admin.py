@@ -289,6 +289,39 @@ def admin_office_link(
     typer.echo(translate("office.link_sent", chats=sent))
 
 
+@admin_app.command("office-password")
+def admin_office_password(
+    person: str = typer.Argument(
+        ..., help="Staff member: id, or channel:id such as console:王海燕."
+    ),
+    login: str = typer.Option("", "--login", help="Login name (3-32 letters, digits, . _ -)."),
+    remove: bool = typer.Option(False, "--remove", help="Remove their password instead."),
+) -> None:
+    """Set (asked twice, not echoed) or remove a staff member's optional console password."""
+    from handlers.admin.roles import find_person
+    from handlers.office import passwords
+
+    secret = ""
+    if not remove:
+        if not login:
+            raise typer.BadParameter("--login is needed", param_hint="--login")
+        secret = typer.prompt("password", hide_input=True, confirmation_prompt=True)
+
+    async def work(application: App) -> str:
+        async with application.db.transaction() as session:
+            found = await find_person(session, person)
+            now = application.deps.clock()
+            name = found.display_name or str(found.id)
+            if remove:
+                gone = await passwords.remove_password(session, found.id, now, actor_id=None)
+                key = "office.password.removed_cli" if gone else "office.password.none_cli"
+                return translate(key, name=name)
+            await passwords.set_password(session, found, login, secret, now, actor_id=None)
+            return translate("office.password.set_cli", name=name, login=login)
+
+    typer.echo(admin_action(work))
+
+
 @broadcast_app.command("status")
 def broadcast_status(broadcast_id: int = typer.Argument(..., help="The notice number.")) -> None:
     """Show a broadcast's progress: sent, blocked, failed, held (WeChat window), pending."""

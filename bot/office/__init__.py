@@ -11,17 +11,21 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import App
-from bot.office import api, pages, signin
+from bot.office import api, item_pages, pages, password, signin
+from bot.office.cache import Recent
 from bot.office.web import HERE, Templates
 
 
 def mount(app: App) -> Mount:
     """Every office route, under /office."""
     templates = Templates(app)
+    recent = Recent(app.settings.office_figures_seconds, app.deps.clock)
     routes: list[BaseRoute] = [
         *signin.routes(app, templates),
-        *api.routes(app, templates),
-        *pages.routes(app, templates),
+        *api.routes(app, templates, recent),
+        *pages.routes(app, templates, recent),
+        *item_pages.routes(app, templates),
+        *password.routes(app, templates),
     ]
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="office-static"))
     return Mount("/office", routes=routes)

@@ -1,7 +1,8 @@
 """The office's JSON endpoints (documented in docs/office.md); the pages' charts and map use them.
 
 GET /office/api/regions/{id}/dashboard · /map · /reports · /needs · /proposals, and
-GET /office/api/reports/{id}. Signed-in staff only, for regions within their roles.
+GET /office/api/reports/{id} · /needs/{id} · /proposals/{id} (an item with its timeline).
+Signed-in staff only, for regions within their roles.
 """
 
 from __future__ import annotations
@@ -14,11 +15,12 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot.bootstrap import App
+from bot.office.cache import Recent
 from bot.office.web import Templates, Visit, headers, signed_in
 from handlers.core.errors import InvalidInput, NotAllowed
 from handlers.hours.rules import rules_of
-from handlers.office import figures, items, mapdata
-from storage.models import GridReport, Region
+from handlers.office import figures, items, mapdata, timelines
+from storage.models import GridReport, Need, Proposal, Region
 
 STATUSES = ("all", "open", "closed", "overdue")
 
@@ -63,16 +65,25 @@ def map_filter(visit: Visit) -> mapdata.MapFilter:
     )
 
 
-async def dashboard_data(visit: Visit, region: Region) -> dict[str, Any]:
-    """The dashboard's figures for a region."""
+def opener(app: App) -> figures.Opener | None:
+    """Fresh read sessions for scans run at once: PostgreSQL only (SQLite has one connection)."""
+    return app.db.transaction if app.db.dialect == "postgresql" else None
+
+
+async def dashboard_data(visit: Visit, region: Region, recent: Recent) -> dict[str, Any]:
+    """The dashboard's figures for a region (reused for `recent.seconds`; `as_of` says when)."""
     app = visit.app
-    return await figures.dashboard(
-        visit.session,
-        region,
-        app.deps.clock(),
-        dialect=app.db.dialect,
-        tz=app.settings.tz,
-        rules=rules_of(app.deps.config),
+    return await recent.get(
+        ("dashboard", region.id),
+        lambda: figures.dashboard(
+            visit.session,
+            region,
+            app.deps.clock(),
+            dialect=app.db.dialect,
+            tz=app.settings.tz,
+            rules=rules_of(app.deps.config),
+            opener=opener(app),
+        ),
     )
 
 
@@ -85,11 +96,34 @@ async def report_in_reach(visit: Visit, report_id: int) -> tuple[GridReport, Reg
     return report, grid
 
 
+async def need_in_reach(visit: Visit, need_id: int) -> tuple[Need, Region]:
+    """A need whose region the visitor sees, with that region."""
+    need = await visit.session.get(Need, need_id)
+    region = await visit.session.get(Region, need.region_id) if need else None
+    if need is None or region is None or not visit.staff.sees(region):
+        raise NotAllowed()
+    return need, region
+
+
+async def proposal_in_reach(visit: Visit, proposal_id: int) -> tuple[Proposal, Region]:
+    """A proposal whose region the visitor sees, with that region."""
+    proposal = await visit.session.get(Proposal, proposal_id)
+    region = await visit.session.get(Region, proposal.region_id) if proposal else None
+    if proposal is None or region is None or not visit.staff.sees(region):
+        raise NotAllowed()
+    return proposal, region
+
+
+def stamped(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Timeline events with their times as ISO text, for JSON."""
+    return [e | {"at": e["at"].isoformat()} for e in events]
+
+
 def _json(app: App, data: Any) -> Response:
     return JSONResponse(data, headers=headers(app))
 
 
-def routes(app: App, templates: Templates) -> list[Route]:
+def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
     """The JSON endpoints."""
 
     def region_id(visit: Visit) -> int:
@@ -98,12 +132,16 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, api=True)
     async def dashboard(visit: Visit) -> Response:
         region = await visit.region(region_id(visit))
-        return _json(app, await dashboard_data(visit, region))
+        return _json(app, await dashboard_data(visit, region, recent))
 
     @signed_in(app, templates, api=True)
     async def map_json(visit: Visit) -> Response:
         region = await visit.region(region_id(visit))
-        data = await mapdata.map_data(visit.session, region, map_filter(visit))
+        f = map_filter(visit)
+        data = await recent.get(
+            ("map", region.id, f),
+            lambda: mapdata.map_data(visit.session, region, f, opener(app)),
+        )
         return _json(app, data | {"tile_url": app.settings.office_tile_url})
 
     @signed_in(app, templates, api=True)
@@ -137,7 +175,46 @@ def routes(app: App, templates: Templates) -> list[Route]:
                 "assignee_id": found.assignee_id,
                 "lat": found.lat,
                 "lon": found.lon,
-                "timeline": [e | {"at": e["at"].isoformat()} for e in timeline],
+                "timeline": stamped(timeline),
+            },
+        )
+
+    @signed_in(app, templates, api=True)
+    async def need(visit: Visit) -> Response:
+        found, region = await need_in_reach(visit, int(visit.request.path_params["need"]))
+        timeline = await timelines.need_timeline(visit.session, found)
+        return _json(
+            app,
+            {
+                "id": found.id,
+                "status": found.status,
+                "service_item_id": found.service_item_id,
+                "region": figures.describe(region),
+                "place": found.place,
+                "notes": found.notes,
+                "rating": found.rating,
+                "timeline": stamped(timeline),
+            },
+        )
+
+    @signed_in(app, templates, api=True)
+    async def proposal(visit: Visit) -> Response:
+        found, region = await proposal_in_reach(visit, int(visit.request.path_params["proposal"]))
+        timeline, cosigners = await timelines.proposal_timeline(visit.session, found)
+        return _json(
+            app,
+            {
+                "id": found.id,
+                "title": found.title,
+                "body": found.body,
+                "status": found.status,
+                "region": figures.describe(region),
+                "cosigns": found.cosign_count,
+                "cosigners": stamped(cosigners),
+                "owner": found.owner,
+                "target_date": found.target_date.isoformat() if found.target_date else None,
+                "decision_reason": found.decision_reason,
+                "timeline": stamped(timeline),
             },
         )
 
@@ -148,4 +225,6 @@ def routes(app: App, templates: Templates) -> list[Route]:
         Route("/api/regions/{region:int}/needs", need_list),
         Route("/api/regions/{region:int}/proposals", proposal_list),
         Route("/api/reports/{report:int}", report),
+        Route("/api/needs/{need:int}", need),
+        Route("/api/proposals/{proposal:int}", proposal),
     ]

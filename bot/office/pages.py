@@ -12,12 +12,14 @@ from starlette.routing import Route
 
 from bot.bootstrap import App
 from bot.office.api import dashboard_data, day_param, item_filter, report_in_reach
+from bot.office.cache import Recent
 from bot.office.web import Templates, Visit, redirect, signed_in
 from handlers.broadcasts.compose import preview
 from handlers.core.errors import InvalidInput, NotAllowed
 from handlers.core.text import clean_text
 from handlers.office import items, ledgers
 from handlers.office.context import office_ctx
+from handlers.proposals.common import EVENT_LABELS as PROPOSAL_EVENT_LABELS
 from handlers.reports import CATEGORIES, workers_for
 from handlers.reports.common import STATUS_LABELS
 from storage.models import Need, Proposal, Region, ServiceItem
@@ -26,7 +28,7 @@ from storage.repos import audit, regions
 TABS = ("dashboard", "map", "reports", "needs", "proposals", "hours", "broadcast", "ledgers")
 
 
-async def _page(
+async def page(
     visit: Visit, templates: Templates, name: str, region: Region | None, **ctx: Any
 ) -> Response:
     crumbs = await _crumbs(visit, region) if region else []
@@ -60,7 +62,7 @@ async def _crumbs(visit: Visit, region: Region) -> list[Region]:
     return found
 
 
-def routes(app: App, templates: Templates) -> list[Route]:
+def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
     """The pages, and the form posts of the actions."""
 
     def rid(visit: Visit) -> int:
@@ -73,8 +75,16 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates)
     async def dashboard(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
-        data = await dashboard_data(visit, region)
-        return await _page(visit, templates, "dashboard.html", region, tab="dashboard", data=data)
+        data = await dashboard_data(visit, region, recent)
+        return await page(
+            visit,
+            templates,
+            "dashboard.html",
+            region,
+            tab="dashboard",
+            data=data,
+            as_of=datetime.fromisoformat(data["as_of"]),
+        )
 
     @signed_in(app, templates)
     async def map_page(visit: Visit) -> Response:
@@ -82,7 +92,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         found = await visit.session.execute(
             select(ServiceItem.department).distinct().order_by(ServiceItem.department)
         )
-        return await _page(
+        return await page(
             visit, templates, "map.html", region, tab="map", departments=list(found.scalars())
         )
 
@@ -91,21 +101,21 @@ def routes(app: App, templates: Templates) -> list[Route]:
         region = await visit.region(rid(visit))
         f = item_filter(visit)
         rows = await items.report_list(visit.session, region, f, app.deps.clock())
-        return await _page(visit, templates, "reports.html", region, tab="reports", rows=rows, f=f)
+        return await page(visit, templates, "reports.html", region, tab="reports", rows=rows, f=f)
 
     @signed_in(app, templates)
     async def need_list(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
         f = item_filter(visit)
         rows = await items.need_list(visit.session, region, f)
-        return await _page(visit, templates, "needs.html", region, tab="needs", rows=rows, f=f)
+        return await page(visit, templates, "needs.html", region, tab="needs", rows=rows, f=f)
 
     @signed_in(app, templates)
     async def proposal_list(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
         f = item_filter(visit)
         rows = await items.proposal_list(visit.session, region, f)
-        return await _page(
+        return await page(
             visit, templates, "proposals.html", region, tab="proposals", rows=rows, f=f
         )
 
@@ -116,7 +126,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         workers = await workers_for(ctx, report)
         done = visit.request.query_params.get("done", "")
-        return await _page(
+        return await page(
             visit,
             templates,
             "report.html",
@@ -141,6 +151,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         form = await _form(visit, 1000)
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         replies = await run(ctx, item_id, form)
+        recent.clear()  # the figures show this change at once
         said = " ".join(r.text for r in replies)[:300]
         if kind == "report":
             return redirect(f"/office/reports/{item_id}?done={action}")
@@ -152,12 +163,12 @@ def routes(app: App, templates: Templates) -> list[Route]:
     async def hours_page(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
         rows = await items.pending_hours(visit.session, visit.staff, region)
-        return await _page(visit, templates, "hours.html", region, tab="hours", rows=rows)
+        return await page(visit, templates, "hours.html", region, tab="hours", rows=rows)
 
     @signed_in(app, templates)
     async def broadcast_page(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
-        return await _page(visit, templates, "broadcast.html", region, tab="broadcast", form={})
+        return await page(visit, templates, "broadcast.html", region, tab="broadcast", form={})
 
     @signed_in(app, templates, form=True)
     async def broadcast_preview(visit: Visit) -> Response:
@@ -165,7 +176,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         form = await _form(visit, 2000)
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         shown = await preview(ctx, items.broadcast_answers(region.id, form))
-        return await _page(
+        return await page(
             visit,
             templates,
             "broadcast.html",
@@ -179,7 +190,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates)
     async def ledger_page(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
-        return await _page(
+        return await page(
             visit, templates, "ledgers.html", region, tab="ledgers", ledgers=ledgers.LEDGERS
         )
 
@@ -230,17 +241,32 @@ def routes(app: App, templates: Templates) -> list[Route]:
 
 
 ACTIONS_DONE = frozenset(action for _, action in items.ACTIONS)
-EVENT_KINDS = frozenset(
-    {"created", "metoo", "rating", "report.acknowledge", "report.note", "report.close"}
-    | {
+# Timeline kinds → catalog keys: ours (office.event.*) and the proposals' own event labels.
+EVENT_KINDS: dict[str, str] = {
+    kind: f"office.event.{kind}"
+    for kind in (
+        "created",
+        "metoo",
+        "rating",
+        "offer",
+        "assignment",
+        "confirmed",
+        "service",
+        "report.acknowledge",
+        "report.note",
+        "report.close",
         "report.beyond",
         "report.reassign",
         "report.escalate",
         "report.reopen",
         "report.dispute",
         "report.rate",
-    }
-)
+        "need.create",
+        "need.status",
+        "need.visit",
+        "need.rate",
+    )
+} | {f"proposal.{kind}": key for kind, key in PROPOSAL_EVENT_LABELS.items()}
 
 
 async def _item_region(visit: Visit, kind: str, item_id: int) -> Region:

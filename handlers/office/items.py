@@ -21,6 +21,7 @@ from handlers.core.errors import InvalidInput
 from handlers.core.messages import Reply
 from handlers.office.figures import NEED_CLOSED, NEED_OPEN, REPORT_CLOSED, REPORT_OPEN
 from handlers.office.scope import Staff
+from handlers.office.timelines import photo_of
 from handlers.proposals.decide import decide
 from storage.models import (
     AuditEntry,
@@ -149,7 +150,12 @@ async def proposal_list(session: AsyncSession, root: Region, f: ItemFilter) -> l
 async def report_timeline(session: AsyncSession, report: GridReport) -> list[dict[str, Any]]:
     """Everything that happened to a report, oldest first: filing, me-toos, actions, rating."""
     events: list[dict[str, Any]] = [
-        {"at": report.created_at, "kind": "created", "note": report.text, "photo": report.photo_ref}
+        {
+            "at": report.created_at,
+            "kind": "created",
+            "note": report.text,
+            "photo": photo_of(report.photo_ref),
+        }
     ]
     metoos = await session.execute(
         select(func.count(), func.min(ReportMeToo.created_at)).where(

@@ -20,7 +20,7 @@ from storage.models.messaging import (
     OutboxMessage,
     ProcessedUpdate,
 )
-from storage.models.office import OfficeLink, OfficeSession
+from storage.models.office import OfficeLink, OfficePassword, OfficeSession
 from storage.models.party import PartyMember
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
 from storage.models.services import (
@@ -51,6 +51,7 @@ __all__ = [
     "InviteCode",
     "Need",
     "OfficeLink",
+    "OfficePassword",
     "OfficeSession",
     "Organization",
     "OrganizationMember",

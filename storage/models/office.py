@@ -35,3 +35,21 @@ class OfficeSession(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ended_at: Mapped[datetime | None]
+
+
+class OfficePassword(Base):
+    """A staff member's optional console password: a login name and an argon2 hash of it.
+
+    Failed tries are counted here (every worker sees the same count); after too many, the login
+    is locked for a while (handlers/office/passwords.py).
+    """
+
+    __tablename__ = "office_passwords"
+
+    person_id: Mapped[int] = mapped_column(ForeignKey("persons.id"), primary_key=True)
+    login: Mapped[str] = mapped_column(String(32), unique=True)
+    hash: Mapped[str] = mapped_column(String(255))
+    set_at: Mapped[datetime] = mapped_column(default=utcnow)
+    failures: Mapped[int] = mapped_column(default=0)
+    failed_at: Mapped[datetime | None]
+    locked_until: Mapped[datetime | None]

@@ -125,7 +125,8 @@ class AuditEntry(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
     action: Mapped[str] = mapped_column(String(64), index=True)
-    target: Mapped[str] = mapped_column(String(128), default="")
+    # Indexed for an item's timeline in the office (all entries about `report:7`).
+    target: Mapped[str] = mapped_column(String(128), default="", index=True)
     details: Mapped[dict[str, Any]] = mapped_column(default=dict)
     at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     note: Mapped[str | None] = mapped_column(Text)

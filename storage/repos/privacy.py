@@ -21,6 +21,7 @@ from storage.models import (
     GridReport,
     Identity,
     Need,
+    OfficePassword,
     Organization,
     OrganizationMember,
     OutboxMessage,
@@ -347,6 +348,7 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         delete(PartyMember).where(PartyMember.person_id == pid),
         delete(VolunteerProfile).where(VolunteerProfile.person_id == pid),
         delete(CheckinAttempt).where(CheckinAttempt.person_id == pid),
+        delete(OfficePassword).where(OfficePassword.person_id == pid),  # login name and hash
         update(PersonRequest)
         .where(PersonRequest.person_id == pid)
         .values(person_id=None, text="", answer=None),

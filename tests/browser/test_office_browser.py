@@ -3,7 +3,8 @@
 Signs in through the link the bot sent over the console channel, opens the dashboard and the map
 of a community, filters, opens a report, hands it to another grid worker, sees that worker get
 it in chat, downloads a ledger and opens the file. Skipped, saying why, without Chromium.
-Set LINLI_OFFICE_SCREENSHOTS=DIR to keep screenshots (docs/office.md uses them).
+A second run opens a need's and a proposal's timeline pages, sets a console password and signs
+in with it. Set LINLI_OFFICE_SCREENSHOTS=DIR to keep screenshots (docs/office.md uses them).
 """
 
 from __future__ import annotations
@@ -24,8 +25,9 @@ from bot.console import Console
 from bot.settings import Settings
 from bot.web import create_web_app
 from tests.support.chat import Chat
-from tests.support.needs_reports import make_need, make_report
+from tests.support.needs_reports import make_need, make_report, move_need
 from tests.support.office import link_for
+from tests.support.proposals import propose
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
@@ -164,5 +166,59 @@ async def test_an_organizer_works_a_report_in_the_browser(
         rows = list(load_workbook(BytesIO(saved.read_bytes())).active.iter_rows(values_only=True))
         assert rows[0][:3] == ("编号", "类别", "状态") and len(rows) == 3
         assert saved.name.startswith("报事台账")
+        await browser.close()
+    assert not errors, errors
+
+
+async def test_timelines_and_a_password_in_the_browser(server: str, chat: Chat) -> None:
+    app = chat.app
+    need = await make_need(app)
+    await move_need(app, need, "matching", actor="王海燕")
+    await propose(chat, "王凤兰", "加装电梯", "我们103号楼都是老人，六层没有电梯，希望加装电梯。")
+    link = await link_for(chat, "王海燕")
+    shots = _shots()
+    async with playwright_api.async_playwright() as pw:
+        browser = await pw.chromium.launch(
+            executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"]
+        )
+        page = await browser.new_page(viewport={"width": 1280, "height": 900})
+        page.set_default_timeout(120_000)
+        errors: list[str] = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        await page.goto(link)
+        await page.click("#sign-in")
+        await page.wait_for_selector("#rates")
+        assert "数据截至" in await page.inner_text("#as-of")
+
+        await page.click("#tab-needs")
+        await page.click(f'a.need-link[href="/office/needs/{need}"]')
+        await page.wait_for_selector("#timeline")
+        timeline = await page.inner_text("#timeline")
+        assert "登记需求" in timeline and "待匹配 → 匹配中" in timeline
+        if shots:
+            await page.screenshot(path=str(shots / "need.png"), full_page=True)
+
+        await page.goto(f"{server}/office/proposals/1")
+        await page.wait_for_selector("#cosigners")
+        assert "提交提案" in await page.inner_text("#timeline")
+        if shots:
+            await page.screenshot(path=str(shots / "proposal.png"), full_page=True)
+
+        await page.click("#to-password")
+        await page.fill("#pw-form input[name=login]", "wanghy")
+        await page.fill("#pw-form input[name=password]", "长城-2026-jinsong")
+        await page.fill("#pw-form input[name=repeat]", "长城-2026-jinsong")
+        await page.click("#pw-save")
+        await page.wait_for_selector("#pw-status")
+        await page.click("header form.inline button")  # sign out
+        await page.wait_for_url("**/office/bye")
+
+        await page.goto(f"{server}/office/signin")
+        await page.fill("#pw-login", "wanghy")
+        await page.fill("#pw-password", "长城-2026-jinsong")
+        if shots:
+            await page.screenshot(path=str(shots / "signin.png"), full_page=True)
+        await page.click("#pw-submit")
+        await page.wait_for_selector("#rates")
         await browser.close()
     assert not errors, errors

@@ -53,8 +53,9 @@ async def pending_correction(app: App, grid_code: str) -> int:
 
 
 def office_settings() -> Settings:
-    """Settings with a public address, so /office can hand out links."""
-    return Settings(LINLI_LANG="zh_CN", LINLI_PUBLIC_URL=PUBLIC_URL)
+    """Settings with a public address, so /office can hand out links; figures never reused
+    (a test changes items in chat and looks again at once; tests of the reuse set their own)."""
+    return Settings(LINLI_LANG="zh_CN", LINLI_PUBLIC_URL=PUBLIC_URL, LINLI_OFFICE_FIGURES_SECONDS=0)
 
 
 def client(app: App) -> httpx.AsyncClient:

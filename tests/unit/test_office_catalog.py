@@ -10,7 +10,7 @@ import pytest
 from bot.office.pages import ACTIONS_DONE, EVENT_KINDS, TABS
 from handlers.core.i18n import LANGUAGES, Translator
 from handlers.office.ledgers import LEDGERS
-from storage.models.governance import PROPOSAL_STATES
+from storage.models.governance import PROPOSAL_STATES, REPORT_STATES
 from storage.models.services import NEED_STATES
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "bot" / "office" / "templates"
@@ -27,8 +27,9 @@ def keys() -> set[str]:
             if not k.endswith((".", "_"))
         }
     found |= {f"office.tab.{t}" for t in TABS} | {f"office.done.{a}" for a in ACTIONS_DONE}
-    found |= {f"office.event.{e}" for e in EVENT_KINDS} | {f"office.ledger.{k}" for k in LEDGERS}
+    found |= set(EVENT_KINDS.values()) | {f"office.ledger.{k}" for k in LEDGERS}
     found |= {f"office.need_state.{s}" for s in NEED_STATES}
+    found |= {f"reports.status_{s}" for s in REPORT_STATES}  # the report timeline's changes
     found |= {f"office.proposal_state.{s}" for s in PROPOSAL_STATES}
     found |= {f"office.state.{s}" for s in ("all", "open", "overdue", "closed")}
     actions = ("reassign", "note", "close", "escalate", "dispatch", "accept", "reject")

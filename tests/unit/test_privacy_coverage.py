@@ -30,6 +30,7 @@ NOT_EXPORTED = {
     "invite_codes": "one-time codes staff hand out; who used one is in the roles section",
     "office_links": "office sign-in links, valid for minutes and purged daily",
     "office_sessions": "office sessions, valid for an hour and purged daily",
+    "office_passwords": "a staff console credential (login name, one-way hash), never shown back",
     "proposal_events": "a proposal's public history; the person's proposals are exported",
     "task_offers": "offers made to a volunteer by the matcher; their tasks are exported",
     "assignments": "a volunteer's tasks reach the export as service records once done (a gap: "

@@ -19,11 +19,21 @@
     return k > 0.66 ? "#e57373" : k > 0.33 ? "#ffb74d" : "#fff176";
   }
 
-  function showItems(title, points) {
+  function showItems(title, points, grid) {
     list.innerHTML = "";
     var h = document.createElement("h2");
     h.textContent = title + " (" + points.length + ")";
     list.appendChild(h);
+    if (grid) {  // the map shows a sample of points: the grid's own lists have every item
+      ["reports", "needs"].forEach(function (kind) {
+        var all = document.createElement("a");
+        all.href = "/office/region/" + grid + "/" + kind;
+        all.className = "grid-list";
+        all.textContent = box.dataset[kind] + " →";
+        list.appendChild(all);
+        list.appendChild(document.createTextNode(" "));
+      });
+    }
     var ul = document.createElement("ul");
     points.slice(0, 200).forEach(function (p) {
       var li = document.createElement("li");
@@ -32,7 +42,7 @@
         a.href = "/office/reports/" + p.id;
         a.textContent = box.dataset.reports + " #" + p.id;
       } else {
-        a.href = "/office/region/" + box.dataset.region + "/needs?q=";
+        a.href = "/office/needs/" + p.id;
         a.textContent = box.dataset.needs + " #" + p.id;
       }
       a.className = "map-item";
@@ -69,7 +79,7 @@
             layer.on("click", function () {
               showItems(f.properties.name, data.points.filter(function (p) {
                 return p.grid_id === f.properties.id;
-              }));
+              }), f.properties.id);
             });
           }
         });
@@ -85,7 +95,9 @@
           marker.on("click", function () { showItems(box.dataset.openItems, [p]); });
           layers.addLayer(marker);
         });
-        document.getElementById("map-count").textContent = data.points.length;
+        document.getElementById("map-count").textContent = data.points.length +
+          (data.truncated ? " " + box.dataset.sample : "") + " · " + box.dataset.asOf + " " +
+          data.as_of.slice(11, 19) + " UTC";
         if (first) {
           var bounds = outline.getBounds();
           if (bounds.isValid()) map.fitBounds(bounds, { padding: [10, 10] });

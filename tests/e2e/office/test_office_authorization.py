@@ -9,11 +9,14 @@ route the console serves, so a new one cannot slip in untested.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import httpx
 import pytest
 from sqlalchemy import select, text, update
 
 from bot import office
+from bot.office.web import COOKIE
 from bot.settings import Settings
 from storage.models import Base, Person, Region, RoleGrant
 from storage.repos import office as office_repo
@@ -45,12 +48,23 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("POST", "/office/region/{community}/broadcast", {"role": "everyone", "text": "周六扫雪"}),
     ("GET", "/office/region/{community}/ledger.xlsx?kind=reports", {}),
     ("GET", "/office/reports/{report}", {}),
+    ("GET", "/office/needs/{need}", {}),
+    ("GET", "/office/proposals/{proposal}", {}),
     ("GET", "/office/api/regions/{community}/dashboard", {}),
     ("GET", "/office/api/regions/{grid}/map", {}),
     ("GET", "/office/api/regions/{community}/reports", {}),
     ("GET", "/office/api/regions/{community}/needs", {}),
     ("GET", "/office/api/regions/{community}/proposals", {}),
     ("GET", "/office/api/reports/{report}", {}),
+    ("GET", "/office/api/needs/{need}", {}),
+    ("GET", "/office/api/proposals/{proposal}", {}),
+    ("GET", "/office/password", {}),
+    (
+        "POST",
+        "/office/password",
+        {"action": "set", "login": "wang", "password": "x" * 12, "repeat": "x" * 12},
+    ),
+    ("POST", "/office/password", {"action": "remove"}),
     ("POST", "/office/items/report/{report}/reassign", {"worker": "{other_worker}"}),
     ("POST", "/office/items/report/{report}/note", {"note": "已联系物业"}),
     ("POST", "/office/items/report/{report}/close", {"note": "已拆除"}),
@@ -60,8 +74,10 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("POST", "/office/items/hours/{record}/review", {"verdict": "approve"}),
     ("POST", "/office/items/region/{community}/broadcast", {"role": "everyone", "text": "扫雪"}),
 ]
-# Reachable by anyone: signing in and out, static files.
-OPEN_ROUTES = {"/login/{token}", "/logout", "/bye", "/static"}
+# Reachable by anyone: signing in (by link or password) and out, static files.
+OPEN_ROUTES = {"/login/{token}", "/signin", "/logout", "/bye", "/static"}
+# A staff member's own settings: open to any staff (their own row only), refused to the rest.
+OWN_ROUTES = {"/office/password"}
 BOOKKEEPING = {"dialog_states", "processed_updates", "identities"}
 
 
@@ -113,10 +129,18 @@ async def _call(
 
 
 async def _refused_everywhere(
-    chat: Chat, http: httpx.AsyncClient, items: dict[str, int], who: str, csrf: str | None
+    chat: Chat,
+    http: httpx.AsyncClient,
+    items: dict[str, int],
+    who: str,
+    csrf: str | None,
+    *,
+    staff: bool = False,
 ) -> list[str]:
     failures = []
     for method, template, form in TABLE:
+        if staff and template in OWN_ROUTES:
+            continue  # their own password: tested in test_office_passwords.py
         path = template.format(**items)
         filled = {k: v.format(**items) for k, v in form.items()}
         before = await _snapshot(chat)
@@ -137,6 +161,8 @@ async def test_the_table_names_every_office_route(chat: Chat) -> None:
         p.replace("{community}", "{region:int}")
         .replace("{grid}", "{region:int}")
         .replace("{report}", "{report:int}")
+        .replace("{need}", "{need:int}")
+        .replace("{proposal}", "{proposal:int}")
         .replace("/office", "", 1)
         for p in named
     }
@@ -150,7 +176,7 @@ async def test_staff_elsewhere_are_refused(chat: Chat, name: str) -> None:
     items = await _items(chat)
     async with client(chat.app) as http:
         csrf = await sign_in(chat, http, name)
-        failures = await _refused_everywhere(chat, http, items, name, csrf)
+        failures = await _refused_everywhere(chat, http, items, name, csrf, staff=True)
     assert not failures, "\n".join(failures)
 
 
@@ -168,6 +194,22 @@ async def test_signed_out_and_a_revoked_role_are_refused(chat: Chat, clock: Fake
                 .values(revoked_at=clock())
             )
         failures += await _refused_everywhere(chat, http, items, "revoked", csrf)
+    assert not failures, "\n".join(failures)
+
+
+async def test_a_resident_holding_a_session_is_refused(chat: Chat, clock: FakeClock) -> None:
+    # A registered resident with no role, holding a live session cookie (as if a link had been
+    # made for them by mistake): every route refuses, nothing changes.
+    items = await _items(chat)
+    await chat.text("赵淑兰", "/start")
+    async with chat.app.db.transaction() as session:
+        resident = await session.execute(select(Person.id).where(Person.display_name == "赵淑兰"))
+        cookie, csrf = office_repo.open_session(
+            session, int(resident.scalar_one()), clock(), timedelta(minutes=30)
+        )
+    async with client(chat.app) as http:
+        http.cookies.set(COOKIE, cookie)
+        failures = await _refused_everywhere(chat, http, items, "resident", csrf)
     assert not failures, "\n".join(failures)
 
 

@@ -1,6 +1,6 @@
 """party members (双报到); organizations' incubation, filing and joining; memberships asked
 
-Revision ID: 0018
+Revision ID: 0010
 Revises: 0009
 Create Date: 2026-12-06
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import storage.models.base
 
-revision: str = "0018"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
