@@ -4,9 +4,10 @@ Run ``python bench/bench_understanding.py [--quick] [--results PATH]``. Reads th
 in bench/data/ (need sentences with their acceptable items and skills, top-level messages with
 their intent; each line is in the "dev" split used while tuning, the "held" split that was
 never looked at, or the "fresh" split written later, labels first, and measured only after it was
-committed: needs_fresh.tsv, intents_fresh.tsv) and the demo catalog, and runs a naive baseline in the same process:
-``rapidfuzz.process.extract`` with ``WRatio`` over every item's names and keywords. Prints one
-table (all, dev, held, fresh; "all" is dev + held) and merges the figures into bench/results.json.
+committed: needs_fresh.tsv, intents_fresh.tsv) and the demo catalog, and runs a naive baseline
+in the same process: ``rapidfuzz.process.extract`` with ``WRatio`` over every item's names and
+keywords. Prints one table (all, dev, held, fresh; "all" is dev + held) and merges the figures
+into bench/results.json.
 """
 
 from __future__ import annotations

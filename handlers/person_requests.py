@@ -74,7 +74,12 @@ async def _finish_human(ctx: Ctx) -> list[Reply]:
     return await forward(ctx, str(ctx.data["text"]))
 
 
-HUMAN = Flow(name="human", steps=(Step("text", _ask_text, _take_text),), finish=_finish_human)
+HUMAN = Flow(
+    name="human",
+    steps=(Step("text", _ask_text, _take_text),),
+    finish=_finish_human,
+    person_exit=False,
+)
 
 
 async def _open_request(ctx: Ctx, request_id: int) -> PersonRequest:
@@ -142,7 +147,10 @@ async def _finish_answer(ctx: Ctx) -> list[Reply]:
 
 
 ANSWER = Flow(
-    name="answer", steps=(Step("text", _ask_answer, _take_answer),), finish=_finish_answer
+    name="answer",
+    steps=(Step("text", _ask_answer, _take_answer),),
+    finish=_finish_answer,
+    person_exit=False,
 )
 
 

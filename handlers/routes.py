@@ -54,6 +54,7 @@ COMMANDS |= {
     "needs": needs.list_mine,
     "need_status": needs.show,
     "needs_open": needs.list_open,
+    "need_progress": needs.station_progress,
     "visit": needs.VISIT,
 }
 COMMANDS |= {
@@ -180,7 +181,7 @@ PAYLOADS: dict[str, PayloadHandler] = {
     "confirm": proposals.confirm_button,
     "dispute": proposals.dispute_button,
 }
-PAYLOADS |= {"needcancel": needs.cancel, "needrate": needs.rate}
+PAYLOADS |= {"needcancel": needs.cancel, "needrate": needs.rate, "needst": needs.station_move}
 PAYLOADS |= {
     "rack": reports.acknowledge,
     "rnote": reports.add_note,

@@ -33,6 +33,8 @@ HELP_SECTIONS.append((N_("activities.help_organizer"), {"organizer", "admin"}))
 HELP_SECTIONS.append((N_("help.tasks"), None))
 HELP_SECTIONS.append((N_("help.dispatch"), {"organizer", "admin"}))
 HELP_SECTIONS.append((N_("privacy.help"), None))
+HELP_SECTIONS.append((N_("person_requests.help"), None))
+HELP_SECTIONS.append((N_("person_requests.help_organizer"), {"organizer", "admin"}))
 ROLE_LABELS = {
     "admin": N_("role.admin"),
     "organizer": N_("role.organizer"),

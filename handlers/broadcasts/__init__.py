@@ -10,14 +10,12 @@ in the same transaction (`delivery`), or, for later, a DueJob "broadcast_start".
 from handlers.broadcasts.compose import BROADCAST
 from handlers.broadcasts.delivery import notice_text, queue_broadcast, start_scheduled
 from handlers.broadcasts.progress import cancel_broadcast, describe, show_status, state_of
-from handlers.broadcasts.times import parse_when
 
 __all__ = [
     "BROADCAST",
     "cancel_broadcast",
     "describe",
     "notice_text",
-    "parse_when",
     "queue_broadcast",
     "show_status",
     "start_scheduled",

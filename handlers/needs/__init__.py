@@ -9,6 +9,8 @@ tells the resident through the outbox.
 from handlers.needs.export import export_rows
 from handlers.needs.lifecycle import COMMENT, TRANSITIONS, cancel, open_needs, rate, set_status
 from handlers.needs.request import NEED
+from handlers.needs.station import move_button as station_move
+from handlers.needs.station import progress_command as station_progress
 from handlers.needs.views import list_mine, list_open, show
 from handlers.needs.visit import VISIT
 
@@ -25,4 +27,6 @@ __all__ = [
     "rate",
     "set_status",
     "show",
+    "station_move",
+    "station_progress",
 ]
