@@ -12,6 +12,7 @@ from handlers.volunteers import labels
 from handlers.volunteers.labels import FREE_MAX, LOAD_MAX, MAX_SKILLS, PRESETS
 from matching.taxonomy import CERTIFICATIONS, GROUPS, SLOTS, load_skills
 from matching.understand.skills import typed_skills
+from matching.understand.weekly import weekly
 from storage.models import Region
 from storage.models.volunteers import REACHES
 from storage.repos import regions

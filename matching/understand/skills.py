@@ -80,7 +80,7 @@ def typed_skills(text: str, skills: Sequence[SkillLike]) -> TypedSkills:
             hits = tuple(hit for hit in hits if hit.similarity >= best - PIECE_MARGIN)
         phrases = [fold(hit.phrase).lower() for hit in hits]
         rest = _leftover(core, phrases)
-        if not hits or len(rest) >= MEANINGFUL_CHARS and _CJK.search(rest):
+        if not hits or (len(rest) >= MEANINGFUL_CHARS and _CJK.search(rest)):
             unknown.append(piece)
             continue
         codes += [hit.code for hit in hits]

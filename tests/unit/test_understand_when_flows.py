@@ -166,7 +166,7 @@ def test_a_number_alone_is_not_a_count_in_a_sentence() -> None:
     assert parse_count("需要三个人帮忙") == 3
 
 
-# -- weekly availability ----------------------------------------------------------------------------
+# -- weekly availability -----------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -186,7 +186,7 @@ def test_weekly_slots(text: str, slots: list[tuple[int, str]]) -> None:
     assert weekly(text) == slots
 
 
-# -- typed skills: one reader for sign-up, activities and the broadcast filter ---------------------
+# -- typed skills: one reader for sign-up, activities and the broadcast filter ---------------
 
 
 @pytest.mark.parametrize(
