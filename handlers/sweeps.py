@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import alerts, broadcasts, digests, privacy
+from handlers import alerts, broadcasts, digests, privacy, volunteers
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -101,6 +101,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
 
     Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
     waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id),
+    volunteer_resume (person id: a pause until a day ends),
     alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
@@ -144,6 +145,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
         "honour_roll": partial(digests.honour_roll, deps),
         "purge": partial(digests.purge, deps),
         "retention": partial(privacy.retention_sweep, deps),
+        "volunteer_resume": partial(volunteers.resume_due, deps),
     }
 
 

@@ -178,3 +178,42 @@ async def test_help_shows_the_person_path_and_organizers_see_answer_and_asked(ch
     assert "/answer" in organizer and "/asked" in organizer and "/need_progress" in organizer
     resident = await chat.text("王凤兰", "/help")
     assert "转人工" in resident and "/asked" not in resident and "/need_progress" not in resident
+
+
+async def test_pause_until_a_day_in_words_ends_by_itself(chat: Chat, clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    from handlers.sweeps import Sweeper
+
+    talk = Talk(chat, clock)
+    assert "到 2026-12-07 早上自动恢复" in await talk.text("王秀兰", "/pause 下周一")
+    found = await profile(chat, "王秀兰")
+    assert found is not None and found.paused
+    assert "没看懂暂停到哪一天" in await talk.text("王秀兰", "/pause 昨天吧")
+    sweeper = Sweeper(chat.app.deps, periodic=())
+    clock.now = datetime(2026, 12, 6, 23, 0, tzinfo=UTC)  # 07:00 on Monday in Beijing: not yet
+    await sweeper.tick()
+    found = await profile(chat, "王秀兰")
+    assert found is not None and found.paused
+    clock.now = datetime(2026, 12, 7, 0, 1, tzinfo=UTC)  # 08:01 in Beijing
+    stats = await sweeper.tick()
+    assert stats.kinds.get("volunteer_resume") == 1
+    found = await profile(chat, "王秀兰")
+    assert found is not None and not found.paused
+    assert "暂停已到期" in (await inbox(chat.app, "王秀兰"))[-1]
+
+
+async def test_resume_early_cancels_the_pause_end(chat: Chat, clock: FakeClock) -> None:
+    from datetime import UTC, datetime
+
+    from handlers.sweeps import Sweeper
+
+    talk = Talk(chat, clock)
+    await talk.text("王秀兰", "/pause 12月20日")
+    assert "欢迎回来" in await talk.text("王秀兰", "/resume")
+    assert "已暂停接单" in await talk.text("王秀兰", "/pause")  # no end this time
+    clock.now = datetime(2026, 12, 20, 1, 0, tzinfo=UTC)
+    stats = await Sweeper(chat.app.deps, periodic=()).tick()
+    assert not stats.kinds.get("volunteer_resume")
+    found = await profile(chat, "王秀兰")
+    assert found is not None and found.paused
