@@ -29,6 +29,7 @@ if str(ROOT) not in sys.path:
 from rapidfuzz import fuzz, process  # noqa: E402
 
 from bench.results import merge  # noqa: E402
+from bench.understanding_compare import alternatives, measure  # noqa: E402
 from matching.taxonomy import load_skills  # noqa: E402
 from matching.text import tokens  # noqa: E402
 from matching.understand import CatalogEntry, NeedRanker  # noqa: E402
@@ -137,6 +138,20 @@ def evaluate(ranker: NeedRanker, base: Any, needs: list[list[str]], intents: lis
     return out
 
 
+def compare(catalog: list[CatalogEntry], skills: Any, needs: list[list[str]]) -> None:
+    """The dependency comparison: hit@3 (all, held, fresh) and ms per sentence, same run."""
+    print("\ndependency comparison (same catalog, same sentences; hit@3 %, median ms/sentence)")
+    print(f"{'ranker':<46}{'all':>7}{'held':>7}{'fresh':>7}{'ms':>7}")
+    splits = {
+        "all": [r for r in needs if r[0] != "fresh"],
+        "held": [r for r in needs if r[0] == "held"],
+        "fresh": [r for r in needs if r[0] == "fresh"],
+    }
+    for name, rank in alternatives(catalog, skills).items():
+        (hit_all, ms), (hit_held, _), (hit_fresh, _) = (measure(rank, r) for r in splits.values())
+        print(f"{name:<46}{hit_all:>7}{hit_held:>7}{hit_fresh:>7}{ms:>7}")
+
+
 def main() -> int:
     """Build the ranker, evaluate every split, print the table, merge the figures."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -191,6 +206,7 @@ def main() -> int:
         f"{'understand_rss_mb':<26}{figures['all']['understand_rss_mb']:>8}"
         f"   (jieba, shared with skill matching: {jieba_mb} MB; build {build_s:.2f} s)"
     )
+    compare(catalog, skills, needs)
     merged = {key: figures["all"][key] for key in keys}
     merged |= {f"{key}_held": figures["held"][key] for key in keys}
     merged |= {f"{key}_fresh": figures["fresh"][key] for key in keys}
