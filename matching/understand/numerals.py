@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import cn2an
 
@@ -82,6 +83,21 @@ def parse_count(text: str, bare: bool = False) -> int | None:
         return int(found["n"])
     english = _EN_COUNT.search(norm)
     return EN_NUMBERS[english["n"]] if english else None
+
+
+_BARE_HOURS = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*(?:个?小时|个?钟头|h|hr|hrs|hours?)?")
+
+
+def parse_hours(text: str) -> Decimal | None:
+    """Hours as an answer to "how many hours?": "3", "2.5小时", "3h", "两个半小时", "90分钟"."""
+    norm = digits(text).strip()
+    bare = _BARE_HOURS.fullmatch(norm)
+    if bare:
+        return Decimal(bare.group(1))
+    length = parse_duration(norm)
+    if length is None:
+        return None
+    return Decimal(int(length.total_seconds())) / Decimal(3600)
 
 
 def parse_duration(text: str) -> timedelta | None:

@@ -13,7 +13,7 @@ import pytest
 
 from matching.taxonomy import load_skills
 from matching.understand import when
-from matching.understand.numerals import parse_count
+from matching.understand.numerals import parse_count, parse_hours
 from matching.understand.skills import typed_skills
 from matching.understand.weekly import weekly
 
@@ -159,6 +159,25 @@ def test_several_windows_in_english_too() -> None:
 )
 def test_bare_counts(text: str, count: int | None) -> None:
     assert parse_count(text, bare=True) == count
+
+
+@pytest.mark.parametrize(
+    ("text", "hours"),
+    [
+        ("3", "3"),
+        ("2.5小时", "2.5"),
+        ("3h", "3"),
+        ("１２", "12"),
+        ("两个半小时", "2.5"),
+        ("90分钟", "1.5"),
+        ("3 hours", "3"),
+        ("abc", None),
+    ],
+)
+def test_hours_as_answers(text: str, hours: str | None) -> None:
+    """Hours served (closing an activity, /hours_fix): the old inputs and everyday ones."""
+    found = parse_hours(text)
+    assert (str(found.normalize()) if found is not None else None) == hours
 
 
 def test_a_number_alone_is_not_a_count_in_a_sentence() -> None:
