@@ -99,7 +99,9 @@ _NUMERIC_DATE = re.compile(
     r"(?<![\d:])(?:(?P<y>\d{4})\s*[-/.年]\s*(?P<m>\d{1,2})\s*[-/.月]|(?P<m2>\d{1,2})\s*[/.月])"
     r"\s*(?P<d>\d{1,2})(?![\d:])\s*[日号]?"
 )
-_LEADING_DASHED = re.compile(r"^\s*(?P<m2>\d{1,2})\s*-\s*(?P<d>\d{1,2})(?=\s+\S)")
+_LEADING_DASHED = re.compile(
+    r"^\s*(?P<m2>\d{1,2})\s*-\s*(?P<d>\d{1,2})(?=\s+(?!点|时|am\b|pm\b|a\.m|p\.m)\S)"
+)
 _WHOLE_DASHED = re.compile(r"^\s*(?P<m2>\d{1,2})\s*-\s*(?P<d>\d{1,2})\s*$")
 _MONTH_NAME = r"(?P<mon>" + "|".join(MONTHS_EN) + r")[a-z]*\.?"
 _EN_DATE = re.compile(
