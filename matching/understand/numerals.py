@@ -85,7 +85,7 @@ def parse_count(text: str, bare: bool = False) -> int | None:
     return EN_NUMBERS[english["n"]] if english else None
 
 
-_BARE_HOURS = re.compile(r"(\d{1,4}(?:\.\d+)?)\s*(?:个?小时|个?钟头|h|hr|hrs|hours?)?")
+_BARE_HOURS = re.compile(r"(\d+(?:\.\d+)?)\s*(?:个?小时|个?钟头|h|hr|hrs|hours?)?")
 
 
 def parse_hours(text: str) -> Decimal | None:
