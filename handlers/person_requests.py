@@ -11,6 +11,7 @@ from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, free_text
 from handlers.core.errors import InvalidInput, UserError
 from handlers.core.features import Feature
+from handlers.core.i18n import N_
 from handlers.core.messages import Message, Reply
 from handlers.core.notify import Sink, notify
 from handlers.core.numbers import require_id
@@ -75,7 +76,12 @@ async def _finish_human(ctx: Ctx) -> list[Reply]:
     return await forward(ctx, str(ctx.data["text"]))
 
 
-HUMAN = Flow(name="human", steps=(Step("text", _ask_text, _take_text),), finish=_finish_human)
+HUMAN = Flow(
+    name="human",
+    steps=(Step("text", _ask_text, _take_text),),
+    finish=_finish_human,
+    person_exit=False,
+)
 
 
 async def _open_request(ctx: Ctx, request_id: int) -> PersonRequest:
@@ -143,7 +149,10 @@ async def _finish_answer(ctx: Ctx) -> list[Reply]:
 
 
 ANSWER = Flow(
-    name="answer", steps=(Step("text", _ask_answer, _take_answer),), finish=_finish_answer
+    name="answer",
+    steps=(Step("text", _ask_answer, _take_answer),),
+    finish=_finish_answer,
+    person_exit=False,
 )
 
 
@@ -176,4 +185,5 @@ FEATURE = Feature(
     flows=(ANSWER,),
     keywords={"转人工": "human", "人工": "human", "人工服务": "human"},
     payloads={"pans": answer_button},
+    help=[(N_("person_requests.help"), None), (N_("person_requests.help_organizer"), ORGANIZERS)],
 )

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import alerts, broadcasts, digests, groups, privacy
+from handlers import alerts, broadcasts, digests, groups, privacy, volunteers
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -100,6 +100,7 @@ def build_registry() -> dict[str, JobHandler]:
 
     Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
     waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id),
+    volunteer_resume (person id: a pause until a day ends),
     alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
@@ -124,6 +125,7 @@ JOBS: dict[str, JobHandler] = {
     "orgs_1710": groups.monthly_1710,
     "purge": digests.purge,
     "retention": privacy.retention_sweep,
+    "volunteer_resume": volunteers.resume_due,
 }
 
 

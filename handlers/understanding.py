@@ -180,6 +180,7 @@ UNDERSTOOD = Flow(
     name="understood",
     steps=(Step("pick", _ask_pick, _take_pick),),
     finish=_finish_pick,
+    person_exit=False,  # its choices already end with 转人工
 )
 
 

@@ -10,10 +10,10 @@ from datetime import UTC, datetime
 from handlers.core.context import Deps
 from handlers.core.i18n import LANGUAGES
 from handlers.needs import catalog
-from handlers.volunteers.steps import TYPED_MIN_SIMILARITY
 from matching.skills import matcher_for
 from matching.taxonomy import load_skills
 from matching.text import tokenizer
+from matching.understand.skills import TYPED_MIN_SIMILARITY
 from storage.models import ServiceItem
 from storage.repos import needs as needs_repo
 

@@ -27,6 +27,7 @@ from bot.demo.residents import (
     tasks,
 )
 from bot.demo.script import LINE_PAUSE, DemoClock, DemoContext, Run, Say, Section, Wait
+from bot.demo.understanding import own_words
 from bot.settings import Settings
 from handlers.admin import roles
 from handlers.admin.seed import seed_demo
@@ -44,6 +45,7 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     service_hours,
     service_needs,
     tasks,
+    own_words,
     grid_reports,
     activities,
     broadcasts,

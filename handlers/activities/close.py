@@ -8,7 +8,7 @@ Attendees get a service record through the hours module; no-shows count on volun
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from handlers.activities.common import MANAGERS, find, manage
 from handlers.core import dialogs
@@ -21,13 +21,13 @@ from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink
 from handlers.core.numbers import fold, parse_id
 from handlers.hours import record_service, rules_of
+from matching.understand import numerals
 from storage.models import Activity, ActivitySignup
 from storage.repos import activities as repo
 from storage.repos import audit, jobs, roles
 
 HOUR_BUTTONS = 8  # choice N means N hours, so typing "3" means three hours on every channel
 HOURS_MAX = Decimal(24)
-_HOURS = re.compile(r"(\d{1,2}(?:\.\d)?)\s*(?:小时|个小时|h|hours?)?")
 _NUMBERS = re.compile(r"\d{1,3}")
 
 
@@ -151,13 +151,10 @@ async def _ask_hours(ctx: Ctx) -> Reply:
 async def _take_hours(ctx: Ctx, message: Message) -> str | None:
     value = message.value
     text = value[1:] if re.fullmatch(r"h\d+(\.\d)?", value) else ""
-    if not text:
-        match = _HOURS.fullmatch(fold(message.text).strip().lower())
-        text = match.group(1) if match else ""
-    try:
-        hours = Decimal(text)
-    except InvalidOperation:
-        raise InvalidInput("activities.hours_invalid", max=HOURS_MAX) from None
+    typed = numerals.parse_hours(message.text) if not text else Decimal(text)  # "两个半小时"
+    if typed is None:
+        raise InvalidInput("activities.hours_invalid", max=HOURS_MAX)
+    hours = typed
     # Rounded as the hours module will record them, so the summary shows what is recorded.
     hours = rules_of(ctx.deps.config).round(hours) if hours.is_finite() else hours
     if not 0 < hours <= HOURS_MAX:

@@ -2,22 +2,21 @@
 
 from __future__ import annotations
 
-import re
 import unicodedata
 from datetime import datetime
 
 from handlers.activities.checkin import new_code
 from handlers.activities.common import MANAGERS, Env, skill_names, span
-from handlers.activities.times import TimeError, parse_span
 from handlers.core.auth import require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
-from handlers.core.numbers import fold, parse_int
+from handlers.core.numbers import parse_int
 from matching import taxonomy
-from matching.skills import matcher_for
+from matching.understand import when
+from matching.understand.skills import typed_skills
 from storage.models import Activity, Region
 from storage.repos import activities as repo
 from storage.repos import audit, jobs, regions, roles
@@ -27,11 +26,10 @@ SLOTS_MAX = 500
 SLOT_BUTTONS = 10  # choice N means N volunteers, so typing "3" means three on every channel
 AUDIENCE_MAX = 12
 TIME_ERRORS = {
-    "format": N_("activities.time_format"),
+    "unknown": N_("activities.time_format"),
     "order": N_("activities.time_order"),
     "past": N_("activities.time_past"),
 }
-_COUNT = re.compile(r"(\d{1,4})\s*(?:人|名|位|个|people|volunteers)?")
 
 
 def _text(message: Message, limit: int) -> str:
@@ -78,10 +76,10 @@ async def _take_when(ctx: Ctx, message: Message) -> str | None:
     env = Env.of(ctx)
     local_now = ctx.now.astimezone(env.tz)
     try:
-        start, end = parse_span(message.text, local_now)
+        start, end = when.span(message.text, local_now)
         if start <= local_now:
-            raise TimeError("past")
-    except TimeError as exc:
+            raise when.WindowError("past")
+    except when.WindowError as exc:
         raise InvalidInput(TIME_ERRORS[exc.reason]) from exc
     ctx.data["starts_at"] = start.astimezone(ctx.now.tzinfo).isoformat()
     ctx.data["ends_at"] = end.astimezone(ctx.now.tzinfo).isoformat()
@@ -112,11 +110,11 @@ async def _take_slots(ctx: Ctx, message: Message) -> str | None:
     picked = parse_int(value[1:]) if value.startswith("n") else None
     if picked is not None:
         count = picked
-    else:
-        match = _COUNT.fullmatch(fold(message.text).strip().lower())
-        if match is None:
+    else:  # "3", "25人", "两个人", "ten volunteers"
+        typed = when.parse_count(message.text, bare=True)
+        if typed is None:
             raise InvalidInput("activities.slots_invalid", max=SLOTS_MAX)
-        count = int(match.group(1))
+        count = typed
     if not 1 <= count <= SLOTS_MAX:
         raise InvalidInput("activities.slots_invalid", max=SLOTS_MAX)
     ctx.data["slots"] = count
@@ -145,10 +143,10 @@ async def _take_skills(ctx: Ctx, message: Message) -> str | None:
         ctx.data["skills"] = [s.code for s in taxonomy.load_skills() if s.group == group]
     else:
         text = _text(message, 200)
-        hits = matcher_for(taxonomy.load_skills(), 0.6).match(text)
-        if not hits:
+        codes = typed_skills(text, taxonomy.load_skills()).codes  # the sign-up's reader
+        if not codes:
             raise InvalidInput("activities.skills_unknown")
-        ctx.data["skills"] = [hit.code for hit in hits]
+        ctx.data["skills"] = list(codes)
     return NEXT
 
 

@@ -10,7 +10,6 @@ in the same transaction (`delivery`), or, for later, a DueJob "broadcast_start".
 from handlers.broadcasts.compose import BROADCAST
 from handlers.broadcasts.delivery import notice_text, queue_broadcast, start_scheduled
 from handlers.broadcasts.progress import cancel_broadcast, describe, show_status, state_of
-from handlers.broadcasts.times import parse_when
 from handlers.core.auth import ORGANIZERS
 from handlers.core.features import Feature
 from handlers.core.i18n import N_
@@ -20,7 +19,6 @@ __all__ = [
     "cancel_broadcast",
     "describe",
     "notice_text",
-    "parse_when",
     "queue_broadcast",
     "show_status",
     "start_scheduled",

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from handlers.broadcasts.delivery import notice_text, queue_broadcast
-from handlers.broadcasts.times import parse_when
 from handlers.core.auth import ORGANIZERS, require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
@@ -15,7 +13,9 @@ from handlers.core.errors import InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import after_quiet_hours
-from matching.taxonomy import skill_by_code
+from matching.taxonomy import load_skills, skill_by_code
+from matching.understand import when
+from matching.understand.skills import typed_skills
 from storage.models import Broadcast, Region
 from storage.repos import audit, jobs, regions, roles
 from storage.repos import broadcasts as repo
@@ -79,31 +79,15 @@ async def _ask_skills(ctx: Ctx) -> Reply:
     return ctx.reply("broadcasts.ask_skills", choices=[Choice(ctx.t("broadcasts.any"), "any")])
 
 
-_FILLERS = re.compile(r"^(?:还有|以及|和|还要|要|会|懂|能|可以|擅长)+|(?:的人|的志愿者|的)$")
-
-
-def _skill_names() -> dict[str, str]:
-    names: dict[str, str] = {}
-    for code, skill in skill_by_code().items():
-        for name in (code, skill.zh, skill.en, *skill.synonyms_zh, *skill.synonyms_en):
-            names.setdefault(name.lower(), code)
-    return names
-
-
 async def _take_skills(ctx: Ctx, message: Message) -> str | None:
     if message.value == "any":
         ctx.data["skills"] = []
         return NEXT
-    words = [w for w in re.split(r"[\s,，、;；/]+", message.text.strip()) if w]
-    names = _skill_names()
-    unknown = [w for w in words if w.lower() not in names]
-    codes = list(dict.fromkeys(names[w.lower()] for w in words if w.lower() in names))
-    # Everyday words: "会开车的，还有懂急救的" names 开车 and 急救 once the fillers are gone.
-    stripped = {word: _FILLERS.sub("", word).lower() for word in unknown}
-    missing = [word for word, core in stripped.items() if core not in names]
-    if missing:
-        raise InvalidInput("broadcasts.unknown_skills", words="、".join(missing))
-    codes = list(dict.fromkeys([*codes, *(names[core] for core in stripped.values())]))
+    # The sign-up's reader: "会开车的，还有懂急救的" names 开车 and 急救.
+    typed = typed_skills(message.text, load_skills())
+    if typed.unknown:
+        raise InvalidInput("broadcasts.unknown_skills", words="、".join(typed.unknown))
+    codes = list(typed.codes)
     if not codes:
         raise InvalidInput("broadcasts.unknown_skills", words="—")
     if len(codes) > MAX_SKILLS:
@@ -147,7 +131,7 @@ async def _take_when(ctx: Ctx, message: Message) -> str | None:
         ctx.data["at"] = None
         return NEXT
     local_now = ctx.now.astimezone(ZoneInfo(ctx.deps.config.tz))
-    at = parse_when(message.text, local_now)
+    at = when.moment(message.text, local_now)
     if at is None or not ctx.now < at <= ctx.now + SCHEDULE_MAX:
         raise InvalidInput("broadcasts.when_invalid", days=SCHEDULE_MAX.days)
     ctx.data["at"] = at.astimezone(ctx.now.tzinfo).isoformat()

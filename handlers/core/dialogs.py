@@ -8,6 +8,7 @@ from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
+from handlers.core.auth import is_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import InvalidInput
 from handlers.core.messages import Choice, Message, Reply
@@ -24,6 +25,7 @@ DONE = "__done__"  # `take` returns this to finish the flow now
 SKIP_WORDS = frozenset({"skip", "跳过", "无", "没有", "不用了", "none", "no"})
 BACK_WORDS = frozenset({"/back", "back", "返回", "上一步"})
 CANCEL_WORDS = frozenset({"/cancel", "cancel", "取消", "退出"})
+PERSON_COMMAND = "/human"  # handlers/person_requests.py: the message goes to the organizers
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,9 @@ class Flow:
     steps: tuple[Step, ...]
     finish: Finish
     guard: Guard | None = None
+    # A re-asked question ("didn't understand, try again") also offers talking to a person
+    # (转人工) to a registered person: never a dead end. Off where the flow is that person path.
+    person_exit: bool = True
 
     def step(self, name: str) -> Step:
         """The step called `name`."""
@@ -70,18 +75,21 @@ class Flow:
         return None
 
 
-def _with_controls(ctx: Ctx, reply: Reply) -> Reply:
-    """Add "back" (when there is a step to go back to) and "cancel" to a prompt."""
+def _with_controls(ctx: Ctx, reply: Reply, person: bool = False) -> Reply:
+    """Add "back" (when there is a step to go back to) and "cancel" to a prompt; to a question
+    asked again, "talk to a person" too (`person`)."""
     controls: list[Choice] = []
+    if person and is_registered(ctx):
+        controls.append(Choice(ctx.t("common.talk_to_person"), PERSON_COMMAND))
     if ctx.state.data.get("history"):
         controls.append(Choice(ctx.t("common.back"), "/back"))
     controls.append(Choice(ctx.t("common.cancel"), "/cancel"))
     return Reply(reply.text, reply.choices + tuple(controls), reply.links)
 
 
-async def _prompt(ctx: Ctx, step: Step) -> Reply:
+async def _prompt(ctx: Ctx, step: Step, person: bool = False) -> Reply:
     ctx.state.step = step.name
-    return _with_controls(ctx, await step.ask(ctx))
+    return _with_controls(ctx, await step.ask(ctx), person)
 
 
 def clear(ctx: Ctx) -> None:
@@ -146,7 +154,7 @@ async def advance(ctx: Ctx, flow: Flow, message: Message) -> list[Reply]:
     try:
         target = await current.take(ctx, message)
     except InvalidInput as exc:
-        return [Reply(ctx.t(exc.key, **exc.params)), await _prompt(ctx, current)]
+        return [Reply(ctx.t(exc.key, **exc.params)), await _prompt(ctx, current, flow.person_exit)]
     if target == DONE:
         return await _finish(ctx, flow)
     step = flow.after(ctx, current.name) if target is NEXT else flow.step(target)
@@ -165,9 +173,10 @@ async def back(ctx: Ctx, flow: Flow) -> list[Reply]:
     return [await _prompt(ctx, step)]
 
 
-async def repeat(ctx: Ctx, flow: Flow) -> list[Reply]:
-    """Ask the current step again."""
-    return [await _prompt(ctx, flow.step(ctx.state.step or flow.steps[0].name))]
+async def repeat(ctx: Ctx, flow: Flow, refused: bool = False) -> list[Reply]:
+    """Ask the current step again; after a refused answer (`refused`) with 转人工 offered."""
+    step = flow.step(ctx.state.step or flow.steps[0].name)
+    return [await _prompt(ctx, step, refused and flow.person_exit)]
 
 
 def choice_step(

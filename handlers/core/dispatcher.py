@@ -206,7 +206,7 @@ class Dispatcher:
             replies = self._limits(ctx, count) or [ctx.reply(exc.key, **exc.params)]
             flow = self.routes.flows.get(ctx.state.flow or "")
             if flow is not None:
-                replies += await dialogs.repeat(ctx, flow)
+                replies += await dialogs.repeat(ctx, flow, refused=True)
             self._remember_choices(ctx, replies)
             self._save_state(ctx, before)
             await self._record(ctx, replies)

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from handlers.core.auth import ORGANIZERS, require_not_subject, require_registered, require_role
 from handlers.core.context import Ctx
@@ -12,7 +11,7 @@ from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink, notify
-from handlers.core.numbers import first_id, fold, parse_id
+from handlers.core.numbers import first_id, parse_id
 from handlers.hours.records import (
     Announcer,
     announce_star,
@@ -22,6 +21,7 @@ from handlers.hours.records import (
     year_bounds,
 )
 from handlers.hours.rules import HoursRules, rules_of, show
+from matching.understand import numerals
 from storage.models import Region, ServiceRecord
 from storage.repos import audit, roles
 from storage.repos import service_records as repo
@@ -29,7 +29,6 @@ from storage.repos import service_records as repo
 REVIEWER_ROLES = ORGANIZERS
 REASON_MAX = 200
 HOUR_CHOICES = 10  # "1 小时" … "10 小时": a typed "3" picks "3 小时", as it should
-_NUMBER = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(?:小时|个小时|h|hr|hrs|hours?)?\s*$", re.IGNORECASE)
 
 
 def rules(ctx: Ctx) -> HoursRules:
@@ -93,14 +92,11 @@ def _line(ctx: Ctx, record: ServiceRecord, content: str) -> str:
 
 
 def parse_hours(text: str) -> Decimal:
-    """Hours from "2.5", "2.5小时", "3h" (full-width digits too); InvalidInput otherwise."""
-    match = _NUMBER.match(fold(text))
-    if not match:
+    """Hours from "2.5", "2.5小时", "3h", "两个半小时" (full-width too); InvalidInput otherwise."""
+    hours = numerals.parse_hours(text)  # also "两个半小时", "90分钟"
+    if hours is None:
         raise InvalidInput("hours.not_a_number")
-    try:
-        return Decimal(match.group(1))
-    except InvalidOperation as exc:  # pragma: no cover - the pattern admits only numbers
-        raise InvalidInput("hours.not_a_number") from exc
+    return hours
 
 
 async def _own_record(ctx: Ctx, text: str) -> ServiceRecord:

@@ -12,6 +12,8 @@ from handlers.core.i18n import N_
 from handlers.needs.export import export_rows
 from handlers.needs.lifecycle import COMMENT, TRANSITIONS, cancel, open_needs, rate, set_status
 from handlers.needs.request import NEED
+from handlers.needs.station import move_button as station_move
+from handlers.needs.station import progress_command as station_progress
 from handlers.needs.views import list_mine, list_open, show
 from handlers.needs.visit import VISIT
 
@@ -28,6 +30,8 @@ __all__ = [
     "rate",
     "set_status",
     "show",
+    "station_move",
+    "station_progress",
 ]
 
 
@@ -39,6 +43,7 @@ FEATURE = Feature(
         "needs": list_mine,
         "need_status": show,
         "needs_open": list_open,
+        "need_progress": station_progress,
         "visit": VISIT,
     },
     flows=(NEED, VISIT, COMMENT),
@@ -50,7 +55,7 @@ FEATURE = Feature(
         "入户收集": "visit",
         "入户": "visit",
     },
-    payloads={"needcancel": cancel, "needrate": rate},
+    payloads={"needcancel": cancel, "needrate": rate, "needst": station_move},
     help=[(N_("needs.help"), None), (N_("needs.help_staff"), STAFF_ROLES)],
     menu=[MenuEntry(N_("wechat.menu.residents"), N_("wechat.menu.need"), ("need", "needs"), 2)],
 )

@@ -11,7 +11,6 @@ from handlers.core.ratings import RATING_CHOICES, STARS
 from handlers.needs.common import (
     ACTIVE,
     SELF_CANCELLABLE,
-    STATUS_LABELS,
     can_view,
     is_staff_for,
     item_of,
@@ -19,6 +18,7 @@ from handlers.needs.common import (
     rater_id,
     window_text,
 )
+from handlers.needs.station import staff_moves, status_label
 from storage.models import Need, Region
 from storage.repos import needs as needs_repo
 from storage.repos import roles
@@ -34,7 +34,7 @@ async def _line(ctx: Ctx, need: Need, name: str | None = None, tags: str = "") -
         N_("needs.line_staff") if name is not None else N_("needs.line"),
         id=need.id,
         item=item.name(ctx.lang),
-        status=ctx.t(STATUS_LABELS[need.status]),
+        status=ctx.t(status_label(item, need.status)),
         window=window_text(ctx, need.window_start, need.window_end),
         name=name or "",
         tags=tags,
@@ -78,7 +78,7 @@ async def show(ctx: Ctx) -> list[Reply]:
             "needs.detail",
             id=need.id,
             item=item.name(ctx.lang),
-            status=ctx.t(STATUS_LABELS[need.status]),
+            status=ctx.t(status_label(item, need.status)),
             window=window_text(ctx, need.window_start, need.window_end),
             place=need.place or "—",
             notes=need.notes or "—",
@@ -105,7 +105,8 @@ async def show(ctx: Ctx) -> list[Reply]:
                 groups=await group_names(ctx, need),
             )
         )
-    return [Reply("\n".join(parts), tuple(await _actions(ctx, need, staff)))]
+    moves = staff_moves(ctx, need, item) if staff else []  # 一窗受理: the station's staff only
+    return [Reply("\n".join(parts), tuple(moves + await _actions(ctx, need, staff)))]
 
 
 async def _actions(ctx: Ctx, need: Need, staff: bool) -> list[Choice]:

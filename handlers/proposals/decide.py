@@ -26,7 +26,7 @@ from handlers.proposals.common import (
     threshold,
 )
 from handlers.proposals.cosign import second_if_due
-from handlers.proposals.dates import parse_date
+from matching.understand import when
 from storage.models import Proposal, Region
 from storage.repos import audit, regions, roles
 from storage.repos import proposals as repo
@@ -138,7 +138,7 @@ async def _ask_target(ctx: Ctx) -> Reply:
 
 async def _take_target(ctx: Ctx, message: Message) -> str | None:
     today = local_today(ctx)
-    meant = parse_date(message.text, today)
+    meant = when.day(message.text, today)
     if meant is None:
         raise InvalidInput("proposals.date_invalid")
     if meant < today:

@@ -2,9 +2,10 @@
 
 from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
-from handlers.volunteers.profile import VOLUNTEER, edit_profile, pause, resume, volunteer
+from handlers.volunteers.pause import pause, resume, resume_due
+from handlers.volunteers.profile import VOLUNTEER, edit_profile, volunteer
 
-__all__ = ["VOLUNTEER", "edit_profile", "pause", "resume", "volunteer"]
+__all__ = ["FEATURE", "VOLUNTEER", "edit_profile", "pause", "resume", "resume_due", "volunteer"]
 
 
 # What this feature serves, in one place (handlers/routes.py lists the features).

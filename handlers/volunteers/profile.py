@@ -1,4 +1,4 @@
-"""/volunteer (sign up, or show and edit the profile), /volunteer_edit PART, /pause, /resume."""
+"""/volunteer (sign up, or show and edit the profile), /volunteer_edit PART; see pause.py."""
 
 from __future__ import annotations
 
@@ -159,21 +159,3 @@ async def edit_profile(ctx: Ctx) -> list[Reply]:
     if part not in PARTS:
         return await _show(ctx, profile)
     return await dialogs.begin(ctx, VOLUNTEER, {**labels.answers_of(profile), "mode": part})
-
-
-async def pause(ctx: Ctx) -> list[Reply]:
-    """Stop receiving task offers for a while (holidays); the profile is kept."""
-    profile = await _profile(ctx)
-    if profile.paused:
-        return [ctx.reply("volunteers.already_paused")]
-    profile.paused, profile.updated_at = True, ctx.now
-    return [ctx.reply("volunteers.paused")]
-
-
-async def resume(ctx: Ctx) -> list[Reply]:
-    """Receive task offers again."""
-    profile = await _profile(ctx)
-    if not profile.paused:
-        return [ctx.reply("volunteers.not_paused")]
-    profile.paused, profile.updated_at = False, ctx.now
-    return [ctx.reply("volunteers.resumed")]

@@ -10,14 +10,14 @@ from handlers.core.messages import Choice, Message, Reply
 from handlers.core.numbers import parse_int
 from handlers.volunteers import labels
 from handlers.volunteers.labels import FREE_MAX, LOAD_MAX, MAX_SKILLS, PRESETS
-from matching.skills import matcher_for
 from matching.taxonomy import CERTIFICATIONS, GROUPS, SLOTS, load_skills
+from matching.understand.skills import typed_skills
+from matching.understand.weekly import weekly
 from storage.models import Region
 from storage.models.volunteers import REACHES
 from storage.repos import regions
 
 DONE_WORDS = frozenset({"done", "完成", "选好了", "好了", "ok"})
-TYPED_MIN_SIMILARITY = 0.75  # stricter than need inference: a typed "abc" must not add "Arabic"
 TYPED_MAX_HITS = 3
 CHECK = "✓ "
 
@@ -63,16 +63,16 @@ def _after_skills(ctx: Ctx) -> str | None:
 
 
 def _add_typed(ctx: Ctx, text: str) -> None:
-    hits = matcher_for(load_skills(), TYPED_MIN_SIMILARITY).match(text)[:TYPED_MAX_HITS]
+    hits = typed_skills(text, load_skills()).codes[:TYPED_MAX_HITS]
     if not hits:
         raise InvalidInput("volunteers.skill_not_found", text=text[:20])
     chosen: list[str] = list(ctx.data.get("skills") or [])
-    new = [h.code for h in hits if h.code not in chosen]
+    new = [code for code in hits if code not in chosen]
     if len(chosen) + len(new) > MAX_SKILLS:
         raise InvalidInput("volunteers.too_many_skills", limit=MAX_SKILLS)
     ctx.data["skills"] = chosen + new
     key = N_("volunteers.added") if new else N_("volunteers.already_added")
-    ctx.data["note"] = ctx.t(key, skills=labels.skill_names(ctx, [h.code for h in hits]))
+    ctx.data["note"] = ctx.t(key, skills=labels.skill_names(ctx, list(hits)))
 
 
 async def ask_skills(ctx: Ctx) -> Reply:
@@ -212,6 +212,17 @@ def _ordered(slots: set[str]) -> list[str]:
     return [s for s in SLOTS if s in slots]
 
 
+def _typed_slots(ctx: Ctx, message: Message) -> bool:
+    """Slots typed in words ("周六下午和周日全天", "工作日晚上") added to the chosen ones."""
+    if message.payload is not None:
+        return False
+    named = {f"{labels.DAYS[day]}_{part}" for day, part in weekly(message.text)}
+    if not named:
+        return False
+    ctx.data["slots"] = _ordered(set(ctx.data.get("slots") or []) | named)
+    return True
+
+
 async def take_slots(ctx: Ctx, message: Message) -> str | None:
     """Toggle a preset, open the single slots, or finish."""
     value = message.value.strip()
@@ -224,7 +235,9 @@ async def take_slots(ctx: Ctx, message: Message) -> str | None:
         preset = set(PRESETS[value[2:]])
         ctx.data["slots"] = _ordered(chosen - preset if preset <= chosen else chosen | preset)
         return "slots"
-    raise InvalidInput("common.pick_from_list")
+    if _typed_slots(ctx, message):
+        return "slots"
+    raise InvalidInput("volunteers.slots_not_understood")
 
 
 async def ask_slot_custom(ctx: Ctx) -> Reply:
@@ -246,7 +259,9 @@ async def take_slot_custom(ctx: Ctx, message: Message) -> str | None:
     if value in SLOTS:
         ctx.data["slots"] = _ordered(set(_toggle(list(ctx.data.get("slots") or []), value)))
         return "slot_custom"
-    raise InvalidInput("common.pick_from_list")
+    if _typed_slots(ctx, message):
+        return "slot_custom"
+    raise InvalidInput("volunteers.slots_not_understood")
 
 
 # -- home grid, reach, weekly load -----------------------------------------------------------------

@@ -96,7 +96,8 @@ async def test_correction_is_asked_reviewed_and_audited(talk: Talk, clock: FakeC
             (f"/hours_fix {other}", f"找不到您的服务记录 #{other}"),  # someone else's
             ("/hours", "申请更正 #1"),
             ("1", "现在是 2.5 小时"),
-            ("两个半小时", "请输入小时数"),
+            ("两个半小时", "和现在的时长一样（2.5 小时）"),  # everyday words are hours too
+            ("好几个钟头吧", "请输入小时数"),
             ("30", "时长应在 0 到 24.0 小时之间"),
             ("2.5", "和现在的时长一样"),
             ("3.2", "请简单说明更正原因"),  # rounded to 3.0
