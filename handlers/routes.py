@@ -28,6 +28,7 @@ FLOWS |= {f.name: f for f in (reports.REPORT, reports.ACTION, reports.DISPUTE, r
 FLOWS[broadcasts.BROADCAST.name] = broadcasts.BROADCAST
 FLOWS |= {f.name: f for f in (volunteers.VOLUNTEER, organizations.ORG_NEW, hours.HOURS_FIX)}
 FLOWS |= {f.name: f for f in (activities.NEW, activities.CHECKIN, activities.CLOSE)}
+FLOWS[activities.WALKIN.name] = activities.WALKIN
 FLOWS[tasks.TASK_CANCEL.name] = tasks.TASK_CANCEL
 FLOWS |= {f.name: f for f in (privacy.FORGET, privacy.SENSITIVE)}
 FLOWS |= {
@@ -86,6 +87,7 @@ COMMANDS |= {
     "activity_confirm": activities.confirm_command,
     "activity_close": activities.close_command,
     "checkin": activities.checkin_command,
+    "walkin": activities.walkin_command,
     "mobilize": activities.mobilize_command,
 }
 COMMANDS |= {
@@ -151,6 +153,7 @@ KEYWORDS |= {
     "取消报名": "activity_leave",
     "确认参加": "activity_confirm",
     "签到": "checkin",
+    "现场加人": "walkin",
     "check in": "checkin",
 }
 KEYWORDS |= {"任务": "tasks", "我的任务": "tasks"}

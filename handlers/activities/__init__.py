@@ -12,11 +12,13 @@ from handlers.activities.create import NEW
 from handlers.activities.mobilize import Mobilized, mobilize, mobilize_command, mobilize_due
 from handlers.activities.signups import expire_promotion, send_reminder
 from handlers.activities.views import confirm_command, leave_command, list_activities, on_button
+from handlers.activities.walkins import WALKIN, walkin_command
 
 __all__ = [
     "CHECKIN",
     "CLOSE",
     "NEW",
+    "WALKIN",
     "Mobilized",
     "checkin_command",
     "close_command",
@@ -29,4 +31,5 @@ __all__ = [
     "mobilize_due",
     "on_button",
     "send_reminder",
+    "walkin_command",
 ]
