@@ -68,6 +68,7 @@ COMMANDS |= {
     "broadcast": broadcasts.BROADCAST,
     "broadcast_status": broadcasts.show_status,
     "broadcast_cancel": broadcasts.cancel_broadcast,
+    "activity_broadcast": broadcasts.activity_broadcast,
 }
 COMMANDS |= {
     "volunteer": volunteers.volunteer,
