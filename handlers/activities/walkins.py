@@ -109,7 +109,7 @@ async def _in_audience(ctx: Ctx, activity: Activity) -> bool:
     return region is not None and home is not None and regions.contains(region, home)
 
 
-# -- the organizer adds someone: /walkin ID ---------------------------------------------------------
+# -- the organizer adds someone: /walkin ID ------------------------------------------------------
 
 
 async def walkin_command(ctx: Ctx) -> list[Reply]:

@@ -2,8 +2,9 @@
 
 Where: a shared location (the nearest building or grid), a place typed in words (resolved to a
 building or grid, asked to confirm when unsure, the words kept), the resident's own grid (the
-grid only: the problem's place is not the reporter's home), or a grid picked from lists. Before filing, similar open reports in that grid are offered for "me too",
-which raises their priority instead of creating a duplicate.
+grid only: the problem's place is not the reporter's home), or a grid picked from lists. Before
+filing, similar open reports in that grid are offered for "me too", which raises their priority
+instead of creating a duplicate.
 """
 
 from __future__ import annotations

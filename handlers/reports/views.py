@@ -175,7 +175,11 @@ def photo_replies(
         return [Reply(text, choices, photo=report.photo_ref)]
     return [
         Reply(text, photo=report.photo_ref),
-        Reply(ctx.t("reports.photo_after_caption", id=report.id), choices, photo=report.after_photo_ref),
+        Reply(
+            ctx.t("reports.photo_after_caption", id=report.id),
+            choices,
+            photo=report.after_photo_ref,
+        ),
     ]
 
 

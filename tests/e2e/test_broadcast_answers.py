@@ -25,9 +25,10 @@ async def send(chat: Chat, start: str = "/broadcast", who: str = ORGANIZER) -> s
 async def test_i_can_come_reaches_the_organizer_once(chat: Chat) -> None:
     await send(chat)
     assert "已把您的回复转给发通知 #1 的工作人员" in await chat.text("王秀兰", "我能来！")
-    assert "王秀兰 回复了您的通知 #1（本周六上午九点在社区广场集合，参加冬季扫…）：「我能来!」" in (
-        await inbox(chat, ORGANIZER)
-    )[-1]
+    assert (
+        "王秀兰 回复了您的通知 #1（本周六上午九点在社区广场集合，参加冬季扫…）：「我能来!」"
+        in (await inbox(chat, ORGANIZER))[-1]
+    )
     assert "已经回复过通知 #1" in await chat.text("王秀兰", "报名")
     assert "回复能来的：1 人" in await chat.text(ORGANIZER, "/broadcast_status 1")
 
@@ -85,5 +86,5 @@ async def test_an_english_answer(chat: Chat) -> None:
     await Console(chat.app, write=lambda _line: None).deliver()
     text = await chat.text("Michael Brown", "I can come!")
     assert "Your answer was passed on to whoever sent notice #1" in text
-    assert 'Michael Brown answered your notice #1' not in text
+    assert "Michael Brown answered your notice #1" not in text
     assert "Michael Brown 回复了您的通知 #1" in (await inbox(chat, "李梦瑶"))[-1]

@@ -122,7 +122,10 @@ async def test_an_english_resident_types_a_place(chat: Chat) -> None:
             ("6", "Describe the problem briefly"),
             ("Flyers on the lift door", "Do you have a photo?"),
             ("skip", "Type the place"),
-            ("劲松一区106号楼 lift", "Where: 劲松一区106号楼 (as you wrote it: 劲松一区106号楼 lift)"),
+            (
+                "劲松一区106号楼 lift",
+                "Where: 劲松一区106号楼 (as you wrote it: 劲松一区106号楼 lift)",
+            ),
             ("1", "Report #1 was sent to the grid worker of 第二网格"),
         ],
     )

@@ -23,7 +23,9 @@ async def test_a_neighbour_who_came_checks_in_with_the_code(chat: Chat, clock: F
     assert "已作为现场参加者加入「楼道清扫日」并签到" in text
     entry = await signup(chat, activity, "王凤兰")
     assert entry.status == "confirmed" and entry.checked_in_at is not None
-    assert "王凤兰 没有报名，在现场用签到码签到了「楼道清扫日」" in (await inbox(chat, ORGANIZER))[-1]
+    assert (
+        "王凤兰 没有报名，在现场用签到码签到了「楼道清扫日」" in (await inbox(chat, ORGANIZER))[-1]
+    )
     assert "已于" in await chat.text("王凤兰", f"/checkin {code}")  # once only
     # Someone from another community gets the wrong-code answer, and it counts.
     assert "签到码不对" in await chat.text("李梦瑶", f"/checkin {code}")
