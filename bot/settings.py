@@ -76,6 +76,8 @@ class Settings(BaseSettings):
     office_link_minutes: int = Field(10, alias="LINLI_OFFICE_LINK_MINUTES", ge=1, le=60)
     office_session_minutes: int = Field(60, alias="LINLI_OFFICE_SESSION_MINUTES", ge=5)
     office_tile_url: str = Field("", alias="LINLI_OFFICE_TILE_URL")
+    # `linli chat` writes files it is sent (exports, /mydata) here; unset: <data dir>/files.
+    console_files: Path | None = Field(None, alias="LINLI_CONSOLE_FILES")
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")
