@@ -23,7 +23,7 @@ async def test_mydata_is_a_readable_summary_beside_the_file(chat: Chat) -> None:
     assert "报事 1 条：\n· #1 私装地锁 · 待受理 · 2026-" in text
     assert "敏感信息单独同意：未同意" in text
     assert "+8613600000101" not in text and "T0" not in text  # no raw codes or ISO times
-    name, content = replies[0].document or ("", "")
+    _name, content = replies[0].document or ("", "")
     assert json.loads(content)["profile"]["phone"] == "+8613600000101"
 
 
