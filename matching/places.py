@@ -20,6 +20,7 @@ _NOISE = re.compile(r"[\s,，。.、:：;；!！?？()（）\-—]+")
 SURE = 90.0  # at or above, and clearly ahead of the next: taken without asking
 CLOSE = 60.0  # below this a place is not offered at all
 AHEAD = 5.0  # how far the best must lead the second to be taken without asking
+NUMBERED = 95.0  # the name's numbered part ("106号楼") found in the text without its estate
 CONTEXT_BONUS = 5.0  # per name above the place (community, grid) found in the text
 
 
@@ -61,6 +62,9 @@ def score(text: str, place: Place) -> float:
     if numbers and not numbers <= set(_NUMBER.findall(typed)):
         return 0.0
     best = float(fuzz.partial_ratio(name, typed))
+    digit = next((i for i, c in enumerate(name) if c.isdigit()), None)
+    if digit is not None and len(name) - digit >= 2 and name[digit:] in typed:
+        best = max(best, NUMBERED)  # "106号楼门口": the numbered part of "劲松一区106号楼"
     if len(name) < 3 and name not in typed:  # a two-character name matches too much by chance
         best *= 0.6
     for above in place.context:  # "劲松北社区第一网格": the community tells two 第一网格 apart

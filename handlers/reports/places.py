@@ -20,15 +20,14 @@ async def candidates(ctx: Ctx) -> list[Place]:
     """Every building and grid, named with their community (and grid) for telling them apart."""
     communities = {r.id: r.name for r in await regions.at_level(ctx.session, "community")}
     grids = await regions.at_level(ctx.session, "grid")
-    grid_names = {g.id: g.name for g in grids}
+    grid_of = {g.id: g for g in grids}
     places = [
         Place(g.id, g.name, (communities.get(g.parent_id or 0, ""),), building=False) for g in grids
     ]
     for building in await regions.at_level(ctx.session, "building"):
-        grid = building.parent_id or 0
-        grid_community = next((g.parent_id for g in grids if g.id == grid), None) or 0
-        context = (communities.get(grid_community, ""), grid_names.get(grid, ""))
-        places.append(Place(building.id, building.name, context))
+        grid = grid_of.get(building.parent_id or 0)
+        community = communities.get(grid.parent_id or 0, "") if grid else ""
+        places.append(Place(building.id, building.name, (community, grid.name if grid else "")))
     return places
 
 
