@@ -65,6 +65,7 @@ def core_config(settings: Settings) -> CoreConfig:
         quiet_end=settings.quiet_end,
         retention_days=settings.retention_days,
         alert_digest_minutes=settings.alert_digest_minutes,
+        broadcast_answer_days=settings.broadcast_answer_days,
         dispatch=DispatchRules(
             k=settings.offer_k,
             offer_ttl_minutes=settings.offer_ttl_minutes,

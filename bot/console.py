@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Callable, Iterable
+from pathlib import Path
 
 from bot.bootstrap import App
 from handlers.core.messages import Location, Message, Reply
@@ -12,8 +14,9 @@ from storage.repos import dialogs, outbox
 CHANNEL = "console"
 
 
-def render(reply: Reply) -> str:
-    """A reply as plain text: choices become a numbered list, links are spelled out."""
+def render(reply: Reply, saved: Path | None = None) -> str:
+    """A reply as plain text: choices become a numbered list, links are spelled out; a file
+    that was saved (see `Console.files`) is shown by its path."""
     lines = [reply.text]
     lines += [f"  {i}. {choice.label}" for i, choice in enumerate(reply.choices, start=1)]
     lines += [f"  🔗 {link.label}: {link.url}" for link in reply.links]
@@ -21,17 +24,41 @@ def render(reply: Reply) -> str:
         lines.append(f"  🖼 {reply.photo}")
     if reply.document:
         name, content = reply.document
-        lines.append(f"  📎 {name} ({len(content.encode())} bytes)")
+        where = f" → {saved}" if saved else ""
+        lines.append(f"  📎 {name} ({len(content.encode())} bytes){where}")
     return "\n".join(lines)
+
+
+def save_document(files: Path, seq: int, reply: Reply) -> Path | None:
+    """Write a reply's file into `files` as "<seq>-<name>" (the name stripped of any path)."""
+    if reply.document is None:
+        return None
+    name, content = reply.document
+    safe = re.sub(r"[^\w.\-]+", "_", Path(name).name).lstrip(".") or "file"
+    files.mkdir(parents=True, exist_ok=True)
+    path = files / f"{seq:04d}-{safe}"
+    path.write_text(content, encoding="utf-8")
+    return path
 
 
 class Console:
     """Sends lines as a named user and prints what comes back, including outbox messages."""
 
-    def __init__(self, app: App, write: Callable[[str], None] = print) -> None:
+    def __init__(
+        self, app: App, write: Callable[[str], None] = print, files: Path | None = None
+    ) -> None:
         self.app = app
         self.write = write
+        self.files = files  # where documents (exports, /mydata) are written; None: not written
         self._seq = 0
+        self._saved = 0
+
+    def _show(self, reply: Reply) -> str:
+        saved = None
+        if self.files is not None and reply.document is not None:
+            self._saved += 1
+            saved = save_document(self.files, self._saved, reply)
+        return _indent(render(reply, saved), "    ")
 
     async def say(
         self,
@@ -54,7 +81,7 @@ class Console:
         )
         outcome = await self.app.dispatcher.handle(message)
         for reply in outcome.replies:
-            self.write(_indent(render(reply), "    "))
+            self.write(self._show(reply))
         await self.deliver()
         return outcome.replies
 
@@ -66,7 +93,7 @@ class Console:
             for row in rows:
                 reply = Reply.from_dict(row.payload)
                 self.write(f"  📨 → {row.external_id}:")
-                self.write(_indent(render(reply), "    "))
+                self.write(self._show(reply))
                 if reply.choices:  # so the recipient can answer "1", "2" … as to any list
                     await dialogs.remember_choices(
                         session, CHANNEL, row.external_id, [c.payload for c in reply.choices]

@@ -65,6 +65,9 @@ class Settings(BaseSettings):
     alert_digest_minutes: int = Field(
         _CORE.alert_digest_minutes, alias="LINLI_ALERT_DIGEST_MINUTES"
     )
+    broadcast_answer_days: int = Field(
+        _CORE.broadcast_answer_days, alias="LINLI_BROADCAST_ANSWER_DAYS", ge=1, le=60
+    )
     match_weights: dict[str, float] = Field(default_factory=dict, alias="LINLI_MATCH_WEIGHTS")
     cosign_threshold: int = Field(_PROPOSALS.cosign_threshold, alias="LINLI_COSIGN_THRESHOLD")
     cosign_share: float | None = Field(_PROPOSALS.cosign_share, alias="LINLI_COSIGN_SHARE")
@@ -128,6 +131,8 @@ class Settings(BaseSettings):
     office_tile_url: str = Field("", alias="LINLI_OFFICE_TILE_URL")
     # How long the dashboard's and map's figures of a region are reused (0: never); pages say so.
     office_figures_seconds: int = Field(30, alias="LINLI_OFFICE_FIGURES_SECONDS", ge=0, le=600)
+    # `linli chat` writes files it is sent (exports, /mydata) here; unset: <data dir>/files.
+    console_files: Path | None = Field(None, alias="LINLI_CONSOLE_FILES")
 
     telegram_token: str | None = Field(None, alias="TELEGRAM_TOKEN")
     telegram_api_url: str | None = Field(None, alias="TELEGRAM_API_URL")

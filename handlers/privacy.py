@@ -76,15 +76,18 @@ async def require_sensitive_consent(ctx: Ctx) -> None:
 
 
 async def export_data(ctx: Ctx) -> list[Reply]:
-    """/mydata: everything held about the person, as a JSON file (audited).
+    """/mydata: everything held about the person, in words and as a JSON file (audited).
 
     Open to anyone who writes, registered or not: the right to see one's data needs no consent.
     """
+    from handlers.mydata import summary  # it reads feature labels; features import this module
+
     export = await export_person(
         ctx.session, ctx.person.id, ctx.now, ctx.deps.config.policy_version, actor_id=ctx.person.id
     )
     text = ctx.t("privacy.export_ready", hours=f"{export.hours:g}", **export.counts)
-    return [Reply(text, document=(EXPORT_FILE, export.content))]
+    words = await summary(ctx, export.data, mask_phone(ctx.person.phone))
+    return [Reply(f"{text}\n\n{words}", document=(EXPORT_FILE, export.content))]
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class Export:
     content: str
     counts: dict[str, int]
     hours: float
+    data: dict[str, Any]
 
 
 async def export_person(
@@ -123,7 +127,7 @@ async def export_person(
         **counts,
     )
     content = json.dumps(document, ensure_ascii=False, indent=1)
-    return Export(content, counts, float(data["service_hours_total"]))
+    return Export(content, counts, float(data["service_hours_total"]), data)
 
 
 # -- /forget ---------------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from handlers import broadcasts
 from handlers.core import dialogs
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
@@ -139,6 +140,9 @@ async def understand(ctx: Ctx) -> list[Reply]:
         command = keywords.get(with_number["word"].strip().lower())
         if command is not None:
             return await _run(ctx, command, with_number["arg"])
+    answered = await broadcasts.answer(ctx, text)  # "我能来" to a notice received lately
+    if answered is not None:
+        return answered
     items = await needs_repo.service_items(ctx.session)
     hits = catalog.read(text, items)[0] if items else []
     found = classify(text, hits[0].score if hits else 0.0)

@@ -198,9 +198,17 @@ def admin_export(
     fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json."),
     out: Path = typer.Option(None, "--out", help="File to write (default: standard output)."),
     region: str = typer.Option("", help="Only this region's subtree (a region code)."),
+    lang: str = typer.Option(
+        "zh", "--lang", help="Headers, labels and times for people in zh or en (CSV, XLSX)."
+    ),
 ) -> None:
-    """Export items for the community office (audited)."""
+    """Export items for the community office (audited).
+
+    CSV and XLSX are for people: headers and statuses in words, times in LINLI_TZ. JSON is for
+    programs: English keys, codes and UTC ISO times, as each feature's rows have them.
+    """
     from handlers.admin.exports import EXPORTERS, FORMATS, exporter, write
+    from handlers.admin.present import language, present
     from storage.repos import audit
     from storage.repos import regions as region_repo
 
@@ -208,6 +216,10 @@ def admin_export(
         raise typer.BadParameter(f"choose one of: {', '.join(EXPORTERS)}", param_hint="KIND")
     if fmt not in FORMATS:
         raise typer.BadParameter(f"choose one of: {', '.join(FORMATS)}", param_hint="--format")
+    try:
+        lang = language(lang)
+    except ValueError:
+        raise typer.BadParameter("choose zh or en", param_hint="--lang") from None
 
     async def work(application: App) -> bytes:
         async with application.db.transaction() as session:
@@ -227,6 +239,8 @@ def admin_export(
                 rows=len(rows),
                 format=fmt,
             )
+            if fmt != "json":
+                rows = present(rows, application.deps.i18n, lang, kind)
             return write(rows, fmt)
 
     data = admin_action(work)

@@ -33,7 +33,8 @@ def chat(
 
     async def work(application: App) -> None:
         await migrate.upgrade(application.db.engine)
-        await Console(application).run(stdin_lines(), user)
+        files = application.settings.console_files or application.settings.data_dir / "files"
+        await Console(application, files=files).run(stdin_lines(), user)
 
     # The operator's own terminal: a piped script may send lines faster than any person, and the
     # flood guard is there against runaway clients on the networked channels.

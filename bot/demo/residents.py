@@ -180,6 +180,7 @@ def grid_reports(d: DemoContext) -> Section:
             Say("张磊", "1"),  # acknowledge
             Say("张磊", "2"),  # resolve
             Say("张磊", d.pick("已联系物业拆除地锁，消防通道已畅通", "The lock is removed")),
+            Say("张磊", "", photo="console:photo-lock-removed"),  # the place after the fix
             Say("陈永福", "/reports"),
             Say("陈永福", "1"),  # view
             Say("陈永福", "5"),  # ★5

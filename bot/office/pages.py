@@ -215,7 +215,7 @@ def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
         )
         name = f"{visit.t('office.ledger.' + kind)}-{region.name}-{datetime.now().date()}.xlsx"
         return Response(
-            ledgers.xlsx(rows, app.deps.i18n, visit.lang),
+            ledgers.xlsx(rows, app.deps.i18n, visit.lang, kind),
             media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
             headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(name)}",

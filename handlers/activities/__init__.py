@@ -12,6 +12,7 @@ from handlers.activities.create import NEW
 from handlers.activities.mobilize import Mobilized, mobilize, mobilize_command, mobilize_due
 from handlers.activities.signups import expire_promotion, send_reminder
 from handlers.activities.views import confirm_command, leave_command, list_activities, on_button
+from handlers.activities.walkins import WALKIN, walkin_command
 from handlers.core.auth import ORGANIZERS
 from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
@@ -20,6 +21,7 @@ __all__ = [
     "CHECKIN",
     "CLOSE",
     "NEW",
+    "WALKIN",
     "Mobilized",
     "checkin_command",
     "close_command",
@@ -32,6 +34,7 @@ __all__ = [
     "mobilize_due",
     "on_button",
     "send_reminder",
+    "walkin_command",
 ]
 
 
@@ -45,9 +48,10 @@ FEATURE = Feature(
         "activity_confirm": confirm_command,
         "activity_close": close_command,
         "checkin": checkin_command,
+        "walkin": walkin_command,
         "mobilize": mobilize_command,
     },
-    flows=(NEW, CHECKIN, CLOSE),
+    flows=(NEW, CHECKIN, CLOSE, WALKIN),
     keywords={
         "活动": "activities",
         "志愿活动": "activities",
@@ -56,6 +60,7 @@ FEATURE = Feature(
         "取消报名": "activity_leave",
         "确认参加": "activity_confirm",
         "签到": "checkin",
+        "现场加人": "walkin",
         "check in": "checkin",
     },
     payloads={"act": on_button},

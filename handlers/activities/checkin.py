@@ -11,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from handlers.activities.common import Env
+from handlers.activities.walkins import check_in_walkin
 from handlers.core import codes, dialogs
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
@@ -39,7 +40,8 @@ async def new_code(env: Env) -> str:
 async def check_in(ctx: Ctx, typed: str) -> Reply:
     """Check the person in with a code; InvalidInput if it checks them into nothing.
 
-    Only confirmed sign-ups, only from an hour before the start (configurable) to the end, once.
+    Only confirmed sign-ups, only from an hour before the start (configurable) to the end, once;
+    a registered person who did not sign up is added as a walk-in in the same window.
     """
     since = ctx.now - TRIES_WINDOW
     if await repo.failed_checkins(ctx.session, ctx.person.id, since) >= TRIES_PER_HOUR:
@@ -53,7 +55,11 @@ async def check_in(ctx: Ctx, typed: str) -> Reply:
         if entry is not None and entry.status != "cancelled":
             found = (activity, entry)
             break
-    if found is None:  # wrong, or someone else's activity: the same answer, and it counts
+    if found is None:
+        walkin = await check_in_walkin(ctx, code)  # came without signing up: added now
+        if walkin is not None:
+            return walkin
+        # Wrong, or an activity not open for check-in now: the same answer, and it counts.
         await repo.record_failed_checkin(ctx.session, ctx.person.id, ctx.now, since)
         raise InvalidInput("activities.code_wrong")
     activity, entry = found

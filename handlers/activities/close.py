@@ -1,7 +1,8 @@
 """/activity_close ID: the organizer confirms attendance and hours in one go after the activity.
 
 The checked-in list comes first (everyone checked in counts as present, the rest as absent); the
-organizer toggles people by number, sets the hours (default: the activity's length) and confirms.
+organizer toggles people by number, adds attendees who never signed up (by name or phone), sets
+the hours (default: the activity's length) and confirms.
 Attendees get a service record through the hours module; no-shows count on volunteer profiles.
 """
 
@@ -10,7 +11,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from handlers.activities.common import MANAGERS, find, manage
+from handlers.activities import walkins
+from handlers.activities.common import MANAGERS, Env, find, manage
 from handlers.core import dialogs
 from handlers.core.auth import require_not_subject, require_role
 from handlers.core.context import Ctx
@@ -22,7 +24,7 @@ from handlers.core.notify import Sink
 from handlers.core.numbers import fold, parse_id
 from handlers.hours import record_service, rules_of
 from matching.understand import numerals
-from storage.models import Activity, ActivitySignup
+from storage.models import Activity, ActivitySignup, Region
 from storage.repos import activities as repo
 from storage.repos import audit, jobs, roles
 
@@ -105,16 +107,26 @@ async def _ask_roster(ctx: Ctx) -> Reply:
         checked = ctx.t("activities.mark_checked") if entry.checked_in_at else ""
         label = f"{names.get(entry.person_id) or '—'} {mark}{checked}"
         choices.append(Choice(label[:60], f"s{entry.id}"))
+    added = await repo.names(ctx.session, ctx.data.get("walkins", []))
+    for person_id in ctx.data.get("walkins", []):
+        label = f"{added.get(person_id) or '—'} {ctx.t('activities.mark_walkin')}"
+        choices.append(Choice(label[:60], f"w{person_id}"))
     choices.append(Choice(ctx.t("activities.roster_ok"), "ok"))
+    choices.append(Choice(ctx.t("activities.roster_add"), "add"))
     key = N_("activities.ask_roster") if roster else N_("activities.ask_roster_empty")
     return ctx.reply(key, title=activity.title, choices=choices)
 
 
 async def _take_roster(ctx: Ctx, message: Message) -> str | None:
     if message.value == "ok":
-        return NEXT
+        return "hours"
+    if message.value == "add":
+        return "walkin"
     ids = [s.id for s in await _roster(ctx)]
     value = message.value
+    if value in {f"w{pid}" for pid in ctx.data.get("walkins", [])}:  # added by mistake
+        ctx.data["walkins"] = [p for p in ctx.data["walkins"] if f"w{p}" != value]
+        return "roster"
     if re.fullmatch(r"s\d+", value) and int(value[1:]) in ids:
         picked = [int(value[1:])]
     else:  # "1 3" on a text channel: several people at once, by their number in the list
@@ -124,6 +136,39 @@ async def _take_roster(ctx: Ctx, message: Message) -> str | None:
         picked = [ids[n - 1] for n in numbers]
     flip = set(ctx.data.get("flip", []))
     ctx.data["flip"] = sorted(flip ^ set(picked))
+    return "roster"
+
+
+# -- attendees who never signed up ---------------------------------------------------------------
+
+
+async def _ask_walkin(ctx: Ctx) -> Reply:
+    activity = await _activity(ctx)
+    back = Choice(ctx.t("activities.walkin_back"), "roster")
+    return ctx.reply("activities.ask_walkin", title=activity.title, choices=[back])
+
+
+async def _take_walkin(ctx: Ctx, message: Message) -> str | None:
+    if message.value == "roster":
+        return "roster"
+    ctx.data["found"] = await walkins.take_who(ctx, message)
+    if len(ctx.data["found"]) > 1:
+        return NEXT
+    return await _keep_walkin(ctx, ctx.data["found"][0])
+
+
+async def _take_walkin_pick(ctx: Ctx, message: Message) -> str | None:
+    return await _keep_walkin(ctx, walkins.take_pick(ctx, message))
+
+
+async def _keep_walkin(ctx: Ctx, person_id: int) -> str:
+    """Add a walk-in to the list being closed (written at the confirmation, not before)."""
+    require_not_subject(ctx, person_id)
+    entry = await repo.signup_of(ctx.session, ctx.data["activity"], person_id)
+    if entry is not None and entry.status not in walkins.REUSABLE:
+        raise InvalidInput("activities.walkin_listed")
+    if person_id not in ctx.data.setdefault("walkins", []):
+        ctx.data["walkins"].append(person_id)
     return "roster"
 
 
@@ -175,12 +220,15 @@ async def _ask_confirm(ctx: Ctx) -> Reply:
     # What the organizer sees is what is recorded, even if someone checks in meanwhile.
     ctx.data["present"] = [s.id for s in present]
     sep = "、" if ctx.lang.startswith("zh") else ", "
+    came = [names.get(s.person_id) or "—" for s in present]
+    added = await repo.names(ctx.session, ctx.data.get("walkins", []))
+    came += [added.get(p) or "—" for p in ctx.data.get("walkins", [])]
     return ctx.reply(
         "activities.ask_close",
         title=activity.title,
-        present=sep.join(names.get(s.person_id) or "—" for s in present) or "—",
+        present=sep.join(came) or "—",
         absent=sep.join(names.get(s.person_id) or "—" for s in absent) or "—",
-        n_present=len(present),
+        n_present=len(came),
         n_absent=len(absent),
         hours=ctx.data["hours"],
         choices=[Choice(ctx.t(N_("activities.close_yes")), "yes")],
@@ -212,22 +260,17 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         if entry.id in present:
             entry.status = "attended"
             attended += 1
-            await record_service(
-                Sink.of(ctx),
-                person_id=entry.person_id,
-                content=activity.title,
-                place=activity.place,
-                region_id=region.id,
-                served_at=activity.starts_at,
-                hours=hours,
-                organizer_id=activity.organizer_id,
-                recorded_by_id=ctx.person.id,
-                activity_id=activity.id,
-            )
+            await _record(ctx, activity, region, entry.person_id, hours)
         else:
             entry.status = "absent"
             absent += 1
             await repo.count_no_show(ctx.session, entry.person_id)
+    env = Env.of(ctx)
+    for person_id in ctx.data.get("walkins", []):
+        entry = await walkins.add(env, activity, person_id, by=ctx.person.id, checked_in=False)
+        entry.status = "attended"
+        attended += 1
+        await _record(ctx, activity, region, person_id, hours)
     activity.status, activity.hours = "closed", hours
     audit.record(
         ctx.session,
@@ -250,10 +293,29 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     ]
 
 
+async def _record(
+    ctx: Ctx, activity: Activity, region: Region, person_id: int, hours: Decimal
+) -> None:
+    await record_service(
+        Sink.of(ctx),
+        person_id=person_id,
+        content=activity.title,
+        place=activity.place,
+        region_id=region.id,
+        served_at=activity.starts_at,
+        hours=hours,
+        organizer_id=activity.organizer_id,
+        recorded_by_id=ctx.person.id,
+        activity_id=activity.id,
+    )
+
+
 CLOSE = Flow(
     name="activity_close",
     steps=(
         Step("roster", _ask_roster, _take_roster),
+        Step("walkin", _ask_walkin, _take_walkin),
+        Step("walkin_pick", walkins.ask_pick, _take_walkin_pick),
         Step("hours", _ask_hours, _take_hours, numbers=True),
         Step("confirm", _ask_confirm, _take_confirm),
     ),

@@ -166,6 +166,8 @@ async def _ask_confirm(ctx: Ctx) -> Reply:
     if not people:
         return ctx.reply("broadcasts.nobody", summary=summary)
     preview = notice_text(ctx.deps, ctx.lang, region.name, ctx.data["text"])
+    if ctx.data.get("activity"):
+        preview += "\n" + ctx.t("broadcasts.answer_hint_activity", title=ctx.data["title"])
     return ctx.reply(
         "broadcasts.confirm",
         summary=summary,
@@ -186,14 +188,13 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     assert region is not None
     await require_role(ctx, ALLOWED, region)  # the role may have been revoked meanwhile
     at = datetime.fromisoformat(ctx.data["at"]) if ctx.data.get("at") else None
+    audience = {"roles": [ctx.data["role"]], "skills": ctx.data["skills"], "lang": ctx.data["lang"]}
+    if ctx.data.get("activity"):  # /activity_broadcast: answering "报名" signs up for it
+        audience |= {"activity": ctx.data["activity"], "activity_title": ctx.data["title"]}
     broadcast = Broadcast(
         author_id=ctx.person.id,
         region_id=region.id,
-        audience={
-            "roles": [ctx.data["role"]],
-            "skills": ctx.data["skills"],
-            "lang": ctx.data["lang"],
-        },
+        audience=audience,
         text=ctx.data["text"],
         status="scheduled" if at else "queued",
         scheduled_at=at,

@@ -21,6 +21,14 @@ def notice_text(deps: Deps, lang: str, region: str, text: str) -> str:
     return deps.i18n.translate(lang, "broadcasts.notice", region=region, text=text)
 
 
+def answer_hint(deps: Deps, lang: str, broadcast: Broadcast) -> str:
+    """For a notice about an activity: how to sign up by answering (else nothing)."""
+    title = (broadcast.audience or {}).get("activity_title")
+    if not title:
+        return ""
+    return "\n" + deps.i18n.translate(lang, "broadcasts.answer_hint_activity", title=title)
+
+
 async def queue_broadcast(
     session: AsyncSession,
     deps: Deps,
@@ -39,7 +47,8 @@ async def queue_broadcast(
     people = repo.recipients(region.path, roles_, skills, lang)
     payloads = {
         code: Reply(
-            (texts or {}).get(code) or notice_text(deps, code, region.name, broadcast.text)
+            ((texts or {}).get(code) or notice_text(deps, code, region.name, broadcast.text))
+            + answer_hint(deps, code, broadcast)
         ).to_dict()
         for code in LANGUAGES
     }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import update
 
+from handlers.broadcasts.answers import answer_count
 from handlers.broadcasts.compose import ALLOWED
 from handlers.core.auth import require_role
 from handlers.core.context import Ctx, Deps
@@ -86,7 +87,11 @@ async def show_status(ctx: Ctx) -> list[Reply]:
     choices = [Choice(ctx.t("broadcasts.btn_refresh"), f"/broadcast_status {broadcast.id}")]
     if state_of(broadcast, counts) in ("scheduled", "sending"):
         choices.append(Choice(ctx.t("broadcasts.btn_cancel"), f"/broadcast_cancel {broadcast.id}"))
-    return [Reply(describe(ctx.deps, ctx.lang, broadcast, counts), tuple(choices))]
+    text = describe(ctx.deps, ctx.lang, broadcast, counts)
+    answers = await answer_count(ctx, broadcast.id)
+    if answers:
+        text += "\n" + ctx.t("broadcasts.answers_count", n=answers)
+    return [Reply(text, tuple(choices))]
 
 
 async def cancel_broadcast(ctx: Ctx) -> list[Reply]:

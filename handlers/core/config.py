@@ -137,6 +137,7 @@ class CoreConfig:
     quiet_end: time = time(8, 0)
     retention_days: int = 730  # closed items are anonymized this many days after they close
     alert_digest_minutes: int = 10  # organizers' alerts are gathered this long into one message
+    broadcast_answer_days: int = 7  # a "我能来" this long after a notice reaches its author
     dispatch: DispatchRules = field(default_factory=DispatchRules)
     matching: Weights = field(default_factory=Weights)
     activities: ActivityRules = field(default_factory=ActivityRules)

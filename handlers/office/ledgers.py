@@ -1,7 +1,8 @@
 """台账: the office's standard ledgers for a region and period, with Chinese column headers.
 
 Rows come from each feature's export (handlers/admin/exports.py); this module picks the period,
-names the columns in the reader's language and writes XLSX with the same writer.
+and handlers/admin/present.py names the columns, codes and times in the reader's language before
+the same writer makes the XLSX.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.admin.exports import exporter, write
+from handlers.admin.present import present
 from handlers.core.i18n import Translator
 from handlers.office.figures import ledger_1710
 from storage.models import Region
@@ -66,16 +68,7 @@ async def ledger_rows(
     return rows
 
 
-def with_headers(rows: list[dict[str, Any]], i18n: Translator, lang: str) -> list[dict[str, Any]]:
-    """The same rows keyed by column names in `lang` (office.col.* in the catalog)."""
-    names: dict[str, str] = {}
-    for row in rows[:1]:
-        for key in row:
-            label = f"office.col.{key}"
-            names[key] = i18n.translate(lang, label) if i18n.has(lang, label) else key
-    return [{names.get(k, k): v for k, v in row.items()} for row in rows]
-
-
-def xlsx(rows: list[dict[str, Any]], i18n: Translator, lang: str) -> bytes:
-    """A ledger as an XLSX workbook with headers in `lang`."""
-    return write(with_headers(rows, i18n, lang), "xlsx")
+def xlsx(rows: list[dict[str, Any]], i18n: Translator, lang: str, ledger: str = "") -> bytes:
+    """A ledger as an XLSX workbook for people in `lang`: headers, labels, local times."""
+    kind = LEDGERS.get(ledger, ("", ""))[0]
+    return write(present(rows, i18n, lang, kind), "xlsx")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -63,6 +63,46 @@ def set_deadlines(report: GridReport, config: CoreConfig, now: datetime) -> None
     """Start the response and resolution clocks now."""
     respond, resolve = deadlines(config, report.category)
     report.respond_due, report.resolve_due = now + respond, now + resolve
+
+
+PRIORITY_LABELS = (  # by how many neighbours said "me too": none, a few, many
+    (3, N_("reports.priority_high")),
+    (1, N_("reports.priority_raised")),
+    (0, N_("reports.priority_normal")),
+)
+LEVEL_LABELS = {
+    0: N_("reports.level_none"),
+    1: N_("reports.level_late_response"),
+    2: N_("reports.level_late_resolution"),
+}
+
+
+def priority_label(priority: int) -> str:
+    """The catalog key naming a report's priority in words."""
+    return next(key for floor, key in PRIORITY_LABELS if priority >= floor)
+
+
+def level_label(level: int) -> str:
+    """The catalog key naming how far a report has been escalated."""
+    return LEVEL_LABELS.get(level, LEVEL_LABELS[2])
+
+
+async def describe_place(
+    session: AsyncSession, report: GridReport, t: Callable[..., str] | None = None
+) -> str:
+    """Where the problem is, in words: building and grid, and the words the reporter typed.
+
+    Without a translator (a notice rendered in someone else's language) the words are quoted.
+    """
+    grid = await regions.by_id(session, report.grid_id)
+    place = await regions.by_id(session, report.region_id)
+    shown = grid.name if grid else "—"
+    if place is not None and grid is not None and place.id != grid.id:
+        shown = f"{place.name}（{grid.name}）"
+    if report.place_text:
+        typed = report.place_text
+        shown += t("reports.place_typed", typed=typed) if t else f" “{typed}”"
+    return shown
 
 
 def parse_id(raw: str) -> int:

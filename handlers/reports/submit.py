@@ -1,8 +1,10 @@
 """A resident reports a problem (/report, 报事): category, text, photo, place → routed to the grid.
 
-Where: a shared location (the nearest building or grid), the resident's own grid, or a grid
-picked from lists. Before filing, similar open reports in that grid are offered for "me too",
-which raises their priority instead of creating a duplicate.
+Where: a shared location (the nearest building or grid), a place typed in words (resolved to a
+building or grid, asked to confirm when unsure, the words kept), the resident's own grid (the
+grid only: the problem's place is not the reporter's home), or a grid picked from lists. Before
+filing, similar open reports in that grid are offered for "me too", which raises their priority
+instead of creating a duplicate.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from handlers.core.notify import Sink
 from handlers.reports.common import (
     ACTIVE,
     CATEGORIES,
+    describe_place,
     responders,
     set_deadlines,
     tell,
 )
 from handlers.reports.nearby import place_at, similar
+from handlers.reports.places import ask_place, take_place, take_typed
 from storage.models import GridReport, Region
 from storage.repos import audit, regions
 from storage.repos import reports as reports_repo
@@ -113,18 +117,28 @@ async def _settle(ctx: Ctx, region: Region) -> str | None:
 
 
 async def _take_where(ctx: Ctx, message: Message) -> str | None:
-    ctx.data["lat"] = ctx.data["lon"] = None
+    ctx.data["lat"] = ctx.data["lon"] = ctx.data["place_text"] = None
+    ctx.data["place_options"] = []
     if message.location is not None:
         place = await place_at(ctx, message.location.lat, message.location.lon)
         ctx.data["lat"], ctx.data["lon"] = message.location.lat, message.location.lon
         return await _settle(ctx, place)
     if message.value == "pick":
-        return NEXT
-    grid = await _home_grid(ctx) if message.value == "home" else None
-    if grid is None:
-        raise InvalidInput("reports.where_invalid")
-    home = await regions.by_id(ctx.session, ctx.person.home_region_id or 0)
-    return await _settle(ctx, home or grid)
+        return "community"
+    if message.value == "home":
+        grid = await _home_grid(ctx)
+        if grid is None:
+            raise InvalidInput("reports.where_invalid")
+        return await _settle(ctx, grid)  # the grid, never the reporter's own building
+    if message.payload is None and message.text.strip():
+        found = await take_typed(ctx, message)
+        return found if isinstance(found, str) else await _settle(ctx, found)
+    raise InvalidInput("reports.where_invalid")
+
+
+async def _take_place(ctx: Ctx, message: Message) -> str | None:
+    region = await take_place(ctx, message)
+    return NEXT if region is None else await _settle(ctx, region)
 
 
 async def _ask_community(ctx: Ctx) -> Reply:
@@ -228,6 +242,9 @@ async def _ask_confirm(ctx: Ctx) -> Reply:
         text=ctx.data["text"],
         photo=ctx.t(N_("reports.photo_yes") if ctx.data.get("photo") else N_("reports.photo_no")),
         place=region.name if region else "—",
+        typed=ctx.t("reports.place_typed", typed=ctx.data["place_text"])
+        if ctx.data.get("place_text")
+        else "",
         choices=[Choice(ctx.t("reports.submit"), "submit")],
     )
 
@@ -250,6 +267,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         category=ctx.data["category"],
         text=ctx.data["text"],
         photo_ref=ctx.data.get("photo"),
+        place_text=ctx.data.get("place_text"),
         lat=ctx.data.get("lat"),
         lon=ctx.data.get("lon"),
         region_id=ctx.data["region"],
@@ -284,6 +302,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         ],
         photo=report.photo_ref,  # the grid worker sees the resident's photo
         grid=grid.name,
+        place=await describe_place(ctx.session, report),
         text=report.text[:200],
     )
     assert report.respond_due is not None
@@ -336,6 +355,7 @@ REPORT = Flow(
         Step("text", _ask_text, _take_text),
         Step("photo", _ask_photo, _take_photo, skip=lambda c: bool(c.data.get("photo"))),
         Step("where", _ask_where, _take_where),
+        Step("place", ask_place, _take_place, skip=lambda c: not c.data.get("place_options")),
         Step("community", _ask_community, _take_community),
         Step("grid", _ask_grid, _take_grid),
         Step("building", _ask_building, _take_building),

@@ -13,12 +13,13 @@ from handlers.reports.common import (
     CATEGORIES,
     STATUS_LABELS,
     UNANSWERED,
-    grid_of,
+    describe_place,
     is_staff_for,
+    level_label,
     load,
+    priority_label,
 )
 from storage.models import GridReport
-from storage.repos import regions
 from storage.repos import reports as reports_repo
 
 # Audit actions shown as a report's history, with their labels.
@@ -99,8 +100,6 @@ async def show(ctx: Ctx) -> list[Reply]:
     if not await can_view(ctx, report):
         raise NotAllowed()
     staff = await is_staff_for(ctx, report)
-    grid = await grid_of(ctx.session, report)
-    place = await regions.by_id(ctx.session, report.region_id)
     parts = [
         ctx.t(
             "reports.detail",
@@ -108,9 +107,8 @@ async def show(ctx: Ctx) -> list[Reply]:
             category=ctx.t(CATEGORIES.get(report.category, CATEGORIES["other"])),
             status=ctx.t(STATUS_LABELS[report.status]),
             text=report.text,
-            photo=ctx.t(N_("reports.photo_yes") if report.photo_ref else N_("reports.photo_no")),
-            place=place.name if place and place.id != grid.id else "—",
-            grid=grid.name,
+            photo=ctx.t(_photos(report)),
+            place=await describe_place(ctx.session, report, ctx.t),
             count=report.metoo_count + 1,
             created=ctx.when(report.created_at),
         )
@@ -147,13 +145,42 @@ async def show(ctx: Ctx) -> list[Reply]:
         parts.append(
             ctx.t(
                 "reports.detail_staff",
-                priority=report.priority,
-                level=report.escalation_level,
-                beyond=ctx.t(N_("common.yes") if report.beyond_authority else N_("common.no")),
-                reopened=report.reopened_count,
+                priority=ctx.t(priority_label(report.priority), n=report.metoo_count),
+                level=ctx.t(level_label(report.escalation_level)),
             )
         )
-    return [Reply("\n".join(parts), tuple(actions(ctx, report, staff)))]
+        if report.beyond_authority:
+            parts.append(ctx.t("reports.detail_beyond"))
+        if report.reopened_count:
+            parts.append(ctx.t("reports.detail_reopened", n=report.reopened_count))
+    return photo_replies(ctx, report, "\n".join(parts), tuple(actions(ctx, report, staff)))
+
+
+def _photos(report: GridReport) -> str:
+    if report.photo_ref and report.after_photo_ref:
+        return N_("reports.photo_before_after")
+    if report.after_photo_ref:
+        return N_("reports.photo_after_only")
+    return N_("reports.photo_yes") if report.photo_ref else N_("reports.photo_no")
+
+
+def photo_replies(
+    ctx: Ctx, report: GridReport, text: str, choices: tuple[Choice, ...]
+) -> list[Reply]:
+    """The report's text with the photo taken at reporting; the one after the fix follows.
+
+    The buttons go on the last reply, so they stay under everything shown.
+    """
+    if not report.after_photo_ref:
+        return [Reply(text, choices, photo=report.photo_ref)]
+    return [
+        Reply(text, photo=report.photo_ref),
+        Reply(
+            ctx.t("reports.photo_after_caption", id=report.id),
+            choices,
+            photo=report.after_photo_ref,
+        ),
+    ]
 
 
 def actions(ctx: Ctx, report: GridReport, staff: bool) -> list[Choice]:

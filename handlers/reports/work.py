@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from handlers.core.auth import STAFF_ROLES, require_not_subject, require_registered, require_role
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, Flow, Step, begin
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, begin, skipped
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
-from handlers.core.messages import Message, Reply
+from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink
 from handlers.core.ratings import RATING_CHOICES
 from handlers.reports.common import (
@@ -31,6 +31,7 @@ from storage.repos import audit, roles
 from storage.repos import reports as reports_repo
 
 NOTE_LIMIT = 1000
+PHOTO_REF_LIMIT = 255
 LIST_LIMIT = 30
 ASKS = {
     "note": N_("reports.ask_note"),
@@ -172,7 +173,39 @@ async def _take_text(ctx: Ctx, message: Message) -> str | None:
     if len(text) > NOTE_LIMIT:
         raise InvalidInput("reports.text_too_long", limit=NOTE_LIMIT)
     ctx.data["text"] = text
-    return DONE
+    if ctx.data.get("action") != "close":
+        return DONE
+    if message.photo:  # a photo with the note as its caption
+        _keep_after_photo(ctx, message.photo)
+    report = await reports_repo.get(ctx.session, int(ctx.data["report"]))
+    if report is None or report.status not in ACTIVE:
+        return DONE  # changed while the note was typed: say so now, not after a photo
+    return NEXT
+
+
+def _keep_after_photo(ctx: Ctx, photo: str) -> None:
+    if len(photo) > PHOTO_REF_LIMIT:
+        raise InvalidInput("reports.photo_bad")
+    ctx.data["after_photo"] = photo
+
+
+def _no_after_photo(ctx: Ctx) -> bool:
+    return ctx.data.get("action") != "close" or bool(ctx.data.get("after_photo"))
+
+
+async def _ask_after_photo(ctx: Ctx) -> Reply:
+    skip = Choice(ctx.t("common.skip"), "skip")
+    return ctx.reply("reports.ask_after_photo", id=ctx.data["report"], choices=[skip])
+
+
+async def _take_after_photo(ctx: Ctx, message: Message) -> str | None:
+    """Closing: a photo of the place after the fix, or skip (it is optional)."""
+    if message.photo:
+        _keep_after_photo(ctx, message.photo)
+        return DONE
+    if skipped(message):
+        return DONE
+    raise InvalidInput("reports.photo_or_skip")
 
 
 async def _finish(ctx: Ctx) -> list[Reply]:
@@ -231,6 +264,7 @@ async def _close(ctx: Ctx, report: GridReport, note: str) -> list[Reply]:
         ctx.now,
         status="resolved",
         resolution_note=note,
+        after_photo_ref=ctx.data.get("after_photo"),
         resolved_at=ctx.now,
         acknowledged_at=report.acknowledged_at or ctx.now,
     ):
@@ -246,10 +280,19 @@ async def _close(ctx: Ctx, report: GridReport, note: str) -> list[Reply]:
         report,
         skip=ctx.person.id,
         choices=[*rate, ("reports.dispute", f"rdispute:{report.id}")],
+        photo=report.after_photo_ref,  # how it looks now, beside the note
         note=note,
     )
     others = [p for p in await followers(ctx.session, report) if p != report.reporter_id]
-    await tell(sink, others, N_("reports.resolved_follower"), report, skip=ctx.person.id, note=note)
+    await tell(
+        sink,
+        others,
+        N_("reports.resolved_follower"),
+        report,
+        skip=ctx.person.id,
+        photo=report.after_photo_ref,
+        note=note,
+    )
     return [ctx.reply("reports.closed", id=report.id)]
 
 
@@ -293,6 +336,9 @@ async def act(ctx: Ctx, report_id: int, action: str, text: str) -> list[Reply]:
 ACTION = Flow(
     name="report_action",
     guard=_guard,
-    steps=(Step("text", _ask_text, _take_text),),
+    steps=(
+        Step("text", _ask_text, _take_text),
+        Step("after_photo", _ask_after_photo, _take_after_photo, skip=_no_after_photo),
+    ),
     finish=_finish,
 )

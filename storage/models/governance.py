@@ -86,6 +86,12 @@ class GridReport(Base):
     category: Mapped[str] = mapped_column(String(32))
     text: Mapped[str] = mapped_column(Text, default="")
     photo_ref: Mapped[str | None] = mapped_column(String(255))
+    after_photo_ref: Mapped[str | None] = mapped_column(
+        String(255)
+    )  # the grid worker's, at closing
+    place_text: Mapped[str | None] = mapped_column(
+        String(200)
+    )  # the place as the reporter typed it
     lat: Mapped[float | None]
     lon: Mapped[float | None]
     region_id: Mapped[int] = mapped_column(ForeignKey("regions.id"))

@@ -230,3 +230,22 @@ def audience_of(broadcast: Broadcast) -> tuple[list[str], list[str], str | None]
 def unfinished(counts: Mapping[str, int]) -> int:
     """Rows still waiting to go out (pending, being sent, or held for a channel window)."""
     return sum(counts.get(status, 0) for status in WAITING)
+
+
+async def latest_received(
+    session: AsyncSession, person_id: int, since: datetime
+) -> Broadcast | None:
+    """The latest broadcast sent to a person since a time (not cancelled), or None."""
+    found = await session.scalar(
+        select(Broadcast)
+        .join(OutboxMessage, OutboxMessage.broadcast_id == Broadcast.id)
+        .where(
+            OutboxMessage.person_id == person_id,
+            OutboxMessage.status == "sent",
+            OutboxMessage.sent_at >= since,
+            Broadcast.cancelled_at.is_(None),
+        )
+        .order_by(OutboxMessage.sent_at.desc(), OutboxMessage.id.desc())
+        .limit(1)
+    )
+    return found

@@ -326,7 +326,7 @@ async def test_check_in_window_codes_and_who_may(chat: Chat, clock: FakeClock) -
     assert "签到成功" in await chat.text("吴海燕", f"/checkin {code}")
     assert "已于 2026-12-01 08:01 签到过" in await chat.text("吴海燕", f"/checkin {code}")
     assert "还不是正式报名" in await chat.text("赵丽华", f"/checkin {code}")
-    assert "签到码不对，或者您没有报名" in await chat.text("王凤兰", f"/checkin {code}")
+    assert "签到码不对，或者您没有报名" in await chat.text("李梦瑶", f"/checkin {code}")
     # the keyword asks for the code; a wrong one is asked again
     await chat.script(
         "马卫东",

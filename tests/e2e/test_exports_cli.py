@@ -84,3 +84,20 @@ def test_needs_as_csv_and_xlsx_in_a_region(data: Path, tmp_path: Path) -> None:
 def test_unknown_region_and_kind_are_refused(data: Path) -> None:
     assert _run(["admin", "export", "needs", "--region", "NOPE"], data).returncode == 1
     assert _run(["admin", "export", "secrets"], data).returncode == 2
+
+
+def test_csv_is_for_people_in_chinese_or_english(data: Path) -> None:
+    zh = _run(["admin", "export", "reports", "--format", "csv"], data)
+    assert zh.returncode == 0, zh.stderr.decode()
+    rows = list(csv.DictReader(io.StringIO(zh.stdout.decode("utf-8-sig"))))
+    row = rows[0]
+    assert row["类别"] == "私装地锁" and row["状态"] == "待受理"
+    assert row["超出社区权限"] == "否"
+    # 08:00 UTC on the machine's clock is never shown: local time, "YYYY-MM-DD HH:MM"
+    assert len(row["登记时间"]) == 16 and "T" not in row["登记时间"]
+    en = _run(["admin", "export", "reports", "--format", "csv", "--lang", "en"], data)
+    row = next(csv.DictReader(io.StringIO(en.stdout.decode("utf-8-sig"))))
+    assert row["Category"] == "Private parking lock" and row["Status"] == "waiting for a response"
+    assert _run(["admin", "export", "reports", "--lang", "fr"], data).returncode == 2
+    raw = json.loads(_run(["admin", "export", "reports", "--format", "json"], data).stdout)
+    assert raw[0]["status"] == "open" and "T" in raw[0]["created_at"]  # JSON is for programs

@@ -62,7 +62,9 @@ async def test_a_resident_reports_a_ground_lock_with_photo_and_location(chat: Ch
     now = chat.app.deps.clock()
     assert report.respond_due == now + timedelta(hours=24)
     assert report.resolve_due == now + timedelta(days=7)
-    assert await inbox(chat.app, "张磊") == [f"新报事 #1（私装地锁，第一网格）：{TEXT}"]
+    assert await inbox(chat.app, "张磊") == [
+        f"新报事 #1（私装地锁，第一网格）：{TEXT}\n位置：劲松一区103号楼（第一网格）"
+    ]
     assert await inbox_choices(chat.app, "张磊") == [["rack:1", "/report_status 1"]]
 
 
@@ -159,7 +161,8 @@ async def test_the_grid_worker_handles_it_and_the_reporter_rates(chat: Chat) -> 
             ("已约物业明天上午拆除", "已记录报事 #1 的进展"),
             ("/report_status 1", "进展：已约物业明天上午拆除"),
             ("2", "请填写报事 #1 的办结说明"),
-            ("地锁已拆除，消防通道畅通", "报事 #1 已办结"),
+            ("地锁已拆除，消防通道畅通", "处理后的照片"),
+            ("跳过", "报事 #1 已办结"),
         ],
     )
     assert await inbox(chat.app, "王凤兰") == [
@@ -188,6 +191,7 @@ async def test_a_low_rating_reopens_once_then_goes_to_the_street(chat: Chat) -> 
     report_id = await make_report(chat.app)
     await chat.text("张磊", payload=f"rclose:{report_id}")
     await chat.text("张磊", "已处理")
+    await chat.text("张磊", "跳过")  # no photo after the fix
     text = await chat.text("王凤兰", payload=f"rrate:{report_id}:2")
     assert "报事 #1 已重新办理，网格员会再跟进" in text
     report = await get_report(chat.app, report_id)
@@ -197,6 +201,7 @@ async def test_a_low_rating_reopens_once_then_goes_to_the_street(chat: Chat) -> 
     await chat.text("王凤兰", "跳过")
     await chat.text("张磊", payload=f"rclose:{report_id}")
     await chat.text("张磊", "这次真的拆了")
+    await chat.text("张磊", "跳过")
     text = await chat.text("王凤兰", payload=f"rrate:{report_id}:1")
     assert "已经重新办理过一次，您的意见已转给街道" in text
     report = await get_report(chat.app, report_id)
@@ -218,6 +223,7 @@ async def test_a_dispute_reopens_once_and_a_second_is_recorded(chat: Chat) -> No
     assert "居民有异议：地锁还在" in await chat.text("张磊", "/report_status 1")
     await chat.text("张磊", payload=f"rclose:{report_id}")
     await chat.text("张磊", "已再次处理")
+    await chat.text("张磊", "跳过")
     await chat.text("王凤兰", payload=f"rdispute:{report_id}")
     text = await chat.text("王凤兰", "还是没拆")
     assert "已记录您的异议。报事 #1 已经重新办理过一次" in text
@@ -234,7 +240,8 @@ async def test_acting_on_a_report_that_changed_meanwhile_is_a_conflict(chat: Cha
     report_id = await make_report(chat.app)
     assert "请填写报事 #1 的办结说明" in await chat.text("张磊", payload=f"rclose:{report_id}")
     await chat.text("王海燕", payload=f"rclose:{report_id}")
-    assert "报事 #1 已办结" in await chat.text("王海燕", "社区已处理")
+    await chat.text("王海燕", "社区已处理")
+    assert "报事 #1 已办结" in await chat.text("王海燕", "跳过")
     text = await chat.text("张磊", "我也处理了")  # the note typed while it was closed
     assert "报事 #1 的状态刚刚有了变化" in text
     assert "状态刚刚有了变化" in await chat.text("张磊", payload=f"rack:{report_id}")
