@@ -56,6 +56,7 @@ def core_config(settings: Settings) -> CoreConfig:
             "proposals.cosign_threshold": settings.cosign_threshold,
             "proposals.cosign_share": settings.cosign_share,
             "proposals.stale_days": settings.proposal_stale_days,
+            "proposals.confirm_days": settings.project_confirm_days,
             "privacy.retention_days": settings.retention_days,
             "dispatch": {
                 "k": settings.offer_k,

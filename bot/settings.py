@@ -50,6 +50,7 @@ class Settings(BaseSettings):
     cosign_threshold: int = Field(10, alias="LINLI_COSIGN_THRESHOLD")
     cosign_share: float | None = Field(None, alias="LINLI_COSIGN_SHARE")
     proposal_stale_days: int = Field(30, alias="LINLI_PROPOSAL_STALE_DAYS")
+    project_confirm_days: int = Field(7, ge=1, alias="LINLI_PROJECT_CONFIRM_DAYS")
     quiet_start: time = Field(time(22, 0), alias="LINLI_QUIET_START")
     quiet_end: time = Field(time(8, 0), alias="LINLI_QUIET_END")
     # Sweeps (bot/scheduler.py): how often due jobs are looked for, and whether `linli serve` runs

@@ -6,6 +6,7 @@ from handlers import (
     activities,
     broadcasts,
     hours,
+    meetings,
     needs,
     office,
     organizations,
@@ -23,6 +24,7 @@ from handlers.core.dispatcher import Command, PayloadHandler, Routes
 
 FLOWS: dict[str, Flow] = {flow.name: flow for flow in (start.START, start.LANG)}
 FLOWS |= {f.name: f for f in (proposals.PROPOSE, proposals.DECIDE, proposals.PROGRESS)}
+FLOWS |= {f.name: f for f in (proposals.DISPUTE, proposals.CLOSE, proposals.MILESTONE)}
 FLOWS |= {f.name: f for f in (needs.NEED, needs.VISIT, needs.COMMENT)}
 FLOWS |= {f.name: f for f in (reports.REPORT, reports.ACTION, reports.DISPUTE, reports.COMMENT)}
 FLOWS[broadcasts.BROADCAST.name] = broadcasts.BROADCAST
@@ -48,6 +50,9 @@ COMMANDS: dict[str, Command | Flow] = {
     "progress": proposals.PROGRESS,
     "confirm": proposals.confirm_command,
     "dispute": proposals.dispute_command,
+    "close_project": proposals.CLOSE,
+    "milestone": proposals.MILESTONE,
+    "milestone_done": proposals.milestone_done,
 }
 COMMANDS |= {
     "need": needs.NEED,
@@ -175,11 +180,16 @@ COMMANDS |= {
 }
 KEYWORDS |= {"转人工": "human", "人工": "human", "人工服务": "human", "确认": "confirm"}
 
+FLOWS |= meetings.FLOWS
+COMMANDS |= meetings.COMMANDS
+KEYWORDS |= meetings.KEYWORDS
+
 PAYLOADS: dict[str, PayloadHandler] = {
     "cosign": proposals.cosign_button,
     "confirm": proposals.confirm_button,
     "dispute": proposals.dispute_button,
 }
+PAYLOADS |= meetings.PAYLOADS
 PAYLOADS |= {"needcancel": needs.cancel, "needrate": needs.rate}
 PAYLOADS |= {
     "rack": reports.acknowledge,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import meetings
 from handlers.admin.roles import usable
 from handlers.core.auth import is_registered, role_names
 from handlers.core.codes import normalize
@@ -20,6 +21,7 @@ LANG_CHOICES = (("中文", "zh_CN"), ("English", "en"))
 HELP_SECTIONS: list[tuple[str, set[str] | None]] = [("help.everyone", None)]
 HELP_SECTIONS.append((N_("proposals.help"), None))
 HELP_SECTIONS.append((N_("proposals.help_organizer"), {"organizer", "admin"}))
+HELP_SECTIONS += meetings.HELP
 HELP_SECTIONS.append((N_("needs.help"), None))
 HELP_SECTIONS.append((N_("needs.help_staff"), {"grid_worker", "organizer", "admin"}))
 HELP_SECTIONS.append((N_("reports.help"), None))

@@ -27,7 +27,7 @@ from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
 from handlers.core.notify import Sink
-from handlers.proposals import flag_stale
+from handlers.proposals import flag_stale, settle_due
 from handlers.proposals.common import stale_days
 from handlers.reports import escalate_overdue
 from handlers.tasks.dispatch import expire_offer
@@ -89,6 +89,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("dispatch_needs", "minutes", minutes=1),
     Periodic("escalate_reports", "minutes", minutes=5),
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
+    Periodic("settle_projects", "daily", at=time(9, 30)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
     Periodic("honour_roll", "monthly", at=time(10, 0), grace=timedelta(days=3)),
     Periodic("purge", "daily", at=time(3, 30)),
@@ -105,7 +106,8 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
     that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
-    weekly_digest, honour_roll, purge, retention.
+    settle_projects (projects whose confirmation window ended), weekly_digest, honour_roll,
+    purge, retention.
     """
 
     async def reminder(session: AsyncSession, job: DueJob, now: datetime) -> None:
@@ -130,6 +132,9 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     async def stale(session: AsyncSession, job: DueJob, now: datetime) -> None:
         await flag_stale(session, now, stale_days(deps.config), deps.i18n)
 
+    async def settle_projects(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await settle_due(deps, session, now)
+
     return {
         "broadcast_start": partial(broadcasts.start_scheduled, deps),
         "alert_digest": partial(alerts.send_digest, deps),
@@ -140,6 +145,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
         "dispatch_needs": dispatch,
         "escalate_reports": escalations,
         "flag_stale_proposals": stale,
+        "settle_projects": settle_projects,
         "weekly_digest": partial(digests.weekly_digest, deps),
         "honour_roll": partial(digests.honour_roll, deps),
         "purge": partial(digests.purge, deps),

@@ -10,6 +10,13 @@ from storage.models.governance import (
     ProposalEvent,
     ReportMeToo,
 )
+from storage.models.meetings import (
+    Meeting,
+    MeetingItem,
+    MeetingParticipant,
+    MeetingVote,
+    ProjectMilestone,
+)
 from storage.models.messaging import (
     Broadcast,
     CallbackNonce,
@@ -48,6 +55,10 @@ __all__ = [
     "GridReport",
     "Identity",
     "InviteCode",
+    "Meeting",
+    "MeetingItem",
+    "MeetingParticipant",
+    "MeetingVote",
     "Need",
     "OfficeLink",
     "OfficeSession",
@@ -57,6 +68,7 @@ __all__ = [
     "Person",
     "PersonRequest",
     "ProcessedUpdate",
+    "ProjectMilestone",
     "Proposal",
     "ProposalCosign",
     "ProposalEvent",
