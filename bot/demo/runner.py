@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.bootstrap import App, build
 from bot.console import Console
+from bot.demo.governance import joint_meeting
 from bot.demo.mobilization import (
     activities,
     broadcasts,
@@ -42,6 +43,7 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     service_needs,
     tasks,
     grid_reports,
+    joint_meeting,
     activities,
     broadcasts,
     privacy,

@@ -41,7 +41,8 @@ async def compute(session: AsyncSession, community: Region, now: datetime) -> di
     needs_now = await repo.need_counts(session, path, start, now)
     needs_before = await repo.need_counts(session, path, prev, start)
     rows += [("need", c, n, b) for c, n, b in _growth(needs_now, needs_before)]
-    rows.sort(key=lambda r: (-(r[2] - r[3]), -r[2], r[0], r[1]))
+    # Ties go to grid reports: a problem in the community before a service asked of it.
+    rows.sort(key=lambda r: (-(r[2] - r[3]), -r[2], r[0] != "report", r[1]))
     names = await repo.item_names(session, [code for kind, code, _, _ in rows if kind == "need"])
     top: list[dict[str, Any]] = []
     for kind, code, n, before in rows[:TOP]:

@@ -95,7 +95,7 @@ async def notice_text(ctx: Ctx, meeting: Meeting, lang: str) -> str:
                 yes=counts[item.id]["for"],
                 no=counts[item.id]["against"],
                 abstain=counts[item.id]["abstain"],
-                note=item.outcome_note or "",
+                note=f" — {item.outcome_note}" if item.outcome_note else "",
             ).rstrip()
         )
     minutes = ctx.data.get("minutes") or meeting.minutes or ""

@@ -61,7 +61,9 @@ async def _ask_item(ctx: Ctx) -> Reply:
         if item.outcome:
             continue
         lines.append(f"{number}. {item.title}（{tally_text(ctx, counts[item.id])}）")
-        choices.append(Choice(f"{number}. {item.title[:18]}", f"i{item.id}"))
+        choices.append(
+            Choice(ctx.t("meetings.item_choice", n=number, title=item.title[:18]), f"i{item.id}")
+        )
     return ctx.reply("meetings.ask_item", items="\n".join(lines), choices=choices)
 
 

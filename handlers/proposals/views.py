@@ -90,7 +90,7 @@ async def list_proposals(ctx: Ctx) -> list[Reply]:
         counts = await repo.count_by_status(ctx.session, community.id)
         working = sum(counts.get(s, 0) for s in ("accepted", "in_progress", "disputed"))
         done_lines = [f"#{p.id} {p.title}" for p in latest]
-        done_lines.insert(0, await _yearly_counts(ctx, community, start, end))
+        done_lines.append(await _yearly_counts(ctx, community, start, end))
         parts.append(
             ctx.t(
                 "proposals.list_done",

@@ -178,6 +178,7 @@ async def need_counts(
     area = select(Region.id).where(Region.path.startswith(path))
     rows = await session.execute(
         select(ServiceItem.code, func.count())
+        .select_from(Need)
         .join(ServiceItem, ServiceItem.id == Need.service_item_id)
         .where(Need.region_id.in_(area), Need.created_at >= start, Need.created_at < end)
         .group_by(ServiceItem.code)

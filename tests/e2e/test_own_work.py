@@ -90,7 +90,7 @@ async def test_an_organizer_cannot_decide_their_own_proposal(chat: Chat) -> None
     assert (await get(chat, 1)).status == "seconded"
     assert OWN in await chat.text("王海燕", "/decide 1")
     assert (await get(chat, 1)).status == "seconded"
-    assert "联席会议的决定是" in await chat.text("孙建平", "/decide 1")
+    assert "社区的决定是" in await chat.text("孙建平", "/decide 1")
 
 
 async def test_who_marked_a_project_done_cannot_confirm_it(chat: Chat) -> None:
