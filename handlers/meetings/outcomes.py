@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import replace
 
 from handlers.core.context import Ctx
-from handlers.core.dialogs import NEXT, Flow, Step, choice_step
+from handlers.core.dialogs import NEXT, Flow, Step, choice_step, skipped
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.messages import Choice, Message, Reply
 from handlers.meetings.common import (
@@ -102,10 +102,11 @@ async def _ask_note(ctx: Ctx) -> Reply:
 
 
 async def _take_note(ctx: Ctx, message: Message) -> str | None:
-    note = message.text.strip()
-    if message.value == "skip" and ctx.data.get("outcome") != "rejected":
-        note = ""
-    elif not note or len(note) > TEXT_MAX:
+    rejected = ctx.data.get("outcome") == "rejected"
+    note = "" if skipped(message) else message.text.strip()
+    if rejected and not note:  # a rejection always carries its reason
+        raise InvalidInput("meetings.note_invalid", limit=TEXT_MAX)
+    if len(note) > TEXT_MAX:
         raise InvalidInput("meetings.note_invalid", limit=TEXT_MAX)
     ctx.data["note"] = note
     return NEXT
