@@ -34,7 +34,7 @@ ACTIONS = {
     "decide": ("seconded", "/decide 1", "社区的决定是"),
     "progress": ("accepted", "/progress 1", "有什么新进展"),
     "confirm": ("done", "/confirm 1", "谢谢确认"),
-    "dispute": ("done", "/dispute 1", "已记录您的异议"),
+    "dispute": ("done", "/dispute 1", "请说明理由"),
 }
 
 # Who is allowed, per action; everyone else is refused.

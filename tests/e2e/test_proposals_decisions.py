@@ -70,7 +70,7 @@ async def test_a_project_from_acceptance_to_confirmed_done(seconded: Chat) -> No
         date(2026, 12, 31),
     )
     for follower in ("王凤兰", "李福海", "赵淑兰"):
-        assert "已立项为实事项目。负责：劲松北社区居委会、物业公司" in await inbox_text(
+        assert "立项为实事项目。负责：劲松北社区居委会、物业公司" in await inbox_text(
             chat, follower
         )
     await chat.script(
