@@ -1,4 +1,4 @@
-"""Helpers for the joint-meeting tests: grid reports in time windows, meetings and votes as stored."""
+"""Helpers for the joint-meeting tests: reports in time windows, meetings and votes as stored."""
 
 from __future__ import annotations
 
