@@ -94,6 +94,7 @@ async def second_if_due(ctx: Ctx, proposal: Proposal) -> bool:
         proposal,
         N_("proposals.org.seconded"),
         choices=[
+            (N_("proposals.btn.meeting"), "/meeting_new"),
             (N_("proposals.btn.decide"), f"/decide {proposal.id}"),
             (N_("proposals.btn.view"), f"/proposal {proposal.id}"),
         ],
