@@ -32,6 +32,7 @@ from handlers.proposals.cosign import second_if_due, tell_progress
 from handlers.proposals.dates import parse_date
 from storage.models import Proposal, Region
 from storage.repos import audit, regions, roles
+from storage.repos import meetings as meetings_repo
 from storage.repos import proposals as repo
 
 # What a proposal may be merged into: another open proposal, or a project not yet done.
@@ -94,6 +95,15 @@ async def _prepare(ctx: Ctx) -> None:
     if proposal.status not in repo.OPEN_STATES:
         raise Conflict(
             "proposals.already_decided", id=proposal.id, status=status_label(ctx, proposal)
+        )
+    pending = [
+        item
+        for item in await meetings_repo.items_of_proposal(ctx.session, proposal.id)
+        if item.outcome is None
+    ]
+    if pending:  # the meeting decides what is on its agenda; /decide would strand its item
+        raise UserError(
+            "proposals.on_meeting_agenda", id=proposal.id, meeting=pending[-1].meeting_id
         )
     ctx.data["id"] = proposal.id
 

@@ -243,6 +243,8 @@ async def test_who_may_schedule_record_and_vote(scheduled: Chat, clock: FakeCloc
     await chat.text("孙建平", "跳过")
     await chat.text("孙建平", "/meeting_vote 1 1")
     denied = "没有权限"
+    # what is on the meeting's agenda is decided there, not by /decide
+    assert "已列入联席会议 #1 的议程" in await chat.text("王海燕", "/decide 1")
     assert denied in await chat.text("陈永福", "/meeting_new")  # a resident
     assert denied in await chat.text("李梦瑶", "/meeting_invite 1")  # another community's organizer
     assert denied in await chat.text("李梦瑶", "/meeting_vote 1 1")
