@@ -9,7 +9,9 @@ from __future__ import annotations
 import pytest
 
 from bot.bootstrap import App
+from handlers.proposals import export_projects
 from handlers.sweeps import PERIODIC, Sweeper, build_registry
+from storage.repos import regions
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.proposals import event_kinds, get, inbox, inbox_text, propose, set_threshold
@@ -176,3 +178,23 @@ async def test_decide_below_the_threshold_is_for_organizers_and_claims_no_meetin
     )
     accepted = await inbox_text(chat, "陈永福")
     assert "已由社区决定立项为实事项目" in accepted and "联席会议" not in accepted
+
+
+async def test_projects_are_counted_per_community_and_street_per_year(done: Chat) -> None:
+    chat = done
+    for follower in ("李福海", "赵淑兰", "陈永福"):
+        await chat.text(follower, "/confirm 1")
+    assert (await get(chat, 1)).closed_at is not None
+    shown = await chat.text("王凤兰", "/proposals")
+    assert (
+        "2026 年实事项目：劲松北社区立项 1 个、办结 1 个；劲松街道共立项 1 个、办结 1 个" in shown
+    )
+    async with chat.app.db.transaction() as session:
+        rows = await export_projects(session, None)
+        street = await regions.by_code(session, "CY-JS")
+        assert await export_projects(session, street) == rows
+        other = await regions.by_code(session, "CY-JS-02")
+        assert await export_projects(session, other) == []
+    assert rows == [
+        {"year": 2026, "street": "劲松街道", "community": "劲松北社区", "projects": 1, "closed": 1}
+    ]
