@@ -91,6 +91,7 @@ def core_config(settings: Settings) -> CoreConfig:
             cosign_threshold=settings.cosign_threshold,
             cosign_share=settings.cosign_share,
             stale_days=settings.proposal_stale_days,
+            confirm_days=settings.project_confirm_days,
         ),
         office=OfficeRules(
             public_url=settings.public_url, link_minutes=settings.office_link_minutes

@@ -72,6 +72,9 @@ class Settings(BaseSettings):
     cosign_threshold: int = Field(_PROPOSALS.cosign_threshold, alias="LINLI_COSIGN_THRESHOLD")
     cosign_share: float | None = Field(_PROPOSALS.cosign_share, alias="LINLI_COSIGN_SHARE")
     proposal_stale_days: int = Field(_PROPOSALS.stale_days, alias="LINLI_PROPOSAL_STALE_DAYS")
+    project_confirm_days: int = Field(
+        _PROPOSALS.confirm_days, ge=1, alias="LINLI_PROJECT_CONFIRM_DAYS"
+    )
     quiet_start: time = Field(_CORE.quiet_start, alias="LINLI_QUIET_START")
     quiet_end: time = Field(_CORE.quiet_end, alias="LINLI_QUIET_END")
     # Activities: hours a promoted person has to confirm a waitlist place, minutes before the

@@ -11,6 +11,7 @@ from handlers import (
     broadcasts,
     groups,
     hours,
+    meetings,
     needs,
     office,
     organizations,
@@ -30,6 +31,7 @@ from handlers.core.features import Feature, HelpSection, MenuEntry, help_of, men
 FEATURES: tuple[Feature, ...] = (
     start.FEATURE,
     proposals.FEATURE,
+    meetings.FEATURE,
     needs.FEATURE,
     reports.FEATURE,
     broadcasts.FEATURE,

@@ -25,7 +25,7 @@ from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
 from handlers.core.notify import Sink
-from handlers.proposals import flag_stale
+from handlers.proposals import flag_stale, settle_due
 from handlers.reports import escalate_overdue
 from handlers.tasks.offers import expire_offer
 from handlers.tasks.sweep import dispatch_sweep
@@ -87,6 +87,7 @@ PERIODIC: tuple[Periodic, ...] = (
     Periodic("dispatch_needs", "minutes", minutes=1),
     Periodic("escalate_reports", "minutes", minutes=5),
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
+    Periodic("settle_projects", "daily", at=time(9, 30)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
     Periodic("honour_roll", "monthly", at=time(10, 0), grace=timedelta(days=3)),
     Periodic("orgs_1710", "monthly", at=time(9, 30), grace=timedelta(days=3)),
@@ -105,7 +106,8 @@ def build_registry() -> dict[str, JobHandler]:
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
     that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
-    weekly_digest, honour_roll, orgs_1710 (handlers/groups/gaps.py), purge, retention.
+    settle_projects (projects whose confirmation window ended), weekly_digest, honour_roll,
+    orgs_1710 (handlers/groups/gaps.py), purge, retention.
     """
     return dict(JOBS)
 
@@ -120,6 +122,7 @@ JOBS: dict[str, JobHandler] = {
     "dispatch_needs": dispatch_sweep,
     "escalate_reports": escalate_overdue,
     "flag_stale_proposals": flag_stale,
+    "settle_projects": settle_due,
     "weekly_digest": digests.weekly_digest,
     "honour_roll": digests.honour_roll,
     "orgs_1710": groups.monthly_1710,

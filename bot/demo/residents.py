@@ -54,8 +54,8 @@ def invitation(d: DemoContext) -> Section:
 
 
 def proposals(d: DemoContext) -> Section:
-    """A resident proposes, a neighbour co-signs instead of a duplicate, the joint meeting accepts
-    it as a practical project, the organizer reports it done and the proposer confirms."""
+    """A resident proposes, a neighbour co-signs instead of a duplicate, the organizer accepts it
+    as a practical project, reports it done, and most of its followers confirm: it is closed."""
     return Section(
         "demo.proposals",
         (
@@ -77,11 +77,15 @@ def proposals(d: DemoContext) -> Section:
             Say("王海燕", "/decide 1"),
             Say("王海燕", "1"),  # accept as a practical project
             Say("王海燕", d.pick("劲松北社区居委会、物业公司", "Residents' committee")),
+            Say("王海燕", d.pick("劲松物业公司", "Jinsong Property")),  # unit in charge
+            Say("王海燕", d.pick("街道实事项目经费", "Street project budget")),  # funding
             Say("王海燕", d.pick("12月31日", "12-31")),
             Say("王海燕", "/progress 1"),
             Say("王海燕", d.pick("电梯已安装并通过验收。", "The lift is installed and inspected.")),
             Say("王海燕", "2"),  # done
             Say("王凤兰", "/confirm 1"),
+            Say("李福海", "/confirm 1"),
+            Say("赵淑兰", "/confirm 1"),  # three of four followers confirmed: closed
             Say("王凤兰", "/proposals"),
         ),
     )

@@ -9,6 +9,7 @@ from pathlib import Path
 from bot.bootstrap import App, build
 from bot.console import Console
 from bot.demo.community import groups_and_party
+from bot.demo.governance import joint_meeting
 from bot.demo.mobilization import (
     activities,
     broadcasts,
@@ -47,6 +48,7 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     tasks,
     own_words,
     grid_reports,
+    joint_meeting,
     activities,
     broadcasts,
     privacy,

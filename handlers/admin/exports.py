@@ -28,6 +28,7 @@ Exporter = Callable[[AsyncSession, Region | None], Awaitable[Rows]]
 # kind → "module:function"; each feature owns its rows, this module only writes them out.
 EXPORTERS = {
     "proposals": "handlers.proposals:export_rows",
+    "projects": "handlers.proposals:export_projects",
     "needs": "handlers.needs:export_rows",
     "reports": "handlers.reports:export_rows",
     "records": "handlers.hours:export_records",

@@ -106,6 +106,7 @@ class ProposalRules:
     cosign_threshold: int = 10
     cosign_share: float | None = None  # of the community's households, if set
     stale_days: int = 30
+    confirm_days: int = 7  # followers' window to confirm or dispute a project marked done
 
 
 @dataclass(frozen=True)

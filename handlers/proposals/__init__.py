@@ -3,24 +3,31 @@
 from handlers.core.auth import ORGANIZERS
 from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
-from handlers.proposals.cosign import cosign_button, cosign_command
-from handlers.proposals.decide import DECIDE, show_agenda
-from handlers.proposals.export import COLUMNS as EXPORT_COLUMNS
-from handlers.proposals.export import export_rows
-from handlers.proposals.projects import (
-    PROGRESS,
+from handlers.proposals.closing import (
+    CLOSE,
+    DISPUTE,
     confirm_button,
     confirm_command,
     dispute_button,
     dispute_command,
+    settle_due,
 )
+from handlers.proposals.cosign import cosign_button, cosign_command
+from handlers.proposals.decide import DECIDE, show_agenda
+from handlers.proposals.export import COLUMNS as EXPORT_COLUMNS
+from handlers.proposals.export import export_projects, export_rows
+from handlers.proposals.milestones import MILESTONE, milestone_done
+from handlers.proposals.projects import PROGRESS
 from handlers.proposals.stale import flag_stale
 from handlers.proposals.submit import PROPOSE
 from handlers.proposals.views import list_proposals, show_proposal
 
 __all__ = [
+    "CLOSE",
     "DECIDE",
+    "DISPUTE",
     "EXPORT_COLUMNS",
+    "MILESTONE",
     "PROGRESS",
     "PROPOSE",
     "confirm_button",
@@ -29,9 +36,12 @@ __all__ = [
     "cosign_command",
     "dispute_button",
     "dispute_command",
+    "export_projects",
     "export_rows",
     "flag_stale",
     "list_proposals",
+    "milestone_done",
+    "settle_due",
     "show_agenda",
     "show_proposal",
 ]
@@ -50,7 +60,11 @@ FEATURE = Feature(
         "progress": PROGRESS,
         "confirm": confirm_command,
         "dispute": dispute_command,
+        "close_project": CLOSE,
+        "milestone": MILESTONE,
+        "milestone_done": milestone_done,
     },
+    flows=(DISPUTE, CLOSE, MILESTONE),
     keywords={
         "提案": "propose",
         "我要提案": "propose",

@@ -27,6 +27,7 @@ from storage.repos import regions, roles
 TITLE_MAX = 50
 BODY_MAX = 1000
 OWNER_MAX = 100
+FUNDING_MAX = 100
 
 # Settings (CoreConfig.proposals, from LINLI_COSIGN_THRESHOLD, LINLI_COSIGN_SHARE and
 # LINLI_PROPOSAL_STALE_DAYS): a community's own Region.cosign_threshold wins, then a share of
@@ -70,6 +71,10 @@ EVENT_LABELS: dict[str, str] = {
     "confirmed": N_("proposals.event.confirmed"),
     "disputed": N_("proposals.event.disputed"),
     "stale": N_("proposals.event.stale"),
+    "closed": N_("proposals.event.closed"),
+    "reopened": N_("proposals.event.reopened"),
+    "milestone": N_("proposals.event.milestone"),
+    "milestone_done": N_("proposals.event.milestone_done"),
 }
 ORGANIZER_ROLES = ORGANIZERS
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed, UserError
@@ -47,19 +49,36 @@ async def cosign(ctx: Ctx, proposal_id: int) -> list[Reply]:
             need=need,
         )
     ]
-    if proposal.proposer_id:
-        await notify(
-            ctx,
-            proposal.proposer_id,
-            "proposals.push.cosigned",
-            id=proposal.id,
-            title=proposal.title,
-            count=proposal.cosign_count,
-            need=need,
-        )
+    await tell_progress(ctx, proposal, proposal.cosign_count - 1, need)
     if await second_if_due(ctx, proposal):
         replies.append(ctx.reply("proposals.now_on_agenda", id=proposal.id))
     return replies
+
+
+PROGRESS_MARKS = (50, 80, 100)  # per cent of the threshold at which the proposer hears
+
+
+def crossed_mark(before: int, after: int, need: int) -> int | None:
+    """The highest mark (50, 80, 100 %) passed going from `before` to `after` signatures."""
+    passed = [p for p in PROGRESS_MARKS if before < math.ceil(need * p / 100) <= after]
+    return passed[-1] if passed else None
+
+
+async def tell_progress(ctx: Ctx, proposal: Proposal, before: int, need: int) -> None:
+    """Tell the proposer when co-signatures pass 50, 80 or 100 % of the threshold (once each)."""
+    mark = crossed_mark(before, proposal.cosign_count, need)
+    if mark is None or not proposal.proposer_id or proposal.proposer_id == ctx.person.id:
+        return
+    await notify(
+        ctx,
+        proposal.proposer_id,
+        "proposals.push.cosign_progress",
+        id=proposal.id,
+        title=proposal.title,
+        percent=mark,
+        count=proposal.cosign_count,
+        need=need,
+    )
 
 
 async def second_if_due(ctx: Ctx, proposal: Proposal) -> bool:
@@ -75,6 +94,7 @@ async def second_if_due(ctx: Ctx, proposal: Proposal) -> bool:
         proposal,
         N_("proposals.org.seconded"),
         choices=[
+            (N_("proposals.btn.meeting"), "/meeting_new"),
             (N_("proposals.btn.decide"), f"/decide {proposal.id}"),
             (N_("proposals.btn.view"), f"/proposal {proposal.id}"),
         ],

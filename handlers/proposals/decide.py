@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 
 from handlers.core.auth import require_not_subject, require_role
 from handlers.core.context import Ctx
-from handlers.core.dialogs import NEXT, Flow, Step
+from handlers.core.dialogs import NEXT, Flow, Step, optional_text_step
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.proposals.common import (
     BODY_MAX,
     CATEGORIES,
+    FUNDING_MAX,
     ORGANIZER_ROLES,
     OWNER_MAX,
+    community_of,
     load,
     local_today,
     parse_id,
@@ -25,10 +28,11 @@ from handlers.proposals.common import (
     status_label,
     threshold,
 )
-from handlers.proposals.cosign import second_if_due
+from handlers.proposals.cosign import second_if_due, tell_progress
 from matching.understand import when
 from storage.models import Proposal, Region
 from storage.repos import audit, regions, roles
+from storage.repos import meetings as meetings_repo
 from storage.repos import proposals as repo
 
 # What a proposal may be merged into: another open proposal, or a project not yet done.
@@ -92,13 +96,28 @@ async def _prepare(ctx: Ctx) -> None:
         raise Conflict(
             "proposals.already_decided", id=proposal.id, status=status_label(ctx, proposal)
         )
+    pending = [
+        item
+        for item in await meetings_repo.items_of_proposal(ctx.session, proposal.id)
+        if item.outcome is None
+    ]
+    if pending:  # the meeting decides what is on its agenda; /decide would strand its item
+        raise UserError(
+            "proposals.on_meeting_agenda", id=proposal.id, meeting=pending[-1].meeting_id
+        )
     ctx.data["id"] = proposal.id
 
 
 async def _ask_action(ctx: Ctx) -> Reply:
     proposal = await load(ctx, ctx.data["id"])
+    need = threshold(ctx.deps.config, await community_of(ctx, proposal))
+    # Below the threshold no joint meeting has it on its agenda: the organizer decides alone,
+    # and the prompt (and what followers hear) says so.
+    below = proposal.cosign_count < need
+    key = N_("proposals.decide_ask_below") if below else N_("proposals.decide_ask")
     return ctx.reply(
-        "proposals.decide_ask",
+        key,
+        need=need,
         id=proposal.id,
         title=proposal.title,
         category=ctx.t(CATEGORIES.get(proposal.category, CATEGORIES["other"])),
@@ -120,11 +139,13 @@ async def _take_action(ctx: Ctx, message: Message) -> str | None:
     return NEXT
 
 
-async def _ask_owner(ctx: Ctx) -> Reply:
+async def ask_owner(ctx: Ctx) -> Reply:
+    """Who carries out the project."""
     return ctx.reply("proposals.ask_owner", limit=OWNER_MAX)
 
 
-async def _take_owner(ctx: Ctx, message: Message) -> str | None:
+async def take_owner(ctx: Ctx, message: Message) -> str | None:
+    """Keep the owner typed."""
     owner = " ".join(message.text.split())
     if not owner or len(owner) > OWNER_MAX:
         raise InvalidInput("proposals.owner_invalid", limit=OWNER_MAX)
@@ -132,11 +153,31 @@ async def _take_owner(ctx: Ctx, message: Message) -> str | None:
     return NEXT
 
 
-async def _ask_target(ctx: Ctx) -> Reply:
+OWNER_UNIT = optional_text_step(
+    "owner_unit",
+    "proposals.ask_owner_unit",
+    store="owner_unit",
+    limit=OWNER_MAX,
+    empty="proposals.owner_invalid",
+    too_long="proposals.owner_invalid",
+)
+FUNDING = optional_text_step(
+    "funding",
+    "proposals.ask_funding",
+    store="funding",
+    limit=FUNDING_MAX,
+    empty="proposals.funding_invalid",
+    too_long="proposals.funding_invalid",
+)
+
+
+async def ask_target(ctx: Ctx) -> Reply:
+    """By when the project is planned to be done."""
     return ctx.reply("proposals.ask_target")
 
 
-async def _take_target(ctx: Ctx, message: Message) -> str | None:
+async def take_target(ctx: Ctx, message: Message) -> str | None:
+    """Keep the target date typed (not in the past)."""
     today = local_today(ctx)
     meant = when.day(message.text, today)
     if meant is None:
@@ -210,8 +251,10 @@ DECIDE = Flow(
     guard=_prepare,
     steps=(
         Step("action", _ask_action, _take_action),
-        Step("owner", _ask_owner, _take_owner, skip=_only("accept")),
-        Step("target", _ask_target, _take_target, skip=_only("accept")),
+        Step("owner", ask_owner, take_owner, skip=_only("accept")),
+        replace(OWNER_UNIT, skip=_only("accept")),
+        replace(FUNDING, skip=_only("accept")),
+        Step("target", ask_target, take_target, skip=_only("accept")),
         Step("into", _ask_merge, _take_merge, skip=_only("merge")),
         Step("reason", _ask_reason, _take_reason, skip=_only("reject")),
     ),
@@ -234,9 +277,9 @@ async def decide(ctx: Ctx, answers: dict) -> list[Reply]:
     action = answers["action"]
     proposal.decided_at = ctx.now
     if action == "accept":
-        return await _accept(ctx, proposal, answers["owner"], date.fromisoformat(answers["target"]))
+        return await accept(ctx, proposal, answers)
     if action == "reject":
-        return await _reject(ctx, proposal, answers["reason"])
+        return await reject(ctx, proposal, answers["reason"])
     return await _merge(ctx, proposal, answers["into"])
 
 
@@ -251,12 +294,36 @@ def _audit(ctx: Ctx, proposal: Proposal, action: str, **details: object) -> None
     )
 
 
-async def _accept(ctx: Ctx, proposal: Proposal, owner: str, target: date) -> list[Reply]:
+async def accept(
+    ctx: Ctx, proposal: Proposal, answers: dict, *, meeting_id: int | None = None
+) -> list[Reply]:
+    """Make the proposal a practical project: owner, owner unit, funding source, target date.
+
+    `meeting_id` names the joint meeting that decided it; only then do followers hear
+    "经社区联席会议研究" — an organizer's /decide says the community decided.
+    """
+    owner, target = answers["owner"], date.fromisoformat(answers["target"])
     proposal.status, proposal.owner, proposal.target_date = "accepted", owner, target
-    repo.add_event(ctx.session, proposal, "accepted", ctx.now, ctx.person.id, f"{owner} · {target}")
-    _audit(ctx, proposal, "accept", owner=owner, target_date=target.isoformat())
+    proposal.owner_unit = answers.get("owner_unit") or None
+    proposal.funding_source = answers.get("funding") or None
+    proposal.decided_at = ctx.now
+    via = f" · {ctx.t('proposals.via_meeting', id=meeting_id)}" if meeting_id else ""
+    repo.add_event(
+        ctx.session, proposal, "accepted", ctx.now, ctx.person.id, f"{owner} · {target}{via}"
+    )
+    _audit(
+        ctx,
+        proposal,
+        "accept",
+        owner=owner,
+        target_date=target.isoformat(),
+        owner_unit=proposal.owner_unit,
+        funding=proposal.funding_source,
+        meeting=meeting_id,
+    )
     day = target.isoformat()
-    await push(ctx, proposal, N_("proposals.push.accepted"), owner=owner, date=day)
+    key = N_("proposals.push.accepted_meeting") if meeting_id else N_("proposals.push.accepted")
+    await push(ctx, proposal, key, owner=owner, date=day, meeting=meeting_id)
     return [
         ctx.reply(
             "proposals.accepted_ok", id=proposal.id, title=proposal.title, owner=owner, date=day
@@ -264,11 +331,16 @@ async def _accept(ctx: Ctx, proposal: Proposal, owner: str, target: date) -> lis
     ]
 
 
-async def _reject(ctx: Ctx, proposal: Proposal, reason: str) -> list[Reply]:
+async def reject(
+    ctx: Ctx, proposal: Proposal, reason: str, *, meeting_id: int | None = None
+) -> list[Reply]:
+    """Reject with a reason; followers hear who decided (a joint meeting, or the community)."""
     proposal.status, proposal.decision_reason = "rejected", reason
+    proposal.decided_at = ctx.now
     repo.add_event(ctx.session, proposal, "rejected", ctx.now, ctx.person.id, reason)
-    _audit(ctx, proposal, "reject", reason=reason)
-    await push(ctx, proposal, N_("proposals.push.rejected"), reason=reason)
+    _audit(ctx, proposal, "reject", reason=reason, meeting=meeting_id)
+    key = N_("proposals.push.rejected_meeting") if meeting_id else N_("proposals.push.rejected")
+    await push(ctx, proposal, key, reason=reason, meeting=meeting_id)
     return [ctx.reply("proposals.rejected_ok", id=proposal.id, title=proposal.title)]
 
 
@@ -277,7 +349,7 @@ async def _merge(ctx: Ctx, proposal: Proposal, into_id: int) -> list[Reply]:
     target = await load(ctx, into_id, lock=True)
     if target.status not in MERGE_TARGETS or target.community_id != proposal.community_id:
         raise Conflict("proposals.merge_target_changed", id=target.id)
-    carried = 0
+    carried, before = 0, target.cosign_count
     for person_id in await repo.followers(ctx.session, proposal):
         if person_id != target.proposer_id and await repo.add_cosign(
             ctx.session, target, person_id, ctx.now
@@ -297,6 +369,9 @@ async def _merge(ctx: Ctx, proposal: Proposal, into_id: int) -> list[Reply]:
             count=target.cosign_count,
         )
     ]
+    await tell_progress(
+        ctx, target, before, threshold(ctx.deps.config, await community_of(ctx, target))
+    )
     if await second_if_due(ctx, target):
         replies.append(ctx.reply("proposals.now_on_agenda", id=target.id))
     return replies

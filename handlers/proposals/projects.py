@@ -1,22 +1,20 @@
-"""Practical projects (实事项目): /progress notes, marking done, residents confirm or dispute."""
+"""Practical projects (实事项目): /progress notes and marking done (closing: proposals.closing)."""
 
 from __future__ import annotations
 
-from handlers.core.auth import require_not_subject
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
-from handlers.core.errors import Conflict, InvalidInput, UserError
+from handlers.core.errors import Conflict, InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.messages import Message, Reply
+from handlers.proposals.closing import confirm_days, open_window
 from handlers.proposals.common import (
     BODY_MAX,
     load,
     parse_id,
     push,
-    require_follower,
     require_organizer,
     status_label,
-    tell_organizers,
 )
 from storage.models import Proposal
 from storage.repos import audit
@@ -95,6 +93,7 @@ async def record_progress(ctx: Ctx, proposal_id: int, note: str, done: bool) -> 
         await push(ctx, proposal, N_("proposals.push.progress"), note=note)
         return [ctx.reply("proposals.progress_ok", id=proposal.id)]
     proposal.status, proposal.done_at = "done", ctx.now
+    open_window(proposal, ctx.deps.config, ctx.now)
     repo.add_event(ctx.session, proposal, "done", ctx.now, ctx.person.id, note)
     audit.record(
         ctx.session,
@@ -112,63 +111,6 @@ async def record_progress(ctx: Ctx, proposal_id: int, note: str, done: bool) -> 
             (N_("proposals.btn.dispute"), f"dispute:{proposal.id}"),
         ],
         note=note,
+        days=confirm_days(ctx.deps.config),
     )
     return [ctx.reply("proposals.done_ok", id=proposal.id)]
-
-
-# -- confirm or dispute "done" ---------------------------------------------------------------------
-
-
-async def confirm(ctx: Ctx, proposal_id: int) -> list[Reply]:
-    """A follower confirms the project is done (once per person per "done")."""
-    proposal = await load(ctx, proposal_id, lock=True)
-    await require_follower(ctx, proposal)
-    if proposal.status != "done" or proposal.done_at is None:
-        raise Conflict("proposals.not_done", id=proposal.id, status=status_label(ctx, proposal))
-    if await repo.has_event(ctx.session, proposal.id, "done", ctx.person.id, proposal.done_at):
-        require_not_subject(ctx, ctx.person.id)  # who marked it done does not confirm it
-    if await repo.has_event(ctx.session, proposal.id, "confirmed", ctx.person.id, proposal.done_at):
-        raise UserError("proposals.already_confirmed", id=proposal.id)
-    repo.add_event(ctx.session, proposal, "confirmed", ctx.now, ctx.person.id)
-    return [ctx.reply("proposals.confirmed_ok", id=proposal.id, title=proposal.title)]
-
-
-async def dispute(ctx: Ctx, proposal_id: int) -> list[Reply]:
-    """A follower says it is not done: the project goes back to the organizers."""
-    proposal = await load(ctx, proposal_id, lock=True)
-    await require_follower(ctx, proposal)
-    if proposal.status != "done":
-        raise Conflict("proposals.not_done", id=proposal.id, status=status_label(ctx, proposal))
-    proposal.status = "disputed"
-    repo.add_event(ctx.session, proposal, "disputed", ctx.now, ctx.person.id)
-    await push(ctx, proposal, N_("proposals.push.disputed"))
-    await tell_organizers(
-        ctx,
-        proposal,
-        N_("proposals.org.disputed"),
-        choices=[
-            (N_("proposals.btn.progress"), f"/progress {proposal.id}"),
-            (N_("proposals.btn.view"), f"/proposal {proposal.id}"),
-        ],
-    )
-    return [ctx.reply("proposals.disputed_ok", id=proposal.id)]
-
-
-async def confirm_command(ctx: Ctx) -> list[Reply]:
-    """/confirm ID."""
-    return await confirm(ctx, parse_id(ctx.args))
-
-
-async def dispute_command(ctx: Ctx) -> list[Reply]:
-    """/dispute ID."""
-    return await dispute(ctx, parse_id(ctx.args))
-
-
-async def confirm_button(ctx: Ctx, args: list[str]) -> list[Reply]:
-    """The "confirm:ID" button."""
-    return await confirm(ctx, parse_id(args[0] if args else ""))
-
-
-async def dispute_button(ctx: Ctx, args: list[str]) -> list[Reply]:
-    """The "dispute:ID" button."""
-    return await dispute(ctx, parse_id(args[0] if args else ""))

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed
+from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
 from handlers.proposals.common import (
     CATEGORIES,
@@ -24,11 +25,18 @@ from handlers.proposals.common import (
     threshold,
 )
 from handlers.proposals.projects import WORKING_STATES
-from storage.models import Proposal
+from storage.models import Proposal, Region
+from storage.repos import meetings as meetings_repo
 from storage.repos import proposals as repo
 from storage.repos import regions
 
 HISTORY_SHOWN = 12
+# The outcome labels of joint-meeting items, as the meetings catalog has them.
+OUTCOME_KEYS = {
+    "passed": N_("proposals.meeting_passed"),
+    "rejected": N_("proposals.meeting_rejected"),
+    "deferred": N_("proposals.meeting_deferred"),
+}
 
 
 def _year_bounds(ctx: Ctx) -> tuple[datetime, datetime]:
@@ -82,6 +90,7 @@ async def list_proposals(ctx: Ctx) -> list[Reply]:
         counts = await repo.count_by_status(ctx.session, community.id)
         working = sum(counts.get(s, 0) for s in ("accepted", "in_progress", "disputed"))
         done_lines = [f"#{p.id} {p.title}" for p in latest]
+        done_lines.append(await _yearly_counts(ctx, community, start, end))
         parts.append(
             ctx.t(
                 "proposals.list_done",
@@ -94,6 +103,24 @@ async def list_proposals(ctx: Ctx) -> list[Reply]:
         )
     choices.append(Choice(ctx.t("proposals.btn.propose"), "/propose"))
     return [Reply("\n\n".join(parts), tuple(choices))]
+
+
+async def _yearly_counts(ctx: Ctx, community: Region, start: datetime, end: datetime) -> str:
+    """Practical projects decided and closed this year in the community and its street."""
+    street = await regions.ancestor_at(ctx.session, community, "street")
+    scope = street or community
+    counts = await repo.projects_per_year(ctx.session, scope.path, start, end)
+    own = counts.get(community.id, {"projects": 0, "closed": 0})
+    return ctx.t(
+        "proposals.yearly_counts",
+        year=start.year,
+        community=community.name,
+        projects=own["projects"],
+        closed=own["closed"],
+        street=scope.name,
+        street_projects=sum(c["projects"] for c in counts.values()),
+        street_closed=sum(c["closed"] for c in counts.values()),
+    )
 
 
 async def show_proposal(ctx: Ctx) -> list[Reply]:
@@ -153,15 +180,76 @@ async def _decision_lines(ctx: Ctx, proposal: Proposal) -> list[str]:
                 date=proposal.target_date.isoformat(),
             )
         )
+        if proposal.owner_unit or proposal.funding_source:
+            lines.append(
+                ctx.t(
+                    "proposals.detail_unit_funding",
+                    unit=proposal.owner_unit or "—",
+                    funding=proposal.funding_source or "—",
+                )
+            )
+        for milestone in await meetings_repo.milestones(ctx.session, proposal.id):
+            key = "proposals.milestone_reached" if milestone.done_at else "proposals.milestone_line"
+            lines.append(
+                ctx.t(
+                    key,
+                    n=milestone.id,
+                    title=milestone.title,
+                    date=milestone.due_date.isoformat() if milestone.due_date else "—",
+                )
+            )
+    lines += await _meeting_lines(ctx, proposal)
     if proposal.status == "rejected" and proposal.decision_reason:
         lines.append(ctx.t("proposals.detail_reason", reason=proposal.decision_reason))
     if proposal.merged_into_id:
         lines.append(ctx.t("proposals.detail_merged", into=proposal.merged_into_id))
     if proposal.status == "done" and proposal.done_at:
-        confirmed = await repo.count_events(ctx.session, proposal.id, "confirmed", proposal.done_at)
+        answers = await repo.answers_since(ctx.session, proposal.id, proposal.done_at)
+        confirmed = sum(1 for kind, _ in answers.values() if kind == "confirmed")
+        disputed = sum(1 for kind, _ in answers.values() if kind == "disputed")
         lines.append(
-            ctx.t("proposals.detail_done", at=ctx.when(proposal.done_at), confirmed=confirmed)
+            ctx.t(
+                "proposals.detail_done",
+                at=ctx.when(proposal.done_at),
+                confirmed=confirmed,
+                disputed=disputed,
+            )
         )
+        if proposal.closed_at:
+            lines.append(ctx.t("proposals.detail_closed", at=ctx.when(proposal.closed_at)))
+        elif proposal.confirm_due:
+            lines.append(ctx.t("proposals.detail_confirm_due", at=ctx.when(proposal.confirm_due)))
+    return lines
+
+
+async def _meeting_lines(ctx: Ctx, proposal: Proposal) -> list[str]:
+    """The joint meetings that decided the proposal: outcome, votes, and the public notice."""
+    lines = []
+    items = [
+        i for i in await meetings_repo.items_of_proposal(ctx.session, proposal.id) if i.outcome
+    ]
+    counts = await meetings_repo.tally(ctx.session, [i.id for i in items])
+    for item in items:
+        meeting = await meetings_repo.get(ctx.session, item.meeting_id)
+        if meeting is None:
+            continue
+        lines.append(
+            ctx.t(
+                "proposals.detail_meeting",
+                meeting=meeting.id,
+                when=ctx.when(meeting.starts_at),
+                outcome=ctx.t(OUTCOME_KEYS.get(item.outcome or "", OUTCOME_KEYS["deferred"])),
+                yes=counts[item.id]["for"],
+                no=counts[item.id]["against"],
+                abstain=counts[item.id]["abstain"],
+            )
+        )
+        if meeting.published_at:
+            lines.append(
+                ctx.t(
+                    "proposals.detail_notice", at=ctx.when(meeting.published_at), meeting=meeting.id
+                )
+            )
     return lines
 
 
@@ -175,11 +263,13 @@ async def _actions(
         community = await home_community(ctx)
         if community is not None and community.id == proposal.community_id:
             choices.append(Choice(ctx.t("proposals.btn.cosign"), f"cosign:{pid}"))
-    if proposal.status == "done" and ctx.person.id in followers:
+    if proposal.status == "done" and proposal.closed_at is None and ctx.person.id in followers:
         choices.append(Choice(ctx.t("proposals.btn.confirm"), f"confirm:{pid}"))
         choices.append(Choice(ctx.t("proposals.btn.dispute"), f"dispute:{pid}"))
     if organizer and proposal.status in repo.OPEN_STATES:
         choices.append(Choice(ctx.t("proposals.btn.decide"), f"/decide {pid}"))
     if organizer and proposal.status in WORKING_STATES:
         choices.append(Choice(ctx.t("proposals.btn.progress"), f"/progress {pid}"))
+    if organizer and proposal.status in ("done", "disputed") and proposal.closed_at is None:
+        choices.append(Choice(ctx.t("proposals.btn.close"), f"/close_project {pid}"))
     return choices

@@ -10,6 +10,13 @@ from storage.models.governance import (
     ProposalEvent,
     ReportMeToo,
 )
+from storage.models.meetings import (
+    Meeting,
+    MeetingItem,
+    MeetingParticipant,
+    MeetingVote,
+    ProjectMilestone,
+)
 from storage.models.messaging import (
     Broadcast,
     CallbackNonce,
@@ -49,6 +56,10 @@ __all__ = [
     "GridReport",
     "Identity",
     "InviteCode",
+    "Meeting",
+    "MeetingItem",
+    "MeetingParticipant",
+    "MeetingVote",
     "Need",
     "OfficeLink",
     "OfficePassword",
@@ -60,6 +71,7 @@ __all__ = [
     "Person",
     "PersonRequest",
     "ProcessedUpdate",
+    "ProjectMilestone",
     "Proposal",
     "ProposalCosign",
     "ProposalEvent",

@@ -48,6 +48,12 @@ class Proposal(Base):
     decided_at: Mapped[datetime | None]
     done_at: Mapped[datetime | None]
     stale_flagged_at: Mapped[datetime | None]
+    # Practical projects: the unit in charge (free text until units have a table of their own),
+    # the funding source, and the closing rule's window (README "Closing a practical project").
+    owner_unit: Mapped[str | None] = mapped_column(String(150))
+    funding_source: Mapped[str | None] = mapped_column(String(100))
+    confirm_due: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None]
 
 
 class ProposalCosign(Base):

@@ -20,6 +20,7 @@ from storage.models import (
     Download,
     GridReport,
     Identity,
+    MeetingParticipant,
     Need,
     OfficePassword,
     Organization,
@@ -158,6 +159,28 @@ async def collect(session: AsyncSession, person_id: int) -> dict[str, Any]:
                 .join(Organization, Organization.id == OrganizationMember.organization_id)
                 .where(OrganizationMember.person_id == person_id)
                 .order_by(OrganizationMember.id)
+            )
+        ).all()
+    ]
+    data["meetings"] = [
+        {
+            "meeting": meeting_id,
+            "capacity": capacity,
+            "affiliation": affiliation,
+            "answer": answer,
+            "answered_at": _plain(answered_at),
+        }
+        for meeting_id, capacity, affiliation, answer, answered_at in (
+            await session.execute(
+                select(
+                    MeetingParticipant.meeting_id,
+                    MeetingParticipant.capacity,
+                    MeetingParticipant.affiliation,
+                    MeetingParticipant.answer,
+                    MeetingParticipant.answered_at,
+                )
+                .where(MeetingParticipant.person_id == person_id)
+                .order_by(MeetingParticipant.id)
             )
         ).all()
     ]
@@ -346,6 +369,10 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         .values(contact_person_id=None),
         delete(OrganizationMember).where(OrganizationMember.person_id == pid),
         delete(PartyMember).where(PartyMember.person_id == pid),
+        # A meeting's record keeps its seats and votes (the minutes are public); the name goes.
+        update(MeetingParticipant)
+        .where(MeetingParticipant.person_id == pid)
+        .values(person_id=None, affiliation=None),
         delete(VolunteerProfile).where(VolunteerProfile.person_id == pid),
         delete(CheckinAttempt).where(CheckinAttempt.person_id == pid),
         delete(OfficePassword).where(OfficePassword.person_id == pid),  # login name and hash

@@ -189,6 +189,87 @@ async def count_events(session: AsyncSession, proposal_id: int, kind: str, since
     return int(count or 0)
 
 
+async def answers_since(
+    session: AsyncSession, proposal_id: int, since: datetime
+) -> dict[int, tuple[str, str | None]]:
+    """Each follower's latest answer ("confirmed" or "disputed", with its note) since a time."""
+    rows = await session.execute(
+        select(ProposalEvent.actor_id, ProposalEvent.kind, ProposalEvent.note)
+        .where(
+            ProposalEvent.proposal_id == proposal_id,
+            ProposalEvent.kind.in_(("confirmed", "disputed")),
+            ProposalEvent.at >= since,
+            ProposalEvent.actor_id.is_not(None),
+        )
+        .order_by(ProposalEvent.at, ProposalEvent.id)
+    )
+    return {actor: (str(kind), note) for actor, kind, note in rows.all() if actor is not None}
+
+
+async def marked_done_by(session: AsyncSession, proposal: Proposal) -> int | None:
+    """Who marked the project done in its latest round."""
+    if proposal.done_at is None:
+        return None
+    return await session.scalar(
+        select(ProposalEvent.actor_id)
+        .where(
+            ProposalEvent.proposal_id == proposal.id,
+            ProposalEvent.kind == "done",
+            ProposalEvent.at >= proposal.done_at,
+        )
+        .order_by(ProposalEvent.id.desc())
+        .limit(1)
+    )
+
+
+async def confirm_due(session: AsyncSession, now: datetime, limit: int = 100) -> list[int]:
+    """Ids of projects marked done whose confirmation window ended and that are not closed."""
+    rows = await session.execute(
+        select(Proposal.id)
+        .where(
+            Proposal.status == "done",
+            Proposal.closed_at.is_(None),
+            Proposal.confirm_due.is_not(None),
+            Proposal.confirm_due <= now,
+        )
+        .order_by(Proposal.id)
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def projects_per_year(
+    session: AsyncSession, path: str, start: datetime, end: datetime
+) -> dict[int, dict[str, int]]:
+    """Per community in a region subtree: practical projects decided and closed in [start, end)."""
+    area = select(Region.id).where(Region.path.startswith(path))
+    found: dict[int, dict[str, int]] = {}
+    decided = await session.execute(
+        select(Proposal.community_id, func.count())
+        .where(
+            Proposal.community_id.in_(area),
+            Proposal.status.in_(PROJECT_STATES),
+            Proposal.decided_at >= start,
+            Proposal.decided_at < end,
+        )
+        .group_by(Proposal.community_id)
+    )
+    for community_id, n in decided.all():
+        found.setdefault(community_id, {"projects": 0, "closed": 0})["projects"] = int(n)
+    closed = await session.execute(
+        select(Proposal.community_id, func.count())
+        .where(
+            Proposal.community_id.in_(area),
+            Proposal.closed_at >= start,
+            Proposal.closed_at < end,
+        )
+        .group_by(Proposal.community_id)
+    )
+    for community_id, n in closed.all():
+        found.setdefault(community_id, {"projects": 0, "closed": 0})["closed"] = int(n)
+    return found
+
+
 async def agenda_since(session: AsyncSession, proposal_ids: list[int]) -> dict[int, datetime]:
     """When each proposal last reached the agenda (its latest "seconded" event)."""
     if not proposal_ids:

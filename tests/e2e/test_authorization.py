@@ -17,7 +17,7 @@ from sqlalchemy import select, text
 
 from bot.bootstrap import App
 from handlers.routes import COMMANDS
-from storage.models import Activity, Base, Broadcast, Organization, Person, Region
+from storage.models import Activity, Base, Broadcast, Meeting, Organization, Person, Region
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.needs_reports import make_need
@@ -57,6 +57,12 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "org_status": ("/org_status {org}", EVERYONE),
     "party_members": ("/party_members", NOT_ORGANIZER),
     "participation": ("/participation", NOT_ORGANIZER),
+    "meeting_new": ("/meeting_new", NOT_ORGANIZER),
+    "meeting_invite": ("/meeting_invite {meeting}", EVERYONE),
+    "meeting_vote": ("/meeting_vote {meeting} 1", EVERYONE),
+    "meeting_decide": ("/meeting_decide {meeting}", EVERYONE),
+    "meeting_minutes": ("/meeting_minutes {meeting}", EVERYONE),
+    "meeting": ("/meeting {meeting}", EVERYONE),
 }
 REFUSED = ("没有权限", "请先发送 /start")
 # Bookkeeping that every message touches (dialog state, the update id, last-seen times).
@@ -100,7 +106,14 @@ async def _items(chat: Chat, clock: FakeClock) -> dict[str, int]:
             )
             for title, delta in (("楼道清扫", timedelta(days=2)), ("义诊", -timedelta(days=1)))
         ]
-        session.add_all([broadcast, *activities])
+        meeting = Meeting(
+            community_id=region.id,
+            organizer_id=author,
+            starts_at=now + timedelta(days=3),
+            place="居委会",
+            created_at=now,
+        )
+        session.add_all([broadcast, *activities, meeting])
         await session.flush()
         future, past = (a.id for a in activities)
         org = await session.scalar(
@@ -114,6 +127,7 @@ async def _items(chat: Chat, clock: FakeClock) -> dict[str, int]:
             "broadcast": broadcast.id,
             "future": future,
             "past": past,
+            "meeting": meeting.id,
         }
 
 

@@ -60,7 +60,7 @@ def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.mark.parametrize("kind", ["proposals", "needs", "reports", "records"])
+@pytest.mark.parametrize("kind", ["proposals", "projects", "needs", "reports", "records"])
 def test_every_kind_exports_as_json(data: Path, kind: str) -> None:
     result = _run(["admin", "export", kind, "--format", "json"], data)
     assert result.returncode == 0, result.stderr.decode()

@@ -90,7 +90,7 @@ async def test_an_organizer_cannot_decide_their_own_proposal(chat: Chat) -> None
     assert (await get(chat, 1)).status == "seconded"
     assert OWN in await chat.text("王海燕", "/decide 1")
     assert (await get(chat, 1)).status == "seconded"
-    assert "联席会议的决定是" in await chat.text("孙建平", "/decide 1")
+    assert "社区的决定是" in await chat.text("孙建平", "/decide 1")
 
 
 async def test_who_marked_a_project_done_cannot_confirm_it(chat: Chat) -> None:
@@ -100,7 +100,14 @@ async def test_who_marked_a_project_done_cannot_confirm_it(chat: Chat) -> None:
     await chat.text("李福海", "/cosign 1")
     await chat.script(
         "孙建平",
-        [("/decide 1", "决定是"), ("1", "由谁负责"), ("居委会", "什么时候"), ("12月31日", "")],
+        [
+            ("/decide 1", "决定是"),
+            ("1", "由谁负责"),
+            ("居委会", "责任单位"),
+            ("跳过", "资金来源"),
+            ("跳过", "什么时候"),
+            ("12月31日", ""),
+        ],
     )
     await chat.script("王海燕", [("/progress 1", "进展"), ("装好了", "状态"), ("2", "已标记完成")])
     assert OWN in await chat.text("王海燕", "/confirm 1")

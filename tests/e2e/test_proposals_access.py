@@ -31,10 +31,10 @@ ACTIONS = {
     "view": ("submitted", "/proposal 1", "提案 #1「加装电梯」"),
     "cosign": ("submitted", "/cosign 1", "您已附议提案 #1"),
     "agenda": ("seconded", "/agenda", "#1 加装电梯｜劲松北社区"),
-    "decide": ("seconded", "/decide 1", "联席会议的决定是"),
+    "decide": ("seconded", "/decide 1", "社区的决定是"),
     "progress": ("accepted", "/progress 1", "有什么新进展"),
     "confirm": ("done", "/confirm 1", "谢谢确认"),
-    "dispute": ("done", "/dispute 1", "已记录您的异议"),
+    "dispute": ("done", "/dispute 1", "请说明理由"),
 }
 
 # Who is allowed, per action; everyone else is refused.

@@ -38,10 +38,12 @@ async def seconded(chat: Chat) -> Chat:
 
 
 ACCEPT = [
-    ("/decide 1", "联席会议的决定是？"),
+    ("/decide 1", "社区的决定是？"),
     ("1", "由谁负责办理"),
     ("", "请填写负责单位或负责人"),
-    ("劲松北社区居委会、物业公司", "计划什么时候完成"),
+    ("劲松北社区居委会、物业公司", "责任单位是"),
+    ("劲松物业公司", "资金来源是"),
+    ("街道实事项目经费", "计划什么时候完成"),
     ("明天吧", "没看懂这个日期"),
     ("2020-01-01", "2020-01-01 已经过去了"),
     ("12月31日", "已立项为实事项目，负责：劲松北社区居委会、物业公司，计划 2026-12-31 前完成"),
@@ -68,7 +70,7 @@ async def test_a_project_from_acceptance_to_confirmed_done(seconded: Chat) -> No
         date(2026, 12, 31),
     )
     for follower in ("王凤兰", "李福海", "赵淑兰"):
-        assert "已立项为实事项目。负责：劲松北社区居委会、物业公司" in await inbox_text(
+        assert "立项为实事项目。负责：劲松北社区居委会、物业公司" in await inbox_text(
             chat, follower
         )
     await chat.script(
@@ -91,13 +93,20 @@ async def test_a_project_from_acceptance_to_confirmed_done(seconded: Chat) -> No
         ["还没办好，有异议", "dispute:1"],
     ]
     assert "谢谢确认" in await chat.text("王凤兰", payload="confirm:1")
-    assert "已经确认过" in await chat.text("王凤兰", payload="confirm:1")
-    assert "谢谢确认" in await chat.text("李福海", "/confirm 1")
+    assert "已经对项目 #1 的完成情况作过答复" in await chat.text("王凤兰", payload="confirm:1")
+    assert (await get(chat, 1)).closed_at is None  # one confirmation of three closes nothing
+    # two of three followers confirmed: no later answer can outweigh them, so it closes now
+    assert "已办结" in await chat.text("李福海", "/confirm 1")
+    assert (await get(chat, 1)).closed_at is not None
+    assert "已办结：2 人确认，0 人有异议" in await inbox_text(chat, "赵淑兰")
+    assert "已经办结，不能再确认或提出异议" in await chat.text("赵淑兰", "/dispute 1")
     shown = await chat.text("王凤兰", "/proposal 1")
     for expected in (
         "状态：已完成",
         "实事项目负责：劲松北社区居委会、物业公司｜计划完成：2026-12-31",
-        "2 人确认",
+        "责任单位：劲松物业公司｜资金来源：街道实事项目经费",
+        "2 人确认｜0 人有异议",
+        "已办结：",
         "进展：已完成结构评估",
     ):
         assert expected in shown
@@ -110,6 +119,7 @@ async def test_a_project_from_acceptance_to_confirmed_done(seconded: Chat) -> No
         "done",
         "confirmed",
         "confirmed",
+        "closed",
     ]
     assert await audit_actions(chat) == ["proposal.accept", "proposal.done"]
 
@@ -118,10 +128,15 @@ async def test_a_dispute_sends_the_project_back(seconded: Chat) -> None:
     chat = seconded
     await chat.script("王海燕", ACCEPT)
     await chat.script("王海燕", [("/progress 1", "进展"), ("装好了", "状态"), ("2", "已标记完成")])
-    assert "已记录您的异议" in await chat.text("赵淑兰", payload="dispute:1")
-    assert (await get(chat, 1)).status == "disputed"
-    assert "【异议】劲松北社区的实事项目 #1「加装电梯」" in await inbox_text(chat, "孙建平")
-    assert "提出异议，项目已退回继续办理" in await inbox_text(chat, "王凤兰")
+    assert "请说明理由" in await chat.text("赵淑兰", payload="dispute:1")
+    assert "已记录您的异议" in await chat.text("赵淑兰", "电梯还不能运行，只是装了轿厢")
+    assert (await get(chat, 1)).status == "done"  # one dispute of three reopens nothing yet
+    organizers = await inbox_text(chat, "孙建平")
+    assert "【异议】劲松北社区的实事项目 #1「加装电梯」" in organizers
+    assert "理由：电梯还不能运行，只是装了轿厢" in organizers
+    await chat.script("李福海", [("/dispute 1", "请说明理由"), ("没有验收", "已退回继续办理")])
+    assert (await get(chat, 1)).status == "disputed"  # two of three disputed: it cannot close
+    assert "已退回继续办理" in await inbox_text(chat, "王凤兰")
     # the "done" others were asked about is gone: nothing to confirm or dispute now
     assert "不在等待确认" in await chat.text("王凤兰", payload="confirm:1")
     assert "不在等待确认" in await chat.text("李福海", "/dispute 1")
@@ -137,7 +152,7 @@ async def test_rejection_with_a_reason_closes_co_signing(seconded: Chat) -> None
     await chat.script(
         "王海燕",
         [
-            ("/decide 1", "联席会议的决定是"),
+            ("/decide 1", "社区的决定是"),
             ("3", "请说明不予采纳的理由"),
             ("", "请填写理由"),
             ("该楼已列入明年区级加装电梯计划", "不予采纳，理由已通知提案人和附议人"),
@@ -164,7 +179,7 @@ async def test_merging_carries_supporters_without_double_counting(chat: Chat) ->
     await chat.script(
         "王海燕",
         [
-            ("/decide 2", "联席会议的决定是"),
+            ("/decide 2", "社区的决定是"),
             ("2", "合并到哪条提案"),
             ("#2", "不能合并到这条提案"),  # itself
             ("#99", "不能合并到这条提案"),

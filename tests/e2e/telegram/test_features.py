@@ -66,7 +66,7 @@ async def test_a_proposal_gathers_co_signs_from_telegram_users(bot: TelegramBot)
         await bot.drain()
         bot.clock.advance(seconds=1)
     lin = bot.new_for(LIN)
-    assert "又一位邻居附议了您的提案 #1「加装电梯」" in lin
+    assert "附议已达门槛的 50%（1/2 人）" in lin and "门槛的 100%（2/2 人）" in lin
     assert "已进入下一次社区联席会议的议程" in lin
     agenda = bot.new_for(ORGANIZER)
     assert "【联席会议议程】劲松北社区的提案 #1「加装电梯」附议已达 2 人" in agenda

@@ -1,0 +1,167 @@
+"""/meeting_invite: invite participants by capacity and name; they answer attend or decline."""
+
+from __future__ import annotations
+
+import re
+
+from handlers.core.context import Ctx
+from handlers.core.dialogs import NEXT, Flow, Step, choice_step, optional_text_step
+from handlers.core.errors import InvalidInput, UserError
+from handlers.core.i18n import N_
+from handlers.core.messages import Choice, Message, Reply
+from handlers.core.notify import Key, notify
+from handlers.meetings.common import (
+    ANSWER_LABELS,
+    CAPACITY_LABELS,
+    load,
+    parse_meeting_id,
+    require_open,
+    require_organizer,
+    require_participant,
+)
+from storage.models import MeetingParticipant
+from storage.repos import meetings as repo
+
+NAMES_MAX = 20
+AFFILIATION_MAX = 100
+_SPLIT = re.compile(r"[\s,，、;；]+")
+
+
+async def _prepare(ctx: Ctx) -> None:
+    meeting = await load(ctx, ctx.data.get("id") or parse_meeting_id(ctx.args))
+    await require_organizer(ctx, meeting)
+    require_open(meeting)
+    ctx.data["id"] = meeting.id
+
+
+CAPACITY = choice_step(
+    "capacity",
+    "meetings.ask_capacity",
+    tuple((label, code) for code, label in CAPACITY_LABELS.items()),
+    store="capacity",
+)
+
+
+async def _ask_names(ctx: Ctx) -> Reply:
+    return ctx.reply("meetings.ask_names", limit=NAMES_MAX)
+
+
+async def _take_names(ctx: Ctx, message: Message) -> str | None:
+    names = [n for n in _SPLIT.split(message.text.strip()) if n]
+    if not names:
+        raise InvalidInput("meetings.names_empty")
+    if len(names) > NAMES_MAX or any(len(n) > 50 for n in names):
+        raise InvalidInput("meetings.names_too_many", limit=NAMES_MAX)
+    ctx.data["names"] = list(dict.fromkeys(names))
+    return NEXT
+
+
+AFFILIATION = optional_text_step(
+    "affiliation",
+    "meetings.ask_affiliation",
+    store="affiliation",
+    limit=AFFILIATION_MAX,
+    empty="meetings.affiliation_empty",
+    too_long="meetings.affiliation_too_long",
+)
+
+
+async def _finish(ctx: Ctx) -> list[Reply]:
+    meeting = await load(ctx, ctx.data["id"], lock=True)
+    community = await require_organizer(ctx, meeting)
+    require_open(meeting)
+    found = await repo.people_named(ctx.session, ctx.data["names"])
+    invited, already, missing, ambiguous = [], [], [], []
+    capacity, affiliation = ctx.data["capacity"], ctx.data.get("affiliation") or None
+    for name in ctx.data["names"]:
+        people = found.get(name, [])
+        if not people:
+            missing.append(name)
+            continue
+        if len(people) > 1:
+            ambiguous.append(name)
+            continue
+        person = people[0]
+        if await repo.participant(ctx.session, meeting.id, person.id) is not None:
+            already.append(name)
+            continue
+        ctx.session.add(
+            MeetingParticipant(
+                meeting_id=meeting.id,
+                person_id=person.id,
+                capacity=capacity,
+                affiliation=affiliation,
+            )
+        )
+        await notify(
+            ctx,
+            person.id,
+            "meetings.push.invited",
+            choices=[
+                (N_("meetings.btn.attend"), f"mtg:{meeting.id}:attend"),
+                (N_("meetings.btn.decline"), f"mtg:{meeting.id}:decline"),
+            ],
+            id=meeting.id,
+            community=community.name,
+            when=meeting.starts_at,
+            place=meeting.place,
+            capacity=Key(CAPACITY_LABELS[capacity]),
+        )
+        invited.append(name)
+    await ctx.session.flush()
+    lines = [ctx.t("meetings.invited", id=meeting.id, names="、".join(invited) or "—")]
+    if already:
+        lines.append(ctx.t("meetings.invite_already", names="、".join(already)))
+    if missing:
+        lines.append(ctx.t("meetings.invite_missing", names="、".join(missing)))
+    if ambiguous:
+        lines.append(ctx.t("meetings.invite_ambiguous", names="、".join(ambiguous)))
+    more = Choice(ctx.t("meetings.btn.invite_more"), f"/meeting_invite {meeting.id}")
+    return [Reply("\n".join(lines), (more,))]
+
+
+MEETING_INVITE = Flow(
+    name="meeting_invite",
+    guard=_prepare,
+    steps=(CAPACITY, Step("names", _ask_names, _take_names), AFFILIATION),
+    finish=_finish,
+)
+
+
+# -- answering the invitation -------------------------------------------------------------------
+
+
+async def answer(ctx: Ctx, meeting_id: int, choice: str) -> list[Reply]:
+    """A participant answers attend or decline (and may change it until the notice is out)."""
+    meeting = await load(ctx, meeting_id)
+    participant = await require_participant(ctx, meeting)
+    require_open(meeting)
+    participant.answer, participant.answered_at = choice, ctx.now
+    if meeting.organizer_id and meeting.organizer_id != ctx.person.id:
+        await notify(
+            ctx,
+            meeting.organizer_id,
+            "meetings.push.answered",
+            id=meeting.id,
+            name=ctx.person.display_name,
+            answer=Key(ANSWER_LABELS[choice]),
+        )
+    key = "meetings.attending" if choice == "attend" else "meetings.declined"
+    return [ctx.reply(key, id=meeting.id, when=ctx.when(meeting.starts_at), place=meeting.place)]
+
+
+async def answer_button(ctx: Ctx, args: list[str]) -> list[Reply]:
+    """The "mtg:ID:attend" and "mtg:ID:decline" buttons."""
+    if len(args) != 2 or args[1] not in ("attend", "decline"):
+        raise UserError("meetings.id_invalid", given=":".join(args)[:20])
+    return await answer(ctx, parse_meeting_id(args[0]), args[1])
+
+
+async def attend_command(ctx: Ctx) -> list[Reply]:
+    """/meeting_attend ID."""
+    return await answer(ctx, parse_meeting_id(ctx.args), "attend")
+
+
+async def decline_command(ctx: Ctx) -> list[Reply]:
+    """/meeting_decline ID."""
+    return await answer(ctx, parse_meeting_id(ctx.args), "decline")
