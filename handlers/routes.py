@@ -5,6 +5,7 @@ from __future__ import annotations
 from handlers import (
     activities,
     broadcasts,
+    departments,
     hours,
     needs,
     office,
@@ -16,6 +17,7 @@ from handlers import (
     start,
     tasks,
     understanding,
+    units,
     volunteers,
 )
 from handlers.core.dialogs import Flow
@@ -198,6 +200,18 @@ PAYLOADS |= {
     "taskok": tasks.confirm,
     "taskbad": tasks.dispute,
 }
+
+# 吹哨报到 (hand-offs to departments) and units in the area (驻区单位): each package's own wiring.
+FLOWS |= departments.FLOWS
+COMMANDS |= departments.COMMANDS
+KEYWORDS |= departments.KEYWORDS
+PAYLOADS |= departments.PAYLOADS
+start.HELP_SECTIONS.extend(s for s in departments.HELP if s not in start.HELP_SECTIONS)
+FLOWS |= units.FLOWS
+COMMANDS |= units.COMMANDS
+KEYWORDS |= units.KEYWORDS
+PAYLOADS |= units.PAYLOADS
+start.HELP_SECTIONS.extend(s for s in units.HELP if s not in start.HELP_SECTIONS)
 
 
 def build_routes() -> Routes:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers import alerts, broadcasts, digests, privacy
+from handlers import alerts, broadcasts, departments, digests, privacy
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -88,6 +88,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("dispatch_needs", "minutes", minutes=1),
     Periodic("escalate_reports", "minutes", minutes=5),
+    Periodic("escalate_handoffs", "minutes", minutes=5),
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
     Periodic("honour_roll", "monthly", at=time(10, 0), grace=timedelta(days=3)),
@@ -104,8 +105,8 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
-    that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
-    weekly_digest, honour_roll, purge, retention.
+    that plan the next: handlers/tasks/sweep.py), escalate_reports, escalate_handoffs
+    (handlers/departments), flag_stale_proposals, weekly_digest, honour_roll, purge, retention.
     """
 
     async def reminder(session: AsyncSession, job: DueJob, now: datetime) -> None:
@@ -127,6 +128,9 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
     async def escalations(session: AsyncSession, job: DueJob, now: datetime) -> None:
         await escalate_overdue(session, now, i18n=deps.i18n)
 
+    async def handoff_escalations(session: AsyncSession, job: DueJob, now: datetime) -> None:
+        await departments.escalate_handoffs(session, now, i18n=deps.i18n)
+
     async def stale(session: AsyncSession, job: DueJob, now: datetime) -> None:
         await flag_stale(session, now, stale_days(deps.config), deps.i18n)
 
@@ -139,6 +143,7 @@ def build_registry(deps: Deps) -> dict[str, JobHandler]:
         "offer_timeout": offer_timeout,
         "dispatch_needs": dispatch,
         "escalate_reports": escalations,
+        "escalate_handoffs": handoff_escalations,
         "flag_stale_proposals": stale,
         "weekly_digest": partial(digests.weekly_digest, deps),
         "honour_roll": partial(digests.honour_roll, deps),

@@ -82,11 +82,14 @@ async def list_mine(ctx: Ctx) -> list[Reply]:
 
 async def can_view(ctx: Ctx, report: GridReport) -> bool:
     """The reporter, neighbours who said "me too", and staff over the grid may see a report."""
+    from handlers.departments.hooks import handed_to_me  # hand-offs build on reports
+
     me = ctx.person.id
     return (
         report.reporter_id == me
         or await reports_repo.has_metoo(ctx.session, report.id, me)
         or await is_staff_for(ctx, report)
+        or await handed_to_me(ctx, report)
     )
 
 
@@ -153,7 +156,11 @@ async def show(ctx: Ctx) -> list[Reply]:
                 reopened=report.reopened_count,
             )
         )
-    return [Reply("\n".join(parts), tuple(actions(ctx, report, staff)))]
+    from handlers.departments.hooks import report_extras
+
+    handoff_lines, handoff_choices = await report_extras(ctx, report, staff)
+    parts += handoff_lines
+    return [Reply("\n".join(parts), (*actions(ctx, report, staff), *handoff_choices))]
 
 
 def actions(ctx: Ctx, report: GridReport, staff: bool) -> list[Choice]:
