@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from handlers.core.auth import require_registered
+from handlers.core.auth import STAFF_ROLES, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step, begin
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
@@ -25,7 +25,7 @@ from handlers.departments.common import (
 from handlers.reports.common import ACTIVE as REPORT_ACTIVE
 from handlers.reports.common import followers
 from storage.models import Handoff
-from storage.repos import agencies, audit
+from storage.repos import agencies, audit, roles
 from storage.repos import reports as reports_repo
 
 TEXT_LIMIT = 1000
@@ -57,12 +57,18 @@ def buttons(ctx: Ctx, handoff: Handoff) -> list[Choice]:
 
 
 async def list_handoffs(ctx: Ctx) -> list[Reply]:
-    """/handoffs: what was handed to the person's departments, open ones first."""
+    """/handoffs: what was handed to the person's departments; for grid workers, organizers and
+    admins, the hand-offs of reports in their grids and communities. Open ones first."""
     await require_registered(ctx)
     mine = await agencies.department_ids_of(ctx.session, ctx.person.id)
-    if not mine:
+    grants = await roles.active_grants(ctx.session, ctx.person.id)
+    scopes = [g.region for g in grants if g.role in STAFF_ROLES]
+    if not mine and not scopes:
         raise NotAllowed()
     found = await agencies.handoffs_for(ctx.session, mine, LIST_LIMIT)
+    found += [
+        h for h in await agencies.handoffs_in(ctx.session, scopes, LIST_LIMIT) if h not in found
+    ]
     if not found:
         return [ctx.reply("departments.list_none")]
     lines = []

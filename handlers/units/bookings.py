@@ -46,6 +46,7 @@ async def book_command(ctx: Ctx) -> list[Reply]:
 async def _guard(ctx: Ctx) -> None:
     await require_role(ctx, ORGANIZERS)
     resource, unit = await load_resource(ctx, str(ctx.data["resource"]))
+    await _manage(ctx, unit.region_id)  # the unit's own community books its resources
     if resource.direction != "offer" or unit.status != "approved":
         raise UserError("units.not_bookable", id=resource.id)
 

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, case, func, select, update
+from sqlalchemy import and_, case, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import (
@@ -111,6 +111,24 @@ async def handoffs_for(
     rows = await session.execute(
         select(Handoff)
         .where(Handoff.department_id.in_(department_ids))
+        .order_by(active_first.desc(), Handoff.id.desc())
+        .limit(limit)
+    )
+    return list(rows.scalars())
+
+
+async def handoffs_in(
+    session: AsyncSession, scopes: Sequence[Region], limit: int = 30
+) -> list[Handoff]:
+    """Hand-offs of reports whose grid lies in one of the region subtrees: active first."""
+    if not scopes:
+        return []
+    active_first = func.coalesce(Handoff.status.in_(ACTIVE), False)
+    rows = await session.execute(
+        select(Handoff)
+        .join(GridReport, GridReport.id == Handoff.report_id)
+        .join(Region, Region.id == GridReport.grid_id)
+        .where(or_(*(Region.path.startswith(scope.path) for scope in scopes)))
         .order_by(active_first.desc(), Handoff.id.desc())
         .limit(limit)
     )
