@@ -99,7 +99,10 @@ async def test_an_overdue_hand_off_is_escalated_by_the_sweep_once(
     clock.advance(days=1, minutes=10)
     assert (await sweeper.tick()).kinds == {"escalate_handoffs": 1}
     assert (await handoff(chat.app, 1)).escalation_level == 1
-    expected = f"⚠ 超期督办：交办 #1（报事 #{rid}，第一网格）劲松街道城管执法队未在 2026-12-01 10:00 前报到。"
+    expected = (
+        f"⚠ 超期督办：交办 #1（报事 #{rid}，第一网格）"
+        "劲松街道城管执法队未在 2026-12-01 10:00 前报到。"
+    )
     for name in ("刘文静", "赵志强", "张磊"):  # the street, 城管's lead, the worker who handed it
         assert (await inbox(chat.app, name))[-1] == expected, name
     assert expected not in await inbox(chat.app, "钱卫东")  # staff, not the lead
