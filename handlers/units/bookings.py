@@ -65,10 +65,9 @@ async def _take_target(ctx: Ctx, message: Message) -> str | None:
         if activity is None or activity.status not in ("open", "full"):
             raise InvalidInput("units.no_activity", id=target)
         await _manage(ctx, activity.region_id)
-        ctx.data |= {
-            "starts_at": activity.starts_at.isoformat(),
-            "ends_at": activity.ends_at.isoformat(),
-        }
+        ctx.data.update(
+            starts_at=activity.starts_at.isoformat(), ends_at=activity.ends_at.isoformat()
+        )
     else:
         proposal = await ctx.session.get(Proposal, target)
         if proposal is None or proposal.status not in PROJECT_STATES:
