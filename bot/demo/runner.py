@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.bootstrap import App, build
 from bot.console import Console
+from bot.demo.governance import handoffs, unit_resources
 from bot.demo.mobilization import (
     activities,
     broadcasts,
@@ -42,7 +43,9 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     service_needs,
     tasks,
     grid_reports,
+    handoffs,
     activities,
+    unit_resources,
     broadcasts,
     privacy,
 )
