@@ -40,6 +40,10 @@ async def _enter_everything(chat: Chat, tmp_path: Path) -> None:
     for said in ("报事", "5", REPORT[:5] + CONTROL + REPORT[5:], "跳过", "1"):
         await chat.text("陈永福", said)
     assert "已提交报事" in await chat.text("陈永福", "1")
+    for said in ("/whistle 1", "1", "3", NOTE + CONTROL):  # handed to 城管 with a note
+        await chat.text("张磊", said)
+    async with chat.app.db.transaction() as session:  # a practical project, for 项目清单
+        (await session.scalars(select(Proposal))).one().status = "accepted"
     steps = [*REGISTRATION[:5], (RESIDENT + CONTROL, "隐私政策"), ("1", "登记完成")]
     await chat.script("hostile", steps)
     for said in ("需求", "陪老人看病", "1", "2", "1", NOTE + CONTROL):
