@@ -94,7 +94,8 @@ async def export_projects(session: AsyncSession, region: Region | None) -> list[
     )
     used: dict[int, list[str]] = {}
     for proposal_id, resource, unit in bookings.all():
-        used.setdefault(proposal_id, []).append(f"{unit}·{resource}")
+        if proposal_id is not None:
+            used.setdefault(proposal_id, []).append(f"{unit}·{resource}")
     found = []
     for proposal, community in rows.all():
         if region is not None and not community.path.startswith(region.path):
