@@ -7,12 +7,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.core.auth import STAFF_ROLES, require_registered
+from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.notify import Key, Sink, notify
 from handlers.core.numbers import require_id
+from handlers.reports.common import is_staff_for
 from storage.models import Department, GridReport, Handoff, Region
 from storage.repos import agencies, regions, roles
 from storage.repos import reports as reports_repo
@@ -54,8 +55,7 @@ async def report_and_grid(session: AsyncSession, handoff: Handoff) -> tuple[Grid
 
 async def is_grid_staff(ctx: Ctx, report: GridReport) -> bool:
     """Whether the person is a grid worker, organizer or admin over the report's grid."""
-    grid = await regions.by_id(ctx.session, report.grid_id)
-    return grid is not None and await roles.holds(ctx.session, ctx.person.id, STAFF_ROLES, grid)
+    return await is_staff_for(ctx, report)
 
 
 async def is_department_staff(ctx: Ctx, handoff: Handoff) -> bool:

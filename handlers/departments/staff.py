@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.auth import require_registered
@@ -53,8 +54,6 @@ async def add_department(
 
 
 async def _served(session: AsyncSession, department_id: int) -> list[DepartmentRegion]:
-    from sqlalchemy import select
-
     rows = await session.execute(
         select(DepartmentRegion).where(DepartmentRegion.department_id == department_id)
     )

@@ -12,7 +12,7 @@ from handlers.core.i18n import N_
 from handlers.units.bookings import BOOK, book_command
 from handlers.units.export import export_needs, export_projects, export_resources
 from handlers.units.group import join_activity
-from handlers.units.register import UNIT_NEW, approve, list_units, reject
+from handlers.units.register import UNIT_NEW, approve, invite_staff, list_units, reject
 from handlers.units.resources import RESOURCE_ADD, add_resource, list_resources, remove_resource
 
 FLOWS: dict[str, Flow] = {f.name: f for f in (UNIT_NEW, RESOURCE_ADD, BOOK)}
@@ -24,6 +24,7 @@ COMMANDS: dict[str, Command | Flow] = {
     "resource_off": remove_resource,
     "book": book_command,
     "unit_join": join_activity,
+    "unit_invite": invite_staff,
 }
 KEYWORDS = {
     "单位注册": "unit_new",

@@ -9,6 +9,7 @@ from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import notify
+from handlers.departments.staff import create_invites
 from handlers.units.common import ORGANIZERS, STATUS_LABELS, load, require_organizer
 from storage.models import StaffMember, Unit
 from storage.repos import agencies, audit, regions, roles
@@ -138,3 +139,20 @@ async def list_units(ctx: Ctx) -> list[Reply]:
                     Choice(ctx.t("units.approve_one", name=unit.name), f"unitok:{unit.id}")
                 )
     return [Reply(ctx.t("units.list", lines="\n".join(lines)), tuple(choices[:6]))]
+
+
+async def invite_staff(ctx: Ctx) -> list[Reply]:
+    """/unit_invite: a unit's lead gets a single-use code for a colleague (/join CODE)."""
+    await require_registered(ctx)
+    leads = [
+        m.unit_id
+        for m in await agencies.memberships(ctx.session, ctx.person.id)
+        if m.unit_id is not None and m.lead
+    ]
+    units = [u for u in await repo.of_person(ctx.session, ctx.person.id) if u.id in leads]
+    approved = [u for u in units if u.status == "approved"]
+    if not approved:
+        raise UserError("units.not_lead")
+    unit = approved[0]
+    (code,) = await create_invites(ctx.session, ctx.now, unit_id=unit.id, actor_id=ctx.person.id)
+    return [ctx.reply("units.invite_code", name=unit.name, code=code)]

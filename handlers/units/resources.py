@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import NEXT, Flow, Step, choice_step, optional_text_step
+from handlers.core.dialogs import NEXT, Flow, Step, begin, choice_step, optional_text_step
 from handlers.core.errors import InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
@@ -90,8 +90,6 @@ async def _take_name(ctx: Ctx, message: Message) -> str | None:
 
 async def add_resource(ctx: Ctx) -> list[Reply]:
     """/resource_add: a unit's staff list something it offers or needs."""
-    from handlers.core.dialogs import begin
-
     await _guard(ctx)
     units = await _my_units(ctx)
     answers = {"unit": units[0].id, "single": True} if len(units) == 1 else {}

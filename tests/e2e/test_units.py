@@ -129,6 +129,17 @@ async def test_units_act_only_on_their_own_resources(chat: Chat) -> None:
     assert "#1 劲松中学·学校礼堂" not in await chat.text("王海燕", "/resources")
 
 
+async def test_a_units_lead_invites_a_colleague(chat: Chat) -> None:
+    assert "不是已通过审核的驻区单位的负责人" in await chat.text("陈永福", "/unit_invite")
+    answer = await chat.text("何老师", "/unit_invite")
+    assert "请把这个邀请码交给劲松中学的同事" in answer
+    code = answer.rsplit("\n", 1)[-1]
+    assert "您已加入劲松中学" in await chat.text("陈永福", f"/join {code}")
+    hall = await resource_id(chat.app, "学校礼堂")
+    assert "已撤下资源 #1 学校礼堂" in await chat.text("陈永福", f"/resource_off {hall}")
+    assert "负责人" in await chat.text("陈永福", "/unit_invite")  # staff, not a lead
+
+
 async def test_a_unit_volunteers_as_a_group(chat: Chat, clock: FakeClock) -> None:
     activity = await make_activity(chat.app, "社区大扫除", clock() + timedelta(days=2), slots=12)
     assert "请这样写" in await chat.text("何老师", "单位报名")
