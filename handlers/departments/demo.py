@@ -41,17 +41,13 @@ UNITS = (
 )
 
 
-async def _person(session: AsyncSession, name: str, home: str, now: datetime) -> Person:
+async def _person(session: AsyncSession, name: str, now: datetime) -> Person:
+    # Staff of a department or unit work here but need not live here: no home region, so
+    # they are not counted among the district's residents (audiences, participation).
     found = await session.execute(select(Person).where(Person.display_name == name))
     person = found.scalars().first()
     if person is None:
-        region = await regions.by_code(session, home)
-        person = Person(
-            display_name=name,
-            lang="zh_CN",
-            home_region_id=region.id if region else None,
-            created_at=now,
-        )
+        person = Person(display_name=name, lang="zh_CN", created_at=now)
         session.add(person)
         await session.flush()
     return person
@@ -64,7 +60,7 @@ async def seed_agencies(session: AsyncSession, now: datetime) -> None:
             continue
         dept = await add_department(session, code, name, kind, list(served), now)
         for person_name, lead in staff:
-            person = await _person(session, person_name, served[0], now)
+            person = await _person(session, person_name, now)
             session.add(
                 StaffMember(person_id=person.id, department_id=dept.id, lead=lead, joined_at=now)
             )
@@ -81,7 +77,7 @@ async def seed_agencies(session: AsyncSession, now: datetime) -> None:
         session.add(unit)
         await session.flush()
         for person_name in people:
-            person = await _person(session, person_name, community, now)
+            person = await _person(session, person_name, now)
             session.add(StaffMember(person_id=person.id, unit_id=unit.id, lead=True, joined_at=now))
         for direction, kind, label, quantity, availability in resources:
             session.add(
