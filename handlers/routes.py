@@ -9,6 +9,7 @@ from __future__ import annotations
 from handlers import (
     activities,
     broadcasts,
+    departments,
     groups,
     hours,
     meetings,
@@ -23,6 +24,7 @@ from handlers import (
     start,
     tasks,
     understanding,
+    units,
     volunteers,
 )
 from handlers.core.dispatcher import Routes
@@ -34,6 +36,7 @@ FEATURES: tuple[Feature, ...] = (
     meetings.FEATURE,
     needs.FEATURE,
     reports.FEATURE,
+    departments.FEATURE,
     broadcasts.FEATURE,
     volunteers.FEATURE,
     organizations.FEATURE,
@@ -41,6 +44,7 @@ FEATURES: tuple[Feature, ...] = (
     party.FEATURE,
     hours.FEATURE,
     activities.FEATURE,
+    units.FEATURE,
     tasks.FEATURE,
     privacy.FEATURE,
     office.FEATURE,

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from handlers import alerts, broadcasts, digests, groups, privacy, volunteers
+from handlers import alerts, broadcasts, departments, digests, groups, privacy, volunteers
 from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
@@ -86,6 +86,7 @@ class Periodic:
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("dispatch_needs", "minutes", minutes=1),
     Periodic("escalate_reports", "minutes", minutes=5),
+    Periodic("escalate_handoffs", "minutes", minutes=5),
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
     Periodic("settle_projects", "daily", at=time(9, 30)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
@@ -105,9 +106,10 @@ def build_registry() -> dict[str, JobHandler]:
     alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
-    that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
-    settle_projects (projects whose confirmation window ended), weekly_digest, honour_roll,
-    orgs_1710 (handlers/groups/gaps.py), purge, retention.
+    that plan the next: handlers/tasks/sweep.py), escalate_reports, escalate_handoffs
+    (handlers/departments), flag_stale_proposals, settle_projects (projects whose confirmation
+    window ended), weekly_digest, honour_roll, orgs_1710 (handlers/groups/gaps.py), purge,
+    retention.
     """
     return dict(JOBS)
 
@@ -121,6 +123,7 @@ JOBS: dict[str, JobHandler] = {
     "offer_timeout": expire_offer,
     "dispatch_needs": dispatch_sweep,
     "escalate_reports": escalate_overdue,
+    "escalate_handoffs": departments.escalate_handoffs,
     "flag_stale_proposals": flag_stale,
     "settle_projects": settle_due,
     "weekly_digest": digests.weekly_digest,

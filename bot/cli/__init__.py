@@ -10,6 +10,7 @@ from bot.cli import tools  # noqa: F401
 from bot.cli import serving  # noqa: F401
 from bot.cli import db  # noqa: F401
 from bot.cli import admin  # noqa: F401
+from bot.cli import agencies  # noqa: F401
 
 # isort: on
 

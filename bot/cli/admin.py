@@ -194,7 +194,11 @@ def admin_audit(
 
 @admin_app.command("export")
 def admin_export(
-    kind: str = typer.Argument(..., help="proposals, needs, reports or records."),
+    kind: str = typer.Argument(
+        ...,
+        help="proposals, projects, needs, reports, records, departments, handoffs, resources,"
+        " unit_needs or project_list.",
+    ),
     fmt: str = typer.Option("csv", "--format", help="csv, xlsx or json."),
     out: Path = typer.Option(None, "--out", help="File to write (default: standard output)."),
     region: str = typer.Option("", help="Only this region's subtree (a region code)."),

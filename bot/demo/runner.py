@@ -8,6 +8,7 @@ from pathlib import Path
 
 from bot.bootstrap import App, build
 from bot.console import Console
+from bot.demo.agencies import handoffs, unit_resources
 from bot.demo.community import groups_and_party
 from bot.demo.governance import joint_meeting
 from bot.demo.mobilization import (
@@ -49,7 +50,9 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     own_words,
     grid_reports,
     joint_meeting,
+    handoffs,
     activities,
+    unit_resources,
     broadcasts,
     privacy,
 )

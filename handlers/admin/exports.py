@@ -32,6 +32,11 @@ EXPORTERS = {
     "needs": "handlers.needs:export_rows",
     "reports": "handlers.reports:export_rows",
     "records": "handlers.hours:export_records",
+    "departments": "handlers.departments:export_rates",
+    "handoffs": "handlers.departments:export_handoffs",
+    "resources": "handlers.units:export_resources",
+    "unit_needs": "handlers.units:export_needs",
+    "project_list": "handlers.units:export_projects",
 }
 FORMATS = ("csv", "xlsx", "json")
 

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.admin.imports import COLUMNS, ImportReport, import_rows
 from handlers.admin.tables import read_rows
+from handlers.departments.demo import seed_agencies
 from storage.models import Identity, Person, TargetGroup
 
 DEMO_DIR = Path(__file__).resolve().parents[2] / "storage" / "seed" / "demo"
@@ -47,6 +48,7 @@ async def seed_demo(
     for kind in ORDER:
         rows = read_rows(directory / f"{kind}.csv", COLUMNS[kind])
         reports.append(await import_rows(session, kind, rows, now))
+    await seed_agencies(session, now)  # departments, a property company and a unit, with staff
     people = (await session.execute(select(Person).where(Person.erased_at.is_(None)))).scalars()
     for person in people:
         exists = await session.execute(

@@ -83,11 +83,14 @@ async def list_mine(ctx: Ctx) -> list[Reply]:
 
 async def can_view(ctx: Ctx, report: GridReport) -> bool:
     """The reporter, neighbours who said "me too", and staff over the grid may see a report."""
+    from handlers.departments.hooks import handed_to_me  # hand-offs build on reports
+
     me = ctx.person.id
     return (
         report.reporter_id == me
         or await reports_repo.has_metoo(ctx.session, report.id, me)
         or await is_staff_for(ctx, report)
+        or await handed_to_me(ctx, report)
     )
 
 
@@ -153,7 +156,12 @@ async def show(ctx: Ctx) -> list[Reply]:
             parts.append(ctx.t("reports.detail_beyond"))
         if report.reopened_count:
             parts.append(ctx.t("reports.detail_reopened", n=report.reopened_count))
-    return photo_replies(ctx, report, "\n".join(parts), tuple(actions(ctx, report, staff)))
+    from handlers.departments.hooks import report_extras  # (departments import reports)
+
+    handoff_lines, handoff_choices = await report_extras(ctx, report, staff)
+    parts += handoff_lines
+    choices = (*actions(ctx, report, staff), *handoff_choices)
+    return photo_replies(ctx, report, "\n".join(parts), choices)
 
 
 def _photos(report: GridReport) -> str:

@@ -1,6 +1,13 @@
 """All Linli tables; import this module to register every model on `Base.metadata`."""
 
 from storage.models.activities import Activity, ActivitySignup, CheckinAttempt
+from storage.models.agencies import (
+    Department,
+    DepartmentRegion,
+    Handoff,
+    StaffInvite,
+    StaffMember,
+)
 from storage.models.base import Base, UTCDateTime, utcnow
 from storage.models.governance import (
     GridReport,
@@ -38,6 +45,7 @@ from storage.models.services import (
     TargetGroup,
     TaskOffer,
 )
+from storage.models.units import ResourceBooking, Unit, UnitResource, UnitSignup
 from storage.models.volunteers import Organization, OrganizationMember, VolunteerProfile
 
 __all__ = [
@@ -50,10 +58,13 @@ __all__ = [
     "CallbackNonce",
     "ChannelToken",
     "CheckinAttempt",
+    "Department",
+    "DepartmentRegion",
     "DialogState",
     "Download",
     "DueJob",
     "GridReport",
+    "Handoff",
     "Identity",
     "InviteCode",
     "Meeting",
@@ -77,12 +88,18 @@ __all__ = [
     "ProposalEvent",
     "Region",
     "ReportMeToo",
+    "ResourceBooking",
     "RoleGrant",
     "ServiceItem",
     "ServiceRecord",
+    "StaffInvite",
+    "StaffMember",
     "TargetGroup",
     "TaskOffer",
     "UTCDateTime",
+    "Unit",
+    "UnitResource",
+    "UnitSignup",
     "VolunteerProfile",
     "utcnow",
 ]

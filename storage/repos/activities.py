@@ -16,6 +16,7 @@ from storage.models import (
     DueJob,
     Person,
     Region,
+    UnitSignup,
     VolunteerProfile,
 )
 
@@ -102,13 +103,18 @@ async def counts(session: AsyncSession, activity_ids: Sequence[int]) -> dict[int
 
 
 async def taken(session: AsyncSession, activity_id: int) -> int:
-    """Places held (confirmed, or offered and awaiting an answer)."""
+    """Places held (confirmed, or offered and awaiting an answer), units' groups included."""
     count = await session.scalar(
         select(func.count())
         .select_from(ActivitySignup)
         .where(ActivitySignup.activity_id == activity_id, ActivitySignup.status.in_(HOLDING))
     )
-    return int(count or 0)
+    groups = await session.scalar(
+        select(func.coalesce(func.sum(UnitSignup.people), 0)).where(
+            UnitSignup.activity_id == activity_id
+        )
+    )
+    return int(count or 0) + int(groups or 0)
 
 
 async def first_waiting(session: AsyncSession, activity_id: int) -> ActivitySignup | None:

@@ -37,6 +37,7 @@ from storage.models import (
     RoleGrant,
     ServiceItem,
     ServiceRecord,
+    StaffMember,
     VolunteerProfile,
 )
 
@@ -161,6 +162,18 @@ async def collect(session: AsyncSession, person_id: int) -> dict[str, Any]:
                 .order_by(OrganizationMember.id)
             )
         ).all()
+    ]
+    data["staff_of"] = [
+        {
+            "department": member.department_id,
+            "unit": member.unit_id,
+            "lead": member.lead,
+            "joined_at": _plain(member.joined_at),
+            "left_at": _plain(member.left_at),
+        }
+        for member in await _all(
+            session, select(StaffMember).where(StaffMember.person_id == person_id)
+        )
     ]
     data["meetings"] = [
         {
@@ -369,6 +382,7 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         .values(contact_person_id=None),
         delete(OrganizationMember).where(OrganizationMember.person_id == pid),
         delete(PartyMember).where(PartyMember.person_id == pid),
+        delete(StaffMember).where(StaffMember.person_id == pid),
         # A meeting's record keeps its seats and votes (the minutes are public); the name goes.
         update(MeetingParticipant)
         .where(MeetingParticipant.person_id == pid)

@@ -17,10 +17,12 @@ from sqlalchemy import select, text
 
 from bot.bootstrap import App
 from handlers.routes import COMMANDS
-from storage.models import Activity, Base, Broadcast, Meeting, Organization, Person, Region
+from storage.models import Activity, Base, Broadcast, Handoff, Meeting, Organization, Person, Region
+from storage.repos import agencies
+from tests.support.agencies import resource_id
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.needs_reports import make_need
+from tests.support.needs_reports import make_need, make_report
 from tests.support.proposals import propose, set_fields
 
 PEOPLE = {
@@ -63,6 +65,14 @@ TABLE: dict[str, tuple[str, frozenset[str]]] = {
     "meeting_decide": ("/meeting_decide {meeting}", EVERYONE),
     "meeting_minutes": ("/meeting_minutes {meeting}", EVERYONE),
     "meeting": ("/meeting {meeting}", EVERYONE),
+    # 吹哨报到 and units (驻区单位): departments' staff are tested in tests/e2e/test_handoffs.py.
+    "whistle": ("/whistle {report}", EVERYONE),
+    "handoff": ("/handoff {handoff}", EVERYONE),
+    "handoffs": ("/handoffs", NO_ROLE),
+    "dept_stats": ("/dept_stats", NOT_ORGANIZER),
+    "units": ("/units", NOT_ORGANIZER),
+    "resources": ("/resources", NOT_ORGANIZER),
+    "book": ("/book {resource}", EVERYONE),
 }
 REFUSED = ("没有权限", "请先发送 /start")
 # Bookkeeping that every message touches (dialog state, the update id, last-seen times).
@@ -77,6 +87,8 @@ async def _items(chat: Chat, clock: FakeClock) -> dict[str, int]:
     await set_fields(chat, 1, status="seconded")
     await set_fields(chat, 2, status="accepted")
     need = await make_need(app, "王凤兰")
+    report = await make_report(app)
+    resource = await resource_id(app, "学校礼堂")
     now = clock()
     async with app.db.transaction() as session:
         region = (
@@ -116,11 +128,25 @@ async def _items(chat: Chat, clock: FakeClock) -> dict[str, int]:
         session.add_all([broadcast, *activities, meeting])
         await session.flush()
         future, past = (a.id for a in activities)
+        chengguan = await agencies.department_by_code(session, "CY-JS-CG")
+        assert chengguan is not None
+        handoff = Handoff(
+            report_id=report,
+            department_id=chengguan.id,
+            due_at=now + timedelta(days=3),
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(handoff)
+        await session.flush()
         org = await session.scalar(
             select(Organization.id).where(Organization.name == "劲松北社区翰墨书画社")
         )
         return {
             "org": int(org or 0),
+            "report": report,
+            "handoff": handoff.id,
+            "resource": resource,
             "seconded": 1,
             "accepted": 2,
             "need": need,

@@ -21,6 +21,11 @@ ERASURE = ("erase", "_anonymize_items")
 
 # table → why it is not (fully) in the export or the erasure. Keep each reason true.
 NOT_EXPORTED = {
+    "handoffs": "a report's hand-off between offices: a record of staff acting in office",
+    "resource_bookings": "an organizer's booking of a unit's resource, made in office",
+    "staff_invites": "one-time codes staff hand out; who used one is in the staff_of section",
+    "unit_signups": "a unit's group sign-up to an activity, made by its staff in office",
+    "units": "a unit's registration (驻区单位), the unit's data, not its registrant's",
     "persons": "the person row itself: exported as the profile section",
     "outbox": "messages sent to the person are their own chat history, held by the platform",
     "processed_updates": "redelivery guard: replies already in the person's chat, kept 14 days",
@@ -39,6 +44,11 @@ NOT_EXPORTED = {
     "checkin_attempts": "a count of wrong check-in codes for brute-force protection, kept a day",
 }
 NOT_ERASED = {
+    "handoffs": "the accountability record of a hand-off between offices must outlive the actor",
+    "resource_bookings": "a booking is the community's record of a unit's resource in use",
+    "staff_invites": "one-time codes staff hand out; no personal content",
+    "unit_signups": "a unit's group sign-up: places counted for the unit, no personal content",
+    "units": "a unit's registration (驻区单位) stays; it is the unit's, not its registrant's",
     "persons": "erased in place: the row stays, anonymized, so aggregates stay intact",
     "audit_log": "the accountability log of privileged actions must outlive the actor",
     "broadcasts": "an organizer's official notice to an audience, not data about the author",
