@@ -12,6 +12,7 @@ from handlers import (
     person_requests,
     privacy,
     proposals,
+    relay,
     reports,
     start,
     tasks,
@@ -101,6 +102,8 @@ COMMANDS |= {
     "sensitive_consent": privacy.SENSITIVE,
 }
 COMMANDS["office"] = office.office_command
+COMMANDS |= relay.COMMANDS
+FLOWS |= relay.FLOWS
 
 # Words that start a flow on channels without a command menu (WeChat keywords, the console).
 KEYWORDS = {
@@ -165,6 +168,7 @@ KEYWORDS |= {
 # The short words WeChat users type (the menu covers the rest).
 KEYWORDS |= {"附议": "cosign", "时长": "hours"}
 KEYWORDS |= {"工作台": "office"}
+KEYWORDS |= relay.KEYWORDS
 
 # Free text outside a flow, and talking to a person (转人工).
 COMMANDS |= {
@@ -198,6 +202,7 @@ PAYLOADS |= {
     "taskok": tasks.confirm,
     "taskbad": tasks.dispute,
 }
+PAYLOADS |= relay.PAYLOADS
 
 
 def build_routes() -> Routes:

@@ -33,6 +33,7 @@ HELP_SECTIONS.append((N_("activities.help_organizer"), {"organizer", "admin"}))
 HELP_SECTIONS.append((N_("help.tasks"), None))
 HELP_SECTIONS.append((N_("help.dispatch"), {"organizer", "admin"}))
 HELP_SECTIONS.append((N_("privacy.help"), None))
+HELP_SECTIONS.append((N_("relay.help"), None))
 ROLE_LABELS = {
     "admin": N_("role.admin"),
     "organizer": N_("role.organizer"),

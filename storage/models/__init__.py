@@ -22,6 +22,7 @@ from storage.models.messaging import (
 )
 from storage.models.office import OfficeLink, OfficeSession
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
+from storage.models.relay import NeedSensitive, RelayMessage
 from storage.models.services import (
     Assignment,
     Need,
@@ -49,6 +50,7 @@ __all__ = [
     "Identity",
     "InviteCode",
     "Need",
+    "NeedSensitive",
     "OfficeLink",
     "OfficeSession",
     "Organization",
@@ -61,6 +63,7 @@ __all__ = [
     "ProposalCosign",
     "ProposalEvent",
     "Region",
+    "RelayMessage",
     "ReportMeToo",
     "RoleGrant",
     "ServiceItem",
