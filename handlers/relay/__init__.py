@@ -1,4 +1,4 @@
-"""The relay (转达): the two sides of one item talk through Linli without seeing each other's number.
+"""The relay (转达): the two sides of one item talk through Linli, numbers hidden.
 
 Generic over items (`handlers.relay.items`): a need — its resident and accepted volunteers — and
 a grid report — its reporter and assigned grid worker. Messages are kept with the item
@@ -8,6 +8,7 @@ exported by /mydata and erased with the item or the person. Its whole wiring is 
 
 from handlers.core.dialogs import Flow
 from handlers.core.i18n import N_
+from handlers.relay.address import profile_line, set_address
 from handlers.relay.commands import (
     RELAY,
     msg_command,
@@ -18,9 +19,19 @@ from handlers.relay.commands import (
 from handlers.relay.thread import thread_part
 
 FLOWS: dict[str, Flow] = {RELAY.name: RELAY}
-COMMANDS = {"msg": msg_command, "share_phone": share_phone_command}
+COMMANDS = {"msg": msg_command, "share_phone": share_phone_command, "address": set_address}
 KEYWORDS = {"发消息": "msg", "回复": "msg", "留言": "msg", "message": "msg"}
+KEYWORDS |= {"地址": "address", "门牌": "address", "我的地址": "address"}
 PAYLOADS = {"relay": open_button, "relayphone": phone_button}
 HELP = N_("relay.help")
 
-__all__ = ["COMMANDS", "FLOWS", "HELP", "KEYWORDS", "PAYLOADS", "RELAY", "thread_part"]
+__all__ = [
+    "COMMANDS",
+    "FLOWS",
+    "HELP",
+    "KEYWORDS",
+    "PAYLOADS",
+    "RELAY",
+    "profile_line",
+    "thread_part",
+]

@@ -18,9 +18,8 @@ from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.notify import Key, Pair
 from handlers.core.numbers import parse_id
-from handlers.needs.common import rater_id
-from handlers.reports.common import CATEGORIES
 from storage.models import Assignment, GridReport, Need, ServiceItem
+from storage.repos import needs as needs_repo
 
 # Assignments whose volunteer still takes part (cancelled ones were replaced or withdrew).
 STANDING = ("active", "done_marked", "confirmed", "disputed")
@@ -28,6 +27,11 @@ STANDING = ("active", "done_marked", "confirmed", "disputed")
 OPEN_NEEDS = ("assigned", "done")
 OPEN_REPORTS = ("open", "acknowledged", "resolved", "reopened")
 KIND_LABELS = {"need": N_("relay.kind_need"), "report": N_("relay.kind_report")}
+# A report's category names its thread (the reports' own catalog keys, "reports.cat_<code>").
+REPORT_CATEGORIES = frozenset(
+    {"illegal_construction", "wall_opening", "unlicensed_business", "back_alley", "ground_lock"}
+    | {"illegal_ads", "other"}
+)
 # How the item's number is typed in /msg: "12" (a need) or "r7" (a report).
 PREFIXES = {"r": "report", "n": "need"}
 
@@ -62,8 +66,16 @@ class Item:
         return self.serving if person_id in self.asking else self.asking
 
     def side(self, person_id: int) -> str:
-        """"asking" or "serving"."""
+        """ "asking" or "serving"."""
         return "asking" if person_id in self.asking else "serving"
+
+
+async def resident_of(session: AsyncSession, need: Need) -> int | None:
+    """The need's asking side: the resident, or who entered it for someone without a channel
+    (the same person who confirms and rates it)."""
+    if need.person_id is not None and await needs_repo.has_channel(session, need.person_id):
+        return need.person_id
+    return need.entered_by_id
 
 
 async def _need(session: AsyncSession, item_id: int) -> Item | None:
@@ -76,7 +88,7 @@ async def _need(session: AsyncSession, item_id: int) -> Item | None:
         )
     )
     serving = tuple(pid for pid in rows.scalars() if pid is not None)
-    resident = await rater_id(session, need)
+    resident = await resident_of(session, need)
     item = await session.get(ServiceItem, need.service_item_id)
     name = Pair(item.name_zh, item.name_en) if item else Pair("", "")
     return Item(
@@ -99,7 +111,7 @@ async def _report(session: AsyncSession, item_id: int) -> Item | None:
         report.id,
         (report.reporter_id,) if report.reporter_id is not None else (),
         serving,
-        Key(CATEGORIES.get(report.category, CATEGORIES["other"])),
+        Key(f"reports.cat_{report.category if report.category in REPORT_CATEGORIES else 'other'}"),
         report.status in OPEN_REPORTS and bool(serving),
     )
 

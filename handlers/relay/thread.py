@@ -6,7 +6,6 @@ outbox like any notice, with a button to answer; numbers stay hidden unless thei
 
 from __future__ import annotations
 
-from handlers.admin.imports import normalize_phone
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed, UserError

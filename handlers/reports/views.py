@@ -8,6 +8,7 @@ from handlers.core.errors import NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.ratings import RATING_CHOICES, STARS
+from handlers.relay.thread import thread_part
 from handlers.reports.common import (
     ACTIVE,
     CATEGORIES,
@@ -153,7 +154,10 @@ async def show(ctx: Ctx) -> list[Reply]:
                 reopened=report.reopened_count,
             )
         )
-    return [Reply("\n".join(parts), tuple(actions(ctx, report, staff)))]
+    thread, write = await thread_part(ctx, "report", report.id)  # reporter ↔ assigned worker
+    if thread:
+        parts.append(thread)
+    return [Reply("\n".join(parts), tuple(actions(ctx, report, staff) + write))]
 
 
 def actions(ctx: Ctx, report: GridReport, staff: bool) -> list[Choice]:

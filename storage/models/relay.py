@@ -1,4 +1,4 @@
-"""What people say to each other about one item through Linli, and what is kept apart from offers."""
+"""What people say to each other about one item through Linli, and notes kept apart from offers."""
 
 from __future__ import annotations
 

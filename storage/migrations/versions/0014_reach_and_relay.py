@@ -54,7 +54,9 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_relay_messages_recipient_id"), ["recipient_id"], unique=False
         )
-        batch_op.create_index(batch_op.f("ix_relay_messages_sender_id"), ["sender_id"], unique=False)
+        batch_op.create_index(
+            batch_op.f("ix_relay_messages_sender_id"), ["sender_id"], unique=False
+        )
 
 
 def downgrade() -> None:
