@@ -40,6 +40,7 @@ from storage.models import DueJob, Need
 from storage.repos import activities as activities_repo
 from storage.repos import audit, jobs
 from storage.repos import privacy as repo
+from storage.repos import relay as relay_repo
 from storage.repos import tasks as tasks_repo
 
 EXPORT_FILE = "linli-mydata.json"
@@ -266,6 +267,9 @@ async def _finish_sensitive(ctx: Ctx) -> list[Reply]:
         person.guardian_consent = False
         person.target_groups = []
         person.birth_year = None
+        # "撤回后立即删除": the health notes of their needs go too
+        own = await ctx.session.execute(select(Need.id).where(Need.person_id == person.id))
+        await relay_repo.erase_sensitive_notes(ctx.session, list(own.scalars()))
         await _record(ctx, "consent.sensitive_withdrawn")
         return [ctx.reply("privacy.sensitive_withdrawn")]
     if answer != "agree" or (_minor(ctx) and ctx.data.get("guardian") != "guardian_agree"):

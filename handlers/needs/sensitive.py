@@ -33,7 +33,8 @@ _CLAUSES = re.compile(r"(?<=[，。；！？,;.!?\n])")
 
 def split_sensitive(text: str) -> tuple[str, str]:
     """(plain notes, sensitive note): the clauses naming a health matter go to the second."""
-    plain, sensitive = [], []
+    plain: list[str] = []
+    sensitive: list[str] = []
     for clause in _CLAUSES.split(text):
         if not clause.strip():
             continue
