@@ -168,6 +168,7 @@ async def test_an_english_resident_and_volunteer_talk_through_the_relay(
     )
     assert "Passed on" in await talk.text("Michael Brown", "Thank you, ring 301 please")
     assert "Conversation closed" in await talk.text("Michael Brown", "end")
-    assert "resident Michael Brown: Thank you, ring 301 please" in (
-        await inbox(chat.app, volunteer)
-    )[-1]
+    assert (
+        "resident Michael Brown: Thank you, ring 301 please"
+        in (await inbox(chat.app, volunteer))[-1]
+    )
