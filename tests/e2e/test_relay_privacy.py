@@ -20,7 +20,7 @@ from tests.support.volunteering import Talk
 
 async def _talked(chat: Chat, talk: Talk) -> str:
     """王凤兰's need #1 (door, health note) taken, a message each way; the volunteer's name."""
-    await talk.script("王凤兰", [("/address 3单元 502", "已登记门牌")] + CONSENT + ASK_ZH)
+    await talk.script("王凤兰", [("/address 3单元 502", "已登记门牌"), *CONSENT, *ASK_ZH])
     await talk.text("王海燕", "/dispatch 1")
     (offer_id, volunteer), *_ = await offers(chat.app, 1)
     await talk.text(volunteer, payload=f"offer:{offer_id}:accept")
