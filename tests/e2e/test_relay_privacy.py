@@ -96,3 +96,14 @@ async def test_a_closed_needs_thread_and_note_go_after_the_retention_period(
         assert changed["messages"] == 2 and changed["sensitive_notes"] == 1
         assert (await session.execute(select(RelayMessage))).first() is None
         assert (await session.execute(select(NeedSensitive))).first() is None
+
+
+async def test_the_consent_texts_promise_what_these_tests_check(chat: Chat) -> None:
+    """The promises the tests above hold the code to are the ones people agree to."""
+    i18n = chat.app.deps.i18n
+    sensitive = i18n.translate("zh_CN", "privacy.sensitive_ask")
+    assert "只给承接该需求的志愿者看，不会出现在派单消息里" in sensitive
+    assert "撤回后立即删除" in sensitive
+    assert "kept apart" in i18n.translate("en", "privacy.sensitive_ask")
+    policy = i18n.translate("zh_CN", "start.ask_consent", version="v", days=730)
+    assert "号码只在您自己选择分享时才给对方" in policy and "/forget" in policy
