@@ -142,6 +142,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
 RELAY = Flow(
     name="relay",
     guard=_guard,
-    steps=(Step("text", _ask, _take, numbers=True),),
+    # the choices shown are numbered on text channels: "1" picks one, as everywhere else
+    steps=(Step("text", _ask, _take),),
     finish=_finish,
 )

@@ -8,13 +8,26 @@ by a grid worker, who then is the one to relay through).
 
 from __future__ import annotations
 
+from sqlalchemy.ext.asyncio import AsyncSession
+
 from handlers.core.context import Ctx
 from handlers.core.messages import Choice, Reply
 from handlers.core.notify import Pair, Sink, notify
 from handlers.needs.common import rater_id
 from storage.models import Assignment, Need, Person, Region, ServiceItem
 from storage.repos import needs as needs_repo
+from storage.repos import regions
 from storage.repos import relay as repo
+
+
+async def offer_place(session: AsyncSession, region: Region) -> str:
+    """Where a need is, as an offer says it: the community and grid, never the building."""
+    names = []
+    for level in ("community", "grid"):
+        found = await regions.ancestor_at(session, region, level)
+        if found is not None:
+            names.append(found.name)
+    return " ".join(names) or region.name
 
 
 async def _where(ctx: Ctx, need: Need) -> str:

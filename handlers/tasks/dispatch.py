@@ -217,7 +217,7 @@ async def make_offer(
         id=offer.id,
         item=view.item_name,
         when=view.when,
-        place=view.region.name,
+        place=await contact.offer_place(session, view.region),  # never the building or door
         notes=need.notes or "—",
         said="、".join(str(word) for word in need.words or ()) or "—",  # what decided the item
         why=explain_both(sink.i18n, reasons),

@@ -43,7 +43,7 @@ async def list_tasks(ctx: Ctx) -> list[Reply]:
                 "tasks.offer_line",
                 id=offer.id,
                 item=view.item.name(ctx.lang),
-                place=view.region.name,
+                place=await contact.offer_place(ctx.session, view.region),
                 choices=[
                     Choice(ctx.t("tasks.accept"), f"offer:{offer.id}:accept"),
                     Choice(ctx.t("tasks.decline"), f"offer:{offer.id}:decline"),
