@@ -121,6 +121,14 @@ async def _take(ctx: Ctx, message: Message) -> str | None:
     item = await _item(ctx)
     if message.value == "end" or message.text.strip().lower() in END_WORDS:
         return DONE
+    pressed = message.value if message.payload is not None else ""
+    if pressed.startswith("relay:"):  # "回复" on another notice: that thread, from now on
+        switched = await _item_of_payload(ctx, pressed.split(":")[1:])
+        ctx.data.update(kind=switched.kind, id=switched.id, sent=0)
+        return "text"
+    if ":" in pressed:  # a button of another notice: the conversation closes, press it again
+        ctx.data["pressed"] = True
+        return DONE
     if message.value == "phone" and message.payload is not None:
         ctx.data["said"] = (await thread.share_phone(ctx, item)).text
         ctx.data["sent"] = int(ctx.data.get("sent", 0)) + 1
@@ -136,7 +144,7 @@ async def _take(ctx: Ctx, message: Message) -> str | None:
 
 
 async def _finish(ctx: Ctx) -> list[Reply]:
-    return [ctx.reply("relay.ended")]
+    return [ctx.reply("relay.ended_press_again" if ctx.data.get("pressed") else "relay.ended")]
 
 
 RELAY = Flow(

@@ -48,19 +48,30 @@ def title(ctx: Ctx, item: Item) -> str:
     return ctx.t(KIND_LABELS[item.kind], id=item.id, what=what)
 
 
-def _writable(item: Item) -> None:
-    if not item.open:
-        raise Conflict("relay.closed", id=item.code)
-
-
 async def send(ctx: Ctx, item: Item, text: str) -> Reply:
     """Relay `text` from the sender to the item's other side; kept with the item."""
-    _writable(item)
     text = text.strip()
     if not text:
         raise UserError("relay.empty")
     if len(text) > TEXT_LIMIT:
         raise UserError("relay.too_long", limit=TEXT_LIMIT)
+    await _pass_on(ctx, item, "text", text, "relay.incoming", text=text, code=item.code)
+    return ctx.reply("relay.sent", item=title(ctx, item))
+
+
+async def share_phone(ctx: Ctx, item: Item) -> Reply:
+    """Give the sender's own number to the other side of this item (their choice, kept)."""
+    phone = ctx.person.phone
+    if not phone:
+        raise UserError("relay.no_phone")
+    await _pass_on(ctx, item, "phone", phone, "relay.phone_shared", phone=phone)
+    return ctx.reply("relay.phone_given", item=title(ctx, item), phone=phone)
+
+
+async def _pass_on(ctx: Ctx, item: Item, kind: str, text: str, key: str, **params: str) -> None:
+    """Keep one message with the item and tell the other side, with a button to answer."""
+    if not item.open:
+        raise Conflict("relay.closed", id=item.code)
     recipients = item.others(ctx.person.id)
     if not recipients:
         raise Conflict("relay.nobody", id=item.code)
@@ -72,59 +83,22 @@ async def send(ctx: Ctx, item: Item, text: str) -> Reply:
         recipient_id=recipients[0] if len(recipients) == 1 else None,
         text=text,
         now=ctx.now,
+        kind=kind,
     )
     side = SIDE_LABELS[item.kind, item.side(ctx.person.id)]
     for person_id in recipients:
         await notify(
             ctx,
             person_id,
-            "relay.incoming",
+            key,
             choices=[("relay.reply", item.payload)],
             urgent=True,  # a conversation both sides are in, often on the day itself
             kind="relay",
             item=_Titled(item),
-            id=item.id,
             side=Key(side),
             name=ctx.person.display_name,
-            text=text,
-            code=item.code,
+            **params,
         )
-    return ctx.reply("relay.sent", item=title(ctx, item))
-
-
-async def share_phone(ctx: Ctx, item: Item) -> Reply:
-    """Give the sender's own number to the other side of this item (their choice, kept)."""
-    _writable(item)
-    phone = ctx.person.phone
-    if not phone:
-        raise UserError("relay.no_phone")
-    recipients = item.others(ctx.person.id)
-    repo.add(
-        ctx.session,
-        item_kind=item.kind,
-        item_id=item.id,
-        sender_id=ctx.person.id,
-        recipient_id=recipients[0] if len(recipients) == 1 else None,
-        text=phone,
-        now=ctx.now,
-        kind="phone",
-    )
-    side = SIDE_LABELS[item.kind, item.side(ctx.person.id)]
-    for person_id in recipients:
-        await notify(
-            ctx,
-            person_id,
-            "relay.phone_shared",
-            choices=[("relay.reply", item.payload)],
-            urgent=True,
-            kind="relay",
-            item=_Titled(item),
-            id=item.id,
-            side=Key(side),
-            name=ctx.person.display_name,
-            phone=phone,
-        )
-    return ctx.reply("relay.phone_given", item=title(ctx, item), phone=phone)
 
 
 class _Titled:

@@ -169,3 +169,17 @@ async def test_an_english_resident_and_volunteer_talk_through_the_relay(
         "resident Michael Brown: Thank you, ring 301 please"
         in (await inbox(chat.app, volunteer))[-1]
     )
+
+
+async def test_an_open_thread_gives_way_to_other_buttons(chat: Chat, clock: FakeClock) -> None:
+    talk = Talk(chat, clock)
+    await talk.script("王凤兰", ASK_ZH[:4] + [("朝阳医院", "说明"), ("跳过", "地点"), ("1", "已提交")])
+    await talk.text("王海燕", "/dispatch 1")
+    (offer_id, volunteer), *_ = await offers(chat.app, 1)
+    await talk.text(volunteer, payload=f"offer:{offer_id}:accept")
+    assert "请输入要转达" in await talk.text(volunteer, "/msg 1")
+    # an old notice's button pressed while the thread is open: not relayed as words
+    closed = await talk.text(volunteer, payload="taskdone:1")
+    assert "请再按一次" in closed
+    assert await thread(chat.app, "need", 1) == []
+    assert "已标记任务 #1 完成" in await talk.text(volunteer, payload="taskdone:1")
