@@ -173,7 +173,8 @@ async def test_an_english_resident_and_volunteer_talk_through_the_relay(
 
 async def test_an_open_thread_gives_way_to_other_buttons(chat: Chat, clock: FakeClock) -> None:
     talk = Talk(chat, clock)
-    await talk.script("王凤兰", ASK_ZH[:4] + [("朝阳医院", "说明"), ("跳过", "地点"), ("1", "已提交")])
+    asked = [*ASK_ZH[:4], ("朝阳医院", "说明"), ("跳过", "地点"), ("1", "已提交")]
+    await talk.script("王凤兰", asked)
     await talk.text("王海燕", "/dispatch 1")
     (offer_id, volunteer), *_ = await offers(chat.app, 1)
     await talk.text(volunteer, payload=f"offer:{offer_id}:accept")
