@@ -68,7 +68,7 @@ async def share_phone(ctx: Ctx, item: Item) -> Reply:
     return ctx.reply("relay.phone_given", item=title(ctx, item), phone=phone)
 
 
-async def _pass_on(ctx: Ctx, item: Item, kind: str, text: str, key: str, **params: str) -> None:
+async def _pass_on(ctx: Ctx, item: Item, kind: str, stored: str, key: str, **params: str) -> None:
     """Keep one message with the item and tell the other side, with a button to answer."""
     if not item.open:
         raise Conflict("relay.closed", id=item.code)
@@ -81,7 +81,7 @@ async def _pass_on(ctx: Ctx, item: Item, kind: str, text: str, key: str, **param
         item_id=item.id,
         sender_id=ctx.person.id,
         recipient_id=recipients[0] if len(recipients) == 1 else None,
-        text=text,
+        text=stored,
         now=ctx.now,
         kind=kind,
     )
