@@ -212,7 +212,6 @@ async def _finish_start(ctx: Ctx) -> list[Reply]:
         version=person.consent_version,
     )
     replies = [ctx.reply("start.welcome", name=person.display_name)]
-    replies.append(ctx.reply("relay.address_ask"))  # optional: the door, for whoever comes
     if data.get("invite"):
         replies.append(await _redeem(ctx, data["invite"]))
     return replies + await show_help(ctx)
