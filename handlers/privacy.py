@@ -23,7 +23,13 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.activities.common import Env
 from handlers.activities.signups import leave
 from handlers.admin.imports import normalize_phone
-from handlers.core.auth import require_registered
+from handlers.core.auth import (  # noqa: F401 (the sensitive-consent rule is kept with auth)
+    GUARDIAN_AGE,
+    has_sensitive_consent,
+    needs_guardian,
+    require_registered,
+    require_sensitive_consent,
+)
 from handlers.core.context import Ctx, Deps
 from handlers.core.dialogs import DONE, NEXT, Flow, Step, choice_step
 from handlers.core.errors import InvalidInput, UserError
@@ -32,15 +38,15 @@ from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink
 from handlers.needs import set_status
-from storage.models import DueJob, Need, Person
+from storage.models import DueJob, Need
 from storage.repos import activities as activities_repo
 from storage.repos import audit, jobs
 from storage.repos import privacy as repo
+from storage.repos import relay as relay_repo
 from storage.repos import tasks as tasks_repo
 
 EXPORT_FILE = "linli-mydata.json"
 CLEAR_WORDS = frozenset({"clear", "delete", "none", "清除", "删除", "不留"})
-GUARDIAN_AGE = 14  # PIPL: a child under 14 needs a guardian's consent
 
 
 def mask_phone(phone: str | None) -> str:
@@ -51,25 +57,6 @@ def mask_phone(phone: str | None) -> str:
     if len(digits) < 8:
         return digits[:1] + "*" * max(len(digits) - 3, 1) + digits[-2:]
     return digits[:3] + "*" * (len(digits) - 7) + digits[-4:]
-
-
-def needs_guardian(person: Person, now: datetime) -> bool:
-    """Whether the person may be under 14 by their birth year (then a guardian must consent)."""
-    return person.birth_year is not None and now.year - person.birth_year <= GUARDIAN_AGE
-
-
-def has_sensitive_consent(person: Person, now: datetime) -> bool:
-    """Whether sensitive details (health, disability, a minor's data) may be kept for them."""
-    if person.sensitive_consent_at is None:
-        return False
-    return person.guardian_consent or not needs_guardian(person, now)
-
-
-async def require_sensitive_consent(ctx: Ctx) -> None:
-    """Refuse (pointing at /sensitive_consent) unless the person gave the separate consent."""
-    await require_registered(ctx)
-    if not has_sensitive_consent(ctx.person, ctx.now):
-        raise UserError("privacy.sensitive_needed")
 
 
 # -- /mydata ---------------------------------------------------------------------------------------
@@ -284,6 +271,9 @@ async def _finish_sensitive(ctx: Ctx) -> list[Reply]:
         person.guardian_consent = False
         person.target_groups = []
         person.birth_year = None
+        # "撤回后立即删除": the health notes of their needs go too
+        own = await ctx.session.execute(select(Need.id).where(Need.person_id == person.id))
+        await relay_repo.erase_sensitive_notes(ctx.session, list(own.scalars()))
         await _record(ctx, "consent.sensitive_withdrawn")
         return [ctx.reply("privacy.sensitive_withdrawn")]
     if answer != "agree" or (_minor(ctx) and ctx.data.get("guardian") != "guardian_agree"):

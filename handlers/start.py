@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from handlers import relay
 from handlers.admin.roles import usable
 from handlers.core.auth import is_registered, role_names
 from handlers.core.codes import normalize
@@ -292,16 +293,16 @@ async def show_me(ctx: Ctx) -> list[Reply]:
         if person.consent_at and person.consent_version
         else ctx.t("me.consent_no")
     )
-    return [
-        ctx.reply(
-            "me.profile",
-            name=person.display_name or "—",
-            lang="中文" if person.lang.startswith("zh") else "English",
-            home=await _home_label(ctx, home),
-            roles=roles_text,
-            consent=consent,
-        )
-    ]
+    profile = ctx.reply(
+        "me.profile",
+        name=person.display_name or "—",
+        lang="中文" if person.lang.startswith("zh") else "English",
+        home=await _home_label(ctx, home),
+        roles=roles_text,
+        consent=consent,
+    )
+    edit = Choice(ctx.t("relay.address_edit"), "/address")  # the door, for whoever serves me
+    return [Reply(profile.text + "\n" + relay.profile_line(ctx), (edit,))]
 
 
 async def _home_label(ctx: Ctx, home: Region | None) -> str:

@@ -97,6 +97,7 @@ def service_needs(d: DemoContext) -> Section:
     return Section(
         "demo.needs",
         (
+            Say("王凤兰", d.pick("/address 3单元 502", "/address Entrance 3, Room 502")),
             Say("王凤兰", "需求"),
             Say("王凤兰", d.pick("陪老人看病", "medical escort to hospital")),
             Say("王凤兰", "1"),  # 陪诊服务
@@ -136,16 +137,27 @@ async def _dispatch_open_needs(app: App) -> None:
 
 
 def tasks(d: DemoContext) -> Section:
-    """The need is matched and offered with reasons; one volunteer declines, the next accepts and
-    sees the resident's contact; next day the task is done, confirmed and rated, hours recorded."""
+    """The need is matched and offered with reasons; one volunteer declines, the next accepts,
+    sees the place with the door, and the two talk through Linli (the relay, no numbers shown);
+    next day the task is done, confirmed and rated, hours recorded."""
     tomorrow_noon = datetime(2026, 12, 1, 4, 0, tzinfo=UTC)
     return Section(
         "demo.tasks",
         (
             Run("demo.tick_dispatch", _dispatch_open_needs),
             Say("王秀兰", "2"),  # declines the offer she was just sent
-            Say("张淑珍", "1"),  # accepts: sees 王凤兰's contact
+            Say("张淑珍", "1"),  # accepts: sees the place, and writes through Linli (no numbers)
             Say("程志刚", "1"),  # too late: the offer was withdrawn
+            Say(
+                "张淑珍",
+                d.pick(
+                    "/msg 1 王阿姨您好，我明早八点到您家楼下",
+                    "/msg 1 Hello, 8am tomorrow at your door",
+                ),
+            ),
+            Say("王凤兰", "1"),  # 💬 回复 on the relayed message: the thread opens
+            Say("王凤兰", d.pick("好的，我在3单元门口等您", "Fine, I will wait at entrance 3")),
+            Say("王凤兰", d.pick("结束", "end")),
             Wait(tomorrow_noon),
             Say("张淑珍", "/tasks"),
             Say("张淑珍", "/task_done 1 3"),  # done, three hours

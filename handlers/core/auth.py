@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed, UserError
-from storage.models import Region
+from storage.models import Person, Region
 from storage.repos import roles
 
 # Role sets, named once. Organizers run communities (decide, dispatch, publish, review hours);
 # staff is everyone working for the community (the office console).
 ORGANIZERS = ("organizer", "admin")
 STAFF_ROLES = ("admin", "organizer", "grid_worker")
+GUARDIAN_AGE = 14  # PIPL: a child under 14 needs a guardian's consent
 
 
 def is_registered(ctx: Ctx) -> bool:
@@ -48,3 +51,22 @@ def require_not_subject(ctx: Ctx, *subjects: int | None) -> None:
 async def role_names(ctx: Ctx) -> list[tuple[str, str]]:
     """(role, region name) pairs the person holds."""
     return [(g.role, g.region.name) for g in await roles.active_grants(ctx.session, ctx.person.id)]
+
+
+def needs_guardian(person: Person, now: datetime) -> bool:
+    """Whether the person may be under 14 by their birth year (then a guardian must consent)."""
+    return person.birth_year is not None and now.year - person.birth_year <= GUARDIAN_AGE
+
+
+def has_sensitive_consent(person: Person, now: datetime) -> bool:
+    """Whether sensitive details (health, disability, a minor's data) may be kept for them."""
+    if person.sensitive_consent_at is None:
+        return False
+    return person.guardian_consent or not needs_guardian(person, now)
+
+
+async def require_sensitive_consent(ctx: Ctx) -> None:
+    """Refuse (pointing at /sensitive_consent) unless the person gave the separate consent."""
+    await require_registered(ctx)
+    if not has_sensitive_consent(ctx.person, ctx.now):
+        raise UserError("privacy.sensitive_needed")

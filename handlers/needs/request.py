@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from handlers.core.auth import require_registered
+from handlers.core.auth import require_registered, require_sensitive_consent
 from handlers.core.context import Ctx
 from handlers.core.dialogs import Flow
 from handlers.core.errors import UserError
 from handlers.core.messages import Choice, Reply
-from handlers.needs import steps
+from handlers.needs import sensitive, steps
 from handlers.needs.station import to_station
 from handlers.person_requests import forward
 from storage.models import Need, ServiceItem
 from storage.repos import audit
+from storage.repos import relay as relay_repo
 
 
 async def _prepare(ctx: Ctx) -> None:
@@ -49,6 +50,9 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         return await forward(ctx, str(ctx.data.get("query", "")))
     need = create_need(ctx, ctx.person.id, ctx.data["home"])
     await ctx.session.flush()
+    if ctx.data.get("sensitive"):  # kept apart, and only with the separate consent
+        await require_sensitive_consent(ctx)
+        relay_repo.keep_sensitive_note(ctx.session, need.id, ctx.data["sensitive"], ctx.now)
     audit.record(
         ctx.session,
         actor_id=ctx.person.id,
@@ -60,7 +64,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     item = await ctx.session.get(ServiceItem, need.service_item_id)
     if item is not None and item.handler == "station":
         return await to_station(ctx, need, item)
-    return [
+    replies = [
         ctx.reply(
             "needs.created",
             id=need.id,
@@ -68,11 +72,21 @@ async def _finish(ctx: Ctx) -> list[Reply]:
             choices=[Choice(ctx.t("needs.view"), f"/need_status {need.id}")],
         )
     ]
+    if ctx.data.get("at_home") and not ctx.person.address:
+        replies.append(ctx.reply("needs.address_hint"))
+    return replies
 
 
 NEED = Flow(
     name="need",
     guard=_prepare,
-    steps=(steps.WHAT, steps.ITEM, steps.WHEN, steps.PLACE, steps.NOTES, steps.confirm()),
+    steps=(
+        steps.WHAT,
+        steps.ITEM,
+        steps.WHEN,
+        steps.PLACE,
+        sensitive.NOTES,
+        steps.confirm(sensitive.summary_extra),
+    ),
     finish=_finish,
 )

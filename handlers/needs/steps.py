@@ -136,14 +136,17 @@ async def _ask_place(ctx: Ctx) -> Reply:
 
 async def _take_place(ctx: Ctx, message: Message) -> str | None:
     if message.value == "home":
-        ctx.data["place"] = await _home_label(ctx)
+        # the door (unit, room) the person keeps with /address completes the home's place
+        door = ctx.person.address if ctx.state.flow == "need" else None
+        ctx.data["place"] = " ".join(filter(None, (await _home_label(ctx), door)))
+        ctx.data["at_home"] = True
         return NEXT
     text = free_text(message)
     if not text:
         raise InvalidInput("needs.place_empty")
     if len(text) > PLACE_LIMIT:
         raise InvalidInput("needs.place_too_long", limit=PLACE_LIMIT)
-    ctx.data["place"] = text
+    ctx.data["place"], ctx.data["at_home"] = text, False
     return NEXT
 
 
@@ -178,8 +181,9 @@ def confirm(extra: Callable[[Ctx], Awaitable[str]] | None = None) -> Step:
 
     async def ask(ctx: Ctx) -> Reply:
         text = await summary(ctx)
-        if extra is not None:
-            text += "\n" + await extra(ctx)
+        more = await extra(ctx) if extra is not None else ""
+        if more:
+            text += "\n" + more
         return Reply(
             ctx.t("needs.ask_confirm", summary=text), (Choice(ctx.t("needs.submit"), "submit"),)
         )

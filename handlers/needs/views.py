@@ -19,8 +19,10 @@ from handlers.needs.common import (
     window_text,
 )
 from handlers.needs.station import staff_moves, status_label
+from handlers.relay.thread import thread_part
 from storage.models import Need, Region
 from storage.repos import needs as needs_repo
+from storage.repos import relay as relay_repo
 from storage.repos import roles
 
 LIST_LIMIT = 10
@@ -105,8 +107,16 @@ async def show(ctx: Ctx) -> list[Reply]:
                 groups=await group_names(ctx, need),
             )
         )
+    if ctx.person.id == need.person_id:  # the resident's own sensitive note is theirs to see
+        note = await relay_repo.sensitive_note(ctx.session, need.id)
+        if note:
+            parts.append(ctx.t("needs.summary_sensitive", note=note))
+    thread, write = await thread_part(ctx, "need", need.id)  # the two sides' messages
+    if thread:
+        parts.append(thread)
     moves = staff_moves(ctx, need, item) if staff else []  # 一窗受理: the station's staff only
-    return [Reply("\n".join(parts), tuple(moves + await _actions(ctx, need, staff)))]
+    actions = await _actions(ctx, need, staff)
+    return [Reply("\n".join(parts), tuple(moves + actions + write))]
 
 
 async def _actions(ctx: Ctx, need: Need, staff: bool) -> list[Choice]:

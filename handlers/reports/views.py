@@ -8,6 +8,7 @@ from handlers.core.errors import NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Reply
 from handlers.core.ratings import RATING_CHOICES, STARS
+from handlers.relay.thread import thread_part
 from handlers.reports.common import (
     ACTIVE,
     CATEGORIES,
@@ -160,7 +161,10 @@ async def show(ctx: Ctx) -> list[Reply]:
 
     handoff_lines, handoff_choices = await report_extras(ctx, report, staff)
     parts += handoff_lines
-    choices = (*actions(ctx, report, staff), *handoff_choices)
+    thread, write = await thread_part(ctx, "report", report.id)  # reporter ↔ assigned worker
+    if thread:
+        parts.append(thread)
+    choices = (*actions(ctx, report, staff), *handoff_choices, *write)
     return photo_replies(ctx, report, "\n".join(parts), choices)
 
 

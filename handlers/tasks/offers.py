@@ -14,11 +14,12 @@ from handlers.core.auth import ORGANIZERS, require_registered
 from handlers.core.config import CoreConfig, DispatchRules
 from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed
-from handlers.core.messages import Choice, Reply
+from handlers.core.messages import Reply
 from handlers.core.notify import At, Key, Pair, Sink, notify
 from handlers.core.numbers import first_id, parse_id
 from handlers.core.timing import timed
 from handlers.needs import set_status
+from handlers.relay import contact
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of
 from handlers.tasks.explain import as_rows, explain_both
 from matching import Match, Weights, rank
@@ -200,7 +201,7 @@ async def make_offer(
         id=offer.id,
         item=view.item_name,
         when=view.when,
-        place=view.region.name,
+        place=await contact.offer_place(session, view.region),  # never the building or door
         notes=need.notes or "—",
         said="、".join(str(word) for word in need.words or ()) or "—",  # what decided the item
         why=explain_both(sink.i18n, reasons),
@@ -298,28 +299,9 @@ async def accept(ctx: Ctx, args: list[str]) -> list[Reply]:
             )
     beneficiary = await _beneficiary(session, need)
     helper_name = org.name if org else ctx.person.display_name
-    await notify(
-        sink,
-        _contact_of(need, beneficiary),
-        "tasks.helper_found",
-        id=need.id,
-        item=view.item_name,
-        name=helper_name,
-        phone=ctx.person.phone or "—",
-    )
-    return [
-        ctx.reply(
-            "tasks.accepted",
-            id=assignment.id,
-            item=view.item.name(ctx.lang),
-            name=beneficiary.display_name if beneficiary else "—",
-            phone=(beneficiary.phone if beneficiary else None) or "—",
-            place=view.region.name,
-            when=ctx.when(need.window_start) if need.window_start else ctx.t("tasks.any_time"),
-            notes=need.notes or "—",
-            choices=[Choice(ctx.t("tasks.mark_done"), f"taskdone:{assignment.id}")],
-        )
-    ]
+    # No numbers here: the two sides talk through the relay until one chooses to share.
+    await contact.tell_resident(ctx, need, _contact_of(need, beneficiary), helper_name)
+    return [await contact.task_reply(ctx, assignment, need, head="relay.task_accepted")]
 
 
 async def _beneficiary(session: AsyncSession, need: Need) -> Person | None:

@@ -17,6 +17,7 @@ from handlers.hours.records import check_hours
 from handlers.hours.rules import rules_of, show
 from handlers.needs import set_status
 from handlers.needs.common import is_staff_for, rater_id
+from handlers.relay import contact
 from handlers.tasks.offers import NeedView, offer_round
 from storage.models import Assignment, Need
 from storage.repos import regions, roles
@@ -42,31 +43,19 @@ async def list_tasks(ctx: Ctx) -> list[Reply]:
                 "tasks.offer_line",
                 id=offer.id,
                 item=view.item.name(ctx.lang),
-                place=view.region.name,
+                place=await contact.offer_place(ctx.session, view.region),
                 choices=[
                     Choice(ctx.t("tasks.accept"), f"offer:{offer.id}:accept"),
                     Choice(ctx.t("tasks.decline"), f"offer:{offer.id}:decline"),
                 ],
             )
         )
-    for task in tasks:
+    for task in tasks:  # the full view: the place, how to reach the resident, the buttons
         need = await ctx.session.get(Need, task.need_id)
         assert need is not None
-        view = await NeedView.load(ctx.session, need)
-        choices = (
-            [Choice(ctx.t("tasks.mark_done"), f"taskdone:{task.id}")]
-            if task.status == "active"
-            else []
-        )
+        status = ctx.t(STATUS_LABELS.get(task.status, STATUS_LABELS["done_marked"]))
         replies.append(
-            ctx.reply(
-                "tasks.task_line",
-                id=task.id,
-                item=view.item.name(ctx.lang),
-                place=view.region.name,
-                status=ctx.t(STATUS_LABELS.get(task.status, STATUS_LABELS["done_marked"])),
-                choices=choices,
-            )
+            await contact.task_reply(ctx, task, need, head="relay.task_view", status=status)
         )
     return replies
 

@@ -37,6 +37,7 @@ from storage.models.messaging import (
 from storage.models.office import OfficeLink, OfficePassword, OfficeSession
 from storage.models.party import PartyMember
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
+from storage.models.relay import NeedSensitive, RelayMessage
 from storage.models.services import (
     Assignment,
     Need,
@@ -72,6 +73,7 @@ __all__ = [
     "MeetingParticipant",
     "MeetingVote",
     "Need",
+    "NeedSensitive",
     "OfficeLink",
     "OfficePassword",
     "OfficeSession",
@@ -87,6 +89,7 @@ __all__ = [
     "ProposalCosign",
     "ProposalEvent",
     "Region",
+    "RelayMessage",
     "ReportMeToo",
     "ResourceBooking",
     "RoleGrant",

@@ -52,6 +52,9 @@ class Person(Base):
     lang: Mapped[str] = mapped_column(String(10), default="zh_CN")
     home_region_id: Mapped[int | None] = mapped_column(ForeignKey("regions.id"), index=True)
     phone: Mapped[str | None] = mapped_column(String(32))
+    # Below the building the region tree ends: unit and door ("3单元 502"), typed, optional;
+    # shown only to whoever serves this person's accepted need.
+    address: Mapped[str | None] = mapped_column(String(100))
     consent_version: Mapped[str | None] = mapped_column(String(32))
     consent_at: Mapped[datetime | None]
     sensitive_consent_at: Mapped[datetime | None]

@@ -22,6 +22,7 @@ from storage.models import (
     Identity,
     MeetingParticipant,
     Need,
+    NeedSensitive,
     OfficePassword,
     Organization,
     OrganizationMember,
@@ -33,6 +34,7 @@ from storage.models import (
     Proposal,
     ProposalCosign,
     Region,
+    RelayMessage,
     ReportMeToo,
     RoleGrant,
     ServiceItem,
@@ -40,6 +42,7 @@ from storage.models import (
     StaffMember,
     VolunteerProfile,
 )
+from storage.repos import relay
 
 # Audit actions that make up a person's consent history (/start, sensitive data, a guardian's).
 CONSENT_ACTIONS = (
@@ -96,6 +99,7 @@ async def collect(session: AsyncSession, person_id: int) -> dict[str, Any]:
                 "lang",
                 "home_region_id",
                 "phone",
+                "address",
                 "birth_year",
                 "target_groups",
                 "consent_version",
@@ -198,6 +202,16 @@ async def collect(session: AsyncSession, person_id: int) -> dict[str, Any]:
         ).all()
     ]
     data |= await _items(session, person_id)
+    data["messages"] = [
+        {
+            "item": f"{m.item_kind}:{m.item_id}",
+            "direction": "sent" if m.sender_id == person_id else "received",
+            "kind": m.kind,
+            "text": m.text,
+            "at": _plain(m.created_at),
+        }
+        for m in await relay.of_person(session, person_id)
+    ]
     data["consent_history"] = [
         {"action": e.action, "at": _plain(e.at), **e.details}
         for e in await _all(
@@ -272,7 +286,11 @@ async def _items(session: AsyncSession, person_id: int) -> dict[str, Any]:
         "cosigned": [
             {"proposal": pid, "title": title, "at": _plain(at)} for pid, title, at in cosigned
         ],
-        "needs": [_row(n, need_cols.split()) | {"service": code} for n, code in needs],
+        "needs": [
+            _row(n, need_cols.split())
+            | {"service": code, "sensitive_note": await relay.sensitive_note(session, n.id)}
+            for n, code in needs
+        ],
         "reports": [_row(r, report_cols.split()) for r in reports],
         "reports_me_too": list(metoo),
         "activity_signups": [
@@ -351,6 +369,7 @@ async def erase(
     community = await _community_of(session, person)
     person.display_name = marker
     person.phone = None
+    person.address = None
     person.birth_year = None
     person.target_groups = []
     person.sensitive_consent_at = None
@@ -365,6 +384,13 @@ async def erase(
 
 async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> None:
     """Free text and details about the person go; the items and the hours stay."""
+    # What they said and were told through the relay, and their items' threads and notes.
+    own_needs = await _all(session, select(Need.id).where(Need.person_id == pid))
+    own_reports = await _all(session, select(GridReport.id).where(GridReport.reporter_id == pid))
+    await relay.erase_person(session, pid)
+    await relay.erase_items(session, "need", own_needs)
+    await relay.erase_items(session, "report", own_reports)
+    await relay.erase_sensitive_notes(session, own_needs)
     statements = [
         update(Need)
         .where(Need.person_id == pid)
@@ -479,7 +505,20 @@ async def anonymize_expired(session: AsyncSession, now: datetime, days: int) -> 
         )
         .values(payload={}, external_id=""),
     }
-    for kind, statement in statements.items():
+    old_needs = select(Need.id).where(Need.status.in_(CLOSED_NEEDS), Need.closed_at < cutoff)
+    old_reports = select(GridReport.id).where(
+        GridReport.status.in_(CLOSED_REPORTS), GridReport.updated_at < cutoff
+    )
+    # Threads and sensitive notes go with the items (before the needs lose their resident).
+    first: dict[str, Any] = {}
+    first["messages"] = delete(RelayMessage).where(
+        or_(
+            (RelayMessage.item_kind == "need") & RelayMessage.item_id.in_(old_needs),
+            (RelayMessage.item_kind == "report") & RelayMessage.item_id.in_(old_reports),
+        )
+    )
+    first["sensitive_notes"] = delete(NeedSensitive).where(NeedSensitive.need_id.in_(old_needs))
+    for kind, statement in {**first, **statements}.items():
         result = await session.execute(statement.execution_options(synchronize_session=False))
         changed[kind] = int(getattr(result, "rowcount", 0) or 0)
     return changed

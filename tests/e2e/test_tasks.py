@@ -152,7 +152,8 @@ async def test_first_acceptance_wins_and_the_others_are_told(chat: Chat) -> None
     await _round(chat.app, need_id)
     (first, first_name, _), (second, second_name, _), *_ = await _offers(chat.app, need_id)
     text = render(await chat.say(second_name, payload=f"offer:{second}:accept"))
-    assert "已由您承接" in text and "王凤兰" in text and "+8613600000101" in text
+    assert "已由您承接" in text and "王凤兰" in text and "发消息" in text
+    assert "+8613600000101" not in text  # the resident's number only if she shares it
     assert "来晚了一步" in render(await chat.say(first_name, payload=f"offer:{first}:accept"))
     assert any("已由其他志愿者承接" in t for t in await _outbox_to(chat.app, first_name))
     assert any(second_name in t and "已有人承接" in t for t in await _outbox_to(chat.app, "王凤兰"))

@@ -78,15 +78,29 @@ def _linked_tables() -> set[str]:
     return linked
 
 
+# Tables a feature's own repository exports and erases, through functions the privacy repository
+# calls by name: table → (export function, erasure function) of that repository.
+DELEGATED = {"relay_messages": ("relay.of_person", "relay.erase_person")}
+
+
 def _named_in(functions: tuple[str, ...]) -> set[str]:
-    """Tables whose model the given functions of storage/repos/privacy.py mention."""
+    """Tables whose model the given functions of storage/repos/privacy.py mention (or whose
+    repository's export or erasure function they call, see DELEGATED)."""
     tree = ast.parse(PRIVACY.read_text(encoding="utf-8"))
     names: set[str] = set()
+    calls: set[str] = set()
     for node in tree.body:
         if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef) and node.name in functions:
             names |= {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+            calls |= {
+                f"{n.value.id}.{n.attr}"
+                for n in ast.walk(node)
+                if isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+            }
     by_class = {m.class_.__name__: m.local_table.name for m in Base.registry.mappers}
-    return {by_class[name] for name in names if name in by_class}
+    side = 0 if functions == EXPORT else 1
+    delegated = {table for table, pair in DELEGATED.items() if pair[side] in calls}
+    return {by_class[name] for name in names if name in by_class} | delegated
 
 
 def test_every_table_linked_to_a_person_is_exported_or_exempted() -> None:
