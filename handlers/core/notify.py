@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.i18n import Translator
 from handlers.core.messages import Choice, Reply
-from storage.models import Person
+from storage.models import Identity, OutboxMessage, Person
 from storage.repos import outbox, people
 
 
@@ -134,6 +134,64 @@ async def notify(
     person = await sink.session.get(Person, person_id)
     if person is None or person.erased_at is not None:
         return 0
+    identities = await people.identities_of(sink.session, person_id)
+    return queue_notice(
+        sink,
+        person,
+        identities,
+        key,
+        choices=choices,
+        kind=kind,
+        urgent=urgent,
+        photo=photo,
+        **params,
+    )
+
+
+def queue_notice(
+    sink: Sink,
+    person: Person,
+    identities: Sequence[Identity],
+    key: str,
+    *,
+    choices: Sequence[tuple[str, str]] = (),
+    kind: str = "notice",
+    urgent: bool = False,
+    photo: str | None = None,
+    **params: Any,
+) -> int:
+    """`notify` for a person and reachable identities the caller loaded."""
+    rows = notice_rows(
+        sink,
+        person,
+        identities,
+        key,
+        choices=choices,
+        kind=kind,
+        urgent=urgent,
+        photo=photo,
+        **params,
+    )
+    for row in rows:
+        sink.session.add(OutboxMessage(**row))
+    return len(rows)
+
+
+def notice_rows(
+    sink: Sink,
+    person: Person,
+    identities: Sequence[Identity],
+    key: str,
+    *,
+    choices: Sequence[tuple[str, str]] = (),
+    kind: str = "notice",
+    urgent: bool = False,
+    photo: str | None = None,
+    **params: Any,
+) -> list[dict[str, Any]]:
+    """The outbox rows of one notice (`outbox.enqueue_many` writes many at once)."""
+    if person.erased_at is not None:
+        return []
     lang, i18n, cfg = person.lang, sink.i18n, sink.config
     local = {name: localize(i18n, lang, value) for name, value in params.items()}
     reply = Reply(
@@ -144,11 +202,9 @@ async def notify(
     send_at = (
         sink.now if urgent else after_quiet_hours(sink.now, cfg.tz, cfg.quiet_start, cfg.quiet_end)
     )
-    count = 0
-    for ident in await people.identities_of(sink.session, person_id):
-        outbox.enqueue(
-            sink.session,
-            person_id=person_id,
+    return [
+        outbox.row_values(
+            person_id=person.id,
             channel=ident.channel,
             external_id=ident.external_id,
             payload=reply.to_dict(),
@@ -157,5 +213,5 @@ async def notify(
             now=sink.now,
             not_before=send_at,
         )
-        count += 1
-    return count
+        for ident in identities
+    ]

@@ -14,7 +14,6 @@ claims, and the event loop runs other coroutines between needs and between chunk
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,6 +22,7 @@ from handlers.core.notify import Sink
 from handlers.needs import open_needs, set_status
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of, week_start
 from handlers.tasks.dispatch import NeedView, make_offer, offer_round, rules_of, weights_of
+from handlers.tasks.rounds import offer_rounds
 from matching import MatchIndex, assign_batch
 from storage.models import DueJob, Region
 from storage.repos import jobs, regions
@@ -75,10 +75,7 @@ async def dispatch_chunk(
         limit=limit + 1,
     )
     pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
-    offers = 0
-    for need in needs[:limit]:
-        offers += len(await offer_round(sink, config, need, pools=pools))
-        await asyncio.sleep(0)  # let the loop answer messages between needs
+    offers = await offer_rounds(sink, config, needs[:limit], pools)
     await pools.count_offers()
     last = needs[min(limit, len(needs)) - 1].id if needs else after_id
     return SweepChunk(min(limit, len(needs)), offers, last, len(needs) > limit)
