@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -143,6 +144,7 @@ async def candidates(
     return found
 
 
+@lru_cache(maxsize=4096)  # a few paths (grids, homes) repeated for thousands of volunteers
 def _path_ids(path: str) -> tuple[int, ...]:
     """A region path's ids from the root down (`Region.path_ids` without the row)."""
     return tuple(int(p) for p in path.strip("/").split("/") if p)
