@@ -17,9 +17,9 @@ import asyncio
 from collections import defaultdict
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import Table, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts import Alert, alert_organizer_many
@@ -130,7 +130,8 @@ async def load(session: AsyncSession, needs: list[Need], since: datetime) -> Loa
         if ids
         else set()
     )
-    return Loaded(items, regions, offers, taken, served, alerted)
+    served_by = {pid: int(n) for pid, n in served.items() if pid is not None}
+    return Loaded(items, regions, offers, taken, served_by, alerted)
 
 
 async def _by_id(session: AsyncSession, model: Any, ids: set[int]) -> dict[int, Any]:
@@ -272,7 +273,7 @@ async def _write(
         for (need_id, person_id, org_id), (r, match, rank) in planned.items()
     ]
     if rows:
-        await session.execute(insert(TaskOffer.__table__), rows)
+        await session.execute(insert(cast(Table, TaskOffer.__table__)), rows)
         # The new offers' ids, for their buttons and time-outs: the needs are this chunk's (locked),
         # and each (need, candidate) pair is offered at most once.
         made = (
@@ -291,9 +292,9 @@ async def _write(
             r, match, _ = planned[(offer.need_id, offer.person_id, offer.organization_id)]
             timeouts.append(_timeout(offer, now))
             notices += _offer_notice(sink, loaded, r, match, offer)
-        await session.execute(insert(DueJob.__table__), timeouts)
+        await session.execute(insert(cast(Table, DueJob.__table__)), timeouts)
     if entries:
-        await session.execute(insert(AuditEntry.__table__), entries)
+        await session.execute(insert(cast(Table, AuditEntry.__table__)), entries)
     await outbox.enqueue_many(session, notices)
     await session.flush()
     return len(rows)
@@ -355,7 +356,7 @@ def _offer_notice(
         said="、".join(str(word) for word in need.words or ()) or "—",
         why=explain_both(sink.i18n, match.reasons),
         org=f" · {org.name}" if org else "",
-        due=At(offer.due_at),
+        due=At(offer.due_at or sink.now),
     )
 
 

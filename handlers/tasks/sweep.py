@@ -9,7 +9,9 @@ caps start again) or a day old. Lapsed and declined offers move on at once (`exp
 
 The work is cut into chunks of `chunk` needs, each one transaction: a chunk that leaves more due
 needs plans the next one as a DueJob due now (ref "<period>><last id>"), which the same tick
-claims, and the event loop runs other coroutines between needs and between chunks.
+claims, and the event loop runs other coroutines between needs and between chunks. A chunk's
+rounds are made in bulk (`rounds.offer_rounds`: a few queries and one insert per table for the
+whole chunk); `one_by_one` makes them need after need, the yardstick it is checked against.
 """
 
 from __future__ import annotations

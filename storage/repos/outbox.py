@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, insert, select, true, update
+from sqlalchemy import Table, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -73,7 +73,7 @@ def row_values(
 async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
     """Add many messages (`row_values`) in one statement executed for all rows."""
     if rows:
-        await session.execute(insert(OutboxMessage.__table__), rows)
+        await session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
 
 
 async def pending(

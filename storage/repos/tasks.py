@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Row, and_, bindparam, func, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -264,7 +264,7 @@ async def add_offers(session: AsyncSession, made: dict[int, int]) -> None:
     in one statement executed for many rows."""
     if not made:
         return
-    table = VolunteerProfile.__table__
+    table = cast(Table, VolunteerProfile.__table__)
     await session.execute(
         update(table)
         .where(table.c.person_id == bindparam("pid"))
