@@ -35,24 +35,60 @@ def window_of(config: CoreConfig) -> timedelta:
     return timedelta(minutes=config.alert_digest_minutes)
 
 
+@dataclass(frozen=True)
+class Alert:
+    """One alert about a need: its catalog key, the need, its item and place."""
+
+    key: str
+    need_id: int
+    item: Pair
+    place: str
+
+
 async def alert_organizer(
     sink: Sink, person_id: int, key: str, *, need_id: int, item: Pair, place: str
 ) -> None:
     """Alert an organizer about a need now, or add it to their digest if one went out lately."""
+    await alert_organizer_many(sink, person_id, [Alert(key, need_id, item, place)])
+
+
+async def alert_organizer_many(sink: Sink, person_id: int, alerts: list[Alert]) -> None:
+    """Several alerts to one organizer (a sweep's chunk): the first may go now, the rest join
+    the digest in one update of its row."""
     session, window = sink.session, window_of(sink.config)
-    # Three tries: a digest sent meanwhile starts a new window (another process may send it).
-    for _ in range(3):
-        last = await outbox.last_written(session, person_id, KIND)
-        if last is None or last <= sink.now - window:
-            break
-        ref = f"{person_id}@{last:%Y-%m-%dT%H:%M:%S.%f}"
-        first = {"person": person_id, "window": window.total_seconds(), "counts": {}, "items": []}
-        await jobs.ensure(session, DIGEST_JOB, ref, last + window, sink.now, first)
-        job = await jobs.lock(session, DIGEST_JOB, ref)
-        if job is not None and job.status in ("pending", "running"):
-            job.payload = _added(job.payload, key, need_id, item, place)
-            return
-    await notify(sink, person_id, key, kind=KIND, urgent=True, id=need_id, item=item, place=place)
+    left = list(alerts)
+    while left:
+        # Three tries: a digest sent meanwhile starts a new window (another process may send it).
+        for _ in range(3):
+            last = await outbox.last_written(session, person_id, KIND)
+            if last is None or last <= sink.now - window:
+                break
+            ref = f"{person_id}@{last:%Y-%m-%dT%H:%M:%S.%f}"
+            first = {
+                "person": person_id,
+                "window": window.total_seconds(),
+                "counts": {},
+                "items": [],
+            }
+            await jobs.ensure(session, DIGEST_JOB, ref, last + window, sink.now, first)
+            job = await jobs.lock(session, DIGEST_JOB, ref)
+            if job is not None and job.status in ("pending", "running"):
+                payload = job.payload
+                for alert in left:
+                    payload = _added(payload, alert.key, alert.need_id, alert.item, alert.place)
+                job.payload = payload
+                return
+        now, left = left[0], left[1:]
+        await notify(
+            sink,
+            person_id,
+            now.key,
+            kind=KIND,
+            urgent=True,
+            id=now.need_id,
+            item=now.item,
+            place=now.place,
+        )
 
 
 def _added(

@@ -14,6 +14,7 @@ so a restart catches up and several workers share the work without running a job
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -203,6 +204,9 @@ class Sweeper:
             )
         for job in claimed:
             await self._run(job, stats)
+            # Whoever waits for a database connection goes first (on SQLite a process has one):
+            # without this the next job takes it back at once, and a message waits for the sweep.
+            await asyncio.sleep(0)
         return len(claimed)
 
     async def _run(self, job: DueJob, stats: SweepStats) -> None:

@@ -21,7 +21,7 @@ from handlers.core.config import CoreConfig
 from handlers.core.context import Ctx, Deps
 from handlers.core.i18n import Translator
 from handlers.core.messages import Choice, Reply
-from storage.models import Person
+from storage.models import Identity, OutboxMessage, Person
 from storage.repos import outbox, people
 
 # Kinds that may go out during quiet hours (`urgent=True`), each because someone waits for it now;
@@ -31,6 +31,7 @@ URGENT_KINDS: dict[str, str] = {
     "alert": "an organizer's alert that a need has nobody to take it (handlers/alerts.py)",
     "signin": "an office sign-in link the person just asked for, valid for minutes",
     "activity": "a waitlist place for an activity that starts before the quiet hours end",
+    "relay": "a message one side of an item writes to the other (the relay), as a chat would",
 }
 
 
@@ -150,6 +151,64 @@ async def notify(
     person = await sink.session.get(Person, person_id)
     if person is None or person.erased_at is not None:
         return 0
+    identities = await people.identities_of(sink.session, person_id)
+    return queue_notice(
+        sink,
+        person,
+        identities,
+        key,
+        choices=choices,
+        kind=kind,
+        urgent=urgent,
+        photo=photo,
+        **params,
+    )
+
+
+def queue_notice(
+    sink: Sink,
+    person: Person,
+    identities: Sequence[Identity],
+    key: str,
+    *,
+    choices: Sequence[tuple[str, str]] = (),
+    kind: str = "notice",
+    urgent: bool = False,
+    photo: str | None = None,
+    **params: Any,
+) -> int:
+    """`notify` for a person and reachable identities the caller loaded."""
+    rows = notice_rows(
+        sink,
+        person,
+        identities,
+        key,
+        choices=choices,
+        kind=kind,
+        urgent=urgent,
+        photo=photo,
+        **params,
+    )
+    for row in rows:
+        sink.session.add(OutboxMessage(**row))
+    return len(rows)
+
+
+def notice_rows(
+    sink: Sink,
+    person: Person,
+    identities: Sequence[Identity],
+    key: str,
+    *,
+    choices: Sequence[tuple[str, str]] = (),
+    kind: str = "notice",
+    urgent: bool = False,
+    photo: str | None = None,
+    **params: Any,
+) -> list[dict[str, Any]]:
+    """The outbox rows of one notice (`outbox.enqueue_many` writes many at once)."""
+    if person.erased_at is not None:
+        return []
     lang, i18n = person.lang, sink.i18n
     local = {name: localize(i18n, lang, value) for name, value in params.items()}
     reply = Reply(
@@ -158,11 +217,9 @@ async def notify(
         photo=photo,
     )
     send_at = sink.now if urgent else sink.wake()
-    count = 0
-    for ident in await people.identities_of(sink.session, person_id):
-        outbox.enqueue(
-            sink.session,
-            person_id=person_id,
+    return [
+        outbox.row_values(
+            person_id=person.id,
             channel=ident.channel,
             external_id=ident.external_id,
             payload=reply.to_dict(),
@@ -171,5 +228,5 @@ async def notify(
             now=sink.now,
             not_before=send_at,
         )
-        count += 1
-    return count
+        for ident in identities
+    ]

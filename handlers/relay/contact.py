@@ -97,7 +97,6 @@ async def tell_resident(ctx: Ctx, need: Need, contact_id: int | None, helper: st
         Sink.of(ctx),
         contact_id,
         "relay.helper_found",
-        urgent=True,
         choices=choices,
         id=need.id,
         item=Pair(item.name_zh, item.name_en) if item else Pair("", ""),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -95,34 +96,32 @@ async def candidates(
     load = await repo.load_since(session, since)
     offered = await repo.offers_since(session, since)
     found: list[Candidate] = []
-    for profile, person, grid in await repo.volunteer_rows(session, scope):
-        home = grid.path_ids()
-        if person.home_region is not None and person.home_region.path.startswith(grid.path):
-            home = person.home_region.path_ids()
-        idle = (
-            (now - profile.last_task_at).total_seconds() / 86400 if profile.last_task_at else 30.0
-        )
+    for row in await repo.volunteer_rows(session, scope):
+        home = _path_ids(row.grid_path)
+        if row.home_path is not None and row.home_path.startswith(row.grid_path):
+            home = _path_ids(row.home_path)
+        idle = (now - row.last_task_at).total_seconds() / 86400 if row.last_task_at else 30.0
         found.append(
             Candidate(
-                id=person.id,
+                id=row.person_id,
                 kind="volunteer",
-                skills=frozenset(profile.skills),
-                free_text=profile.free_skills or "",
+                skills=frozenset(row.skills),
+                free_text=row.free_skills or "",
                 home=home,
-                reach=profile.reach,
-                slots=frozenset(profile.availability),
-                certifications=frozenset(profile.certifications),
-                paused=profile.paused,
-                load_this_week=load.get(person.id, 0),
-                max_per_week=profile.max_tasks_week,
-                offers_this_week=offered.get(person.id, 0),
-                offered=profile.offers,
-                accepted=profile.accepts,
-                completed=profile.completions,
-                no_shows=profile.no_shows,
+                reach=row.reach,
+                slots=frozenset(row.availability),
+                certifications=frozenset(row.certifications),
+                paused=row.paused,
+                load_this_week=load.get(row.person_id, 0),
+                max_per_week=row.max_tasks_week,
+                offers_this_week=offered.get(row.person_id, 0),
+                offered=row.offers,
+                accepted=row.accepts,
+                completed=row.completions,
+                no_shows=row.no_shows,
                 idle_days=idle,
-                lat=grid.lat,
-                lon=grid.lon,
+                lat=row.lat,
+                lon=row.lon,
             )
         )
     for org, region in await repo.organization_rows(session, scope):
@@ -143,6 +142,12 @@ async def candidates(
             )
         )
     return found
+
+
+@lru_cache(maxsize=4096)  # a few paths (grids, homes) repeated for thousands of volunteers
+def _path_ids(path: str) -> tuple[int, ...]:
+    """A region path's ids from the root down (`Region.path_ids` without the row)."""
+    return tuple(int(p) for p in path.strip("/").split("/") if p)
 
 
 class Pools:

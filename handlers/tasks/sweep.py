@@ -9,12 +9,15 @@ caps start again) or a day old. Lapsed and declined offers move on at once (`exp
 
 The work is cut into chunks of `chunk` needs, each one transaction: a chunk that leaves more due
 needs plans the next one as a DueJob due now (ref "<period>><last id>"), which the same tick
-claims, and the event loop runs other coroutines between needs and between chunks.
+claims, and the event loop runs other coroutines between needs and between chunks. A chunk's
+rounds are made in bulk (`rounds.offer_rounds`: a few queries and one insert per table for the
+whole chunk); `one_by_one` makes them need after need, the yardstick it is checked against.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -23,11 +26,13 @@ from handlers.core.notify import Sink
 from handlers.needs import open_needs, set_status
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of, week_start
 from handlers.tasks.offers import NeedView, make_offer, offer_round, rules_of, weights_of
+from handlers.tasks.rounds import offer_rounds
 from matching import MatchIndex, assign_batch
-from storage.models import DueJob, Region
+from storage.models import DueJob, Need, Region
 from storage.repos import jobs, regions
 from storage.repos import tasks as repo
 
+Rounds = Callable[[Sink, CoreConfig, list[Need], Pools], Awaitable[int]]
 RECHECK = timedelta(days=1)  # a need nobody could take is ranked again at least this often
 
 
@@ -57,8 +62,23 @@ async def _street_changes(sink: Sink) -> list[tuple[str, datetime]]:
     return [(path, min(at, sink.now)) for path, at in latest.items()]
 
 
+async def one_by_one(sink: Sink, config: CoreConfig, needs: list[Need], pools: Pools) -> int:
+    """The chunk's rounds need after need (`offer_round`): what `offer_rounds` does in bulk,
+    kept as its yardstick (bench/bench_sweep.py, tests/integration/test_sweep_rounds.py)."""
+    made = 0
+    for need in needs:
+        made += len(await offer_round(sink, config, need, pools=pools))
+        await asyncio.sleep(0)  # let the loop answer messages between needs
+    return made
+
+
 async def dispatch_chunk(
-    sink: Sink, config: CoreConfig, *, after_id: int = 0, limit: int | None = None
+    sink: Sink,
+    config: CoreConfig,
+    *,
+    after_id: int = 0,
+    limit: int | None = None,
+    rounds: Rounds = offer_rounds,
 ) -> SweepChunk:
     """Rank up to `limit` due open needs with ids above `after_id`; offer, or record why not."""
     limit = limit or chunk_of(config)
@@ -74,20 +94,18 @@ async def dispatch_chunk(
         limit=limit + 1,
     )
     pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
-    offers = 0
-    for need in needs[:limit]:
-        offers += len(await offer_round(sink, config, need, pools=pools))
-        await asyncio.sleep(0)  # let the loop answer messages between needs
+    offers = await rounds(sink, config, needs[:limit], pools)
     await pools.count_offers()
     last = needs[min(limit, len(needs)) - 1].id if needs else after_id
     return SweepChunk(min(limit, len(needs)), offers, last, len(needs) > limit)
 
 
-async def dispatch_sweep(sink: Sink, job: DueJob) -> SweepChunk:
+async def dispatch_sweep(sink: Sink, job: DueJob, *, rounds: Rounds = offer_rounds) -> SweepChunk:
     """The "dispatch_needs" job: one chunk, and the next chunk's row if due needs are left."""
     config = sink.config
     period = str(job.payload.get("period") or job.ref)
-    done = await dispatch_chunk(sink, config, after_id=int(job.payload.get("after", 0)))
+    after = int(job.payload.get("after", 0))
+    done = await dispatch_chunk(sink, config, after_id=after, rounds=rounds)
     if done.more:
         await jobs.ensure(
             sink.session,

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import func, select, true, update
+from sqlalchemy import Table, func, insert, select, true, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import OutboxMessage
@@ -26,20 +26,54 @@ def enqueue(
 ) -> OutboxMessage:
     """Add one message to the outbox (sent after the transaction commits)."""
     row = OutboxMessage(
-        person_id=person_id,
-        channel=channel,
-        external_id=external_id,
-        payload=payload,
-        kind=kind,
-        urgent=urgent,
-        broadcast_id=broadcast_id,
-        not_before=not_before or now,
-        created_at=now,
-        status="pending",
-        attempts=0,
+        **row_values(
+            person_id=person_id,
+            channel=channel,
+            external_id=external_id,
+            payload=payload,
+            kind=kind,
+            now=now,
+            urgent=urgent,
+            broadcast_id=broadcast_id,
+            not_before=not_before,
+        )
     )
     session.add(row)
     return row
+
+
+def row_values(
+    *,
+    person_id: int | None,
+    channel: str,
+    external_id: str,
+    payload: dict[str, Any],
+    kind: str = "notice",
+    now: datetime,
+    urgent: bool = False,
+    broadcast_id: int | None = None,
+    not_before: datetime | None = None,
+) -> dict[str, Any]:
+    """The columns of one outbox message (`enqueue`'s arguments)."""
+    return {
+        "person_id": person_id,
+        "channel": channel,
+        "external_id": external_id,
+        "payload": payload,
+        "kind": kind,
+        "urgent": urgent,
+        "broadcast_id": broadcast_id,
+        "not_before": not_before or now,
+        "created_at": now,
+        "status": "pending",
+        "attempts": 0,
+    }
+
+
+async def enqueue_many(session: AsyncSession, rows: list[dict[str, Any]]) -> None:
+    """Add many messages (`row_values`) in one statement executed for all rows."""
+    if rows:
+        await session.execute(insert(cast(Table, OutboxMessage.__table__)), rows)
 
 
 async def pending(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import Row, Table, and_, bindparam, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from storage.models import (
     Assignment,
@@ -20,17 +21,40 @@ from storage.models import (
 )
 
 
-async def volunteer_rows(
-    session: AsyncSession, scope: Region
-) -> list[tuple[VolunteerProfile, Person, Region]]:
-    """Volunteer profiles whose home grid lies in `scope`, with the person and the home grid."""
+async def volunteer_rows(session: AsyncSession, scope: Region) -> list[Row[Any]]:
+    """Volunteers whose home grid lies in `scope`: the profile's columns the matching reads, the
+    home grid's path and place, and the path of the person's own home address (`home_path`).
+
+    Columns, not entities: a street has thousands of volunteers and a sweep reads them per chunk.
+    """
+    home = aliased(Region)
+    p = VolunteerProfile
     rows = await session.execute(
-        select(VolunteerProfile, Person, Region)
-        .join(Person, Person.id == VolunteerProfile.person_id)
-        .join(Region, Region.id == VolunteerProfile.home_grid_id)
+        select(
+            p.person_id,
+            p.skills,
+            p.free_skills,
+            p.availability,
+            p.certifications,
+            p.reach,
+            p.paused,
+            p.max_tasks_week,
+            p.offers,
+            p.accepts,
+            p.completions,
+            p.no_shows,
+            p.last_task_at,
+            Region.path.label("grid_path"),
+            Region.lat,
+            Region.lon,
+            home.path.label("home_path"),
+        )
+        .join(Person, Person.id == p.person_id)
+        .join(Region, Region.id == p.home_grid_id)
+        .outerjoin(home, home.id == Person.home_region_id)
         .where(Person.erased_at.is_(None), Region.path.startswith(scope.path))
     )
-    return [tuple(row) for row in rows.all()]  # type: ignore[misc]
+    return list(rows.all())
 
 
 async def organization_rows(
@@ -236,11 +260,14 @@ async def needs_to_consider(
 
 
 async def add_offers(session: AsyncSession, made: dict[int, int]) -> None:
-    """Add offers made to volunteers' profiles (`made`: person id → offers), in the given order."""
-    for person_id, n in made.items():
-        await session.execute(
-            update(VolunteerProfile)
-            .where(VolunteerProfile.person_id == person_id)
-            .values(offers=VolunteerProfile.offers + n)
-            .execution_options(synchronize_session=False)
-        )
+    """Add offers made to volunteers' profiles (`made`: person id → offers), in the given order,
+    in one statement executed for many rows."""
+    if not made:
+        return
+    table = cast(Table, VolunteerProfile.__table__)
+    await session.execute(
+        update(table)
+        .where(table.c.person_id == bindparam("pid"))
+        .values(offers=table.c.offers + bindparam("n")),
+        [{"pid": person_id, "n": n} for person_id, n in made.items()],
+    )

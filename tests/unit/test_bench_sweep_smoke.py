@@ -15,4 +15,13 @@ def test_bench_sweep_quick(tmp_path: Path) -> None:
         "sweep_baseline_s_100",
         "sweep_help_p99_ms_100",
         "idle_help_p99_ms_100",
+        "sweep_one_by_one_s_100",
+        "sweep_speedup_100",
+        "sweep_statements_per_need_100",
+        "sweep_one_by_one_statements_per_need_100",
     } <= set(figures)
+    # Counts, not times: the rounds in bulk run fewer statements than need after need.
+    assert (
+        figures["sweep_statements_per_need_100"]
+        < figures["sweep_one_by_one_statements_per_need_100"]
+    )
