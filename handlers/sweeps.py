@@ -27,6 +27,7 @@ from handlers.core.context import Deps
 from handlers.core.notify import Sink
 from handlers.proposals import flag_stale
 from handlers.reports import escalate_overdue
+from handlers.tasks import closing
 from handlers.tasks.offers import expire_offer
 from handlers.tasks.sweep import dispatch_sweep
 from storage.models import DueJob
@@ -99,7 +100,8 @@ def build_registry() -> dict[str, JobHandler]:
 
     Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
     waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id),
-    alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
+    alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py),
+    confirm_reminder and auto_confirm (task id: handlers/tasks/closing.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
     that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
@@ -115,6 +117,8 @@ JOBS: dict[str, JobHandler] = {
     "waitlist_timeout": signups.promotion_due,
     "activity_mobilize": mobilize_due,
     "offer_timeout": expire_offer,
+    "confirm_reminder": closing.remind,
+    "auto_confirm": closing.auto_confirm,
     "dispatch_needs": dispatch_sweep,
     "escalate_reports": escalate_overdue,
     "flag_stale_proposals": flag_stale,

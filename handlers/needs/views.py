@@ -22,6 +22,7 @@ from handlers.needs.common import (
 from storage.models import Need, Region
 from storage.repos import needs as needs_repo
 from storage.repos import roles
+from storage.repos import tasks as tasks_repo
 
 LIST_LIMIT = 10
 OPEN_LIMIT = 20
@@ -113,6 +114,13 @@ async def _actions(ctx: Ctx, need: Need, staff: bool) -> list[Choice]:
     choices = []
     if (staff and need.status in ACTIVE) or (own and need.status in SELF_CANCELLABLE):
         choices.append(Choice(ctx.t("needs.cancel_button"), f"needcancel:{need.id}:{need.status}"))
+    if need.status == "assigned" and (own or staff):  # a task waiting for confirmation
+        for task in await tasks_repo.assignments_for(ctx.session, need.id):
+            if task.status == "done_marked":
+                choices += [
+                    Choice(ctx.t("tasks.confirm"), f"taskok:{task.id}"),
+                    Choice(ctx.t("tasks.dispute"), f"taskbad:{task.id}"),
+                ]
     rateable = need.status == "done" and need.rating is None
     if rateable and ctx.person.id == await rater_id(ctx.session, need):
         choices += [
