@@ -69,7 +69,9 @@ class Settings(BaseSettings):
     confirm_reminder_hours: float = Field(
         _CLOSING.reminder_hours, alias="LINLI_CONFIRM_REMINDER_HOURS", gt=0
     )
-    auto_confirm_days: float = Field(_CLOSING.auto_confirm_days, alias="LINLI_AUTO_CONFIRM_DAYS", gt=0)
+    auto_confirm_days: float = Field(
+        _CLOSING.auto_confirm_days, alias="LINLI_AUTO_CONFIRM_DAYS", gt=0
+    )
     dispute_days: float = Field(_CLOSING.dispute_days, alias="LINLI_DISPUTE_DAYS", ge=0)
     max_task_hours: Decimal = Field(_CLOSING.max_task_hours, alias="LINLI_MAX_TASK_HOURS", gt=0)
     alert_digest_minutes: int = Field(

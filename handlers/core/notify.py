@@ -31,6 +31,8 @@ URGENT_KINDS: dict[str, str] = {
     "alert": "an organizer's alert that a need has nobody to take it (handlers/alerts.py)",
     "signin": "an office sign-in link the person just asked for, valid for minutes",
     "activity": "a waitlist place for an activity that starts before the quiet hours end",
+    "urgent_offer": "an offer of a need its resident called urgent (很急): help is wanted now",
+    "urgent_need": "organizers told of an urgent need at once (handlers/tasks/urgency.py)",
 }
 
 

@@ -59,7 +59,12 @@ FEATURE = Feature(
         "task_confirm": confirm_command,
     },
     flows=(HOURS,),
-    keywords={"任务": "tasks", "我的任务": "tasks", "确认完成": "task_confirm", "完成了": "task_confirm"},
+    keywords={
+        "任务": "tasks",
+        "我的任务": "tasks",
+        "确认完成": "task_confirm",
+        "完成了": "task_confirm",
+    },
     payloads={"offer": answer_offer, "taskdone": mark_done, "taskok": confirm, "taskbad": dispute},
     help=[
         (N_("help.tasks"), None),

@@ -16,7 +16,6 @@ from handlers.core.auth import ORGANIZERS, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
-from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import At, Pair, Sink, notify
 from handlers.core.numbers import parse_id
@@ -72,7 +71,8 @@ def check_started(ctx: Ctx, need: Need) -> None:
 
 
 async def finish_done(ctx: Ctx, task: Assignment, need: Need, hours: Decimal) -> list[Reply]:
-    """Mark the task done with `hours`: ask the resident to confirm, plan reminder and auto-confirm."""
+    """Mark the task done with `hours`: ask the resident to confirm, plan the reminder and the
+    automatic confirmation."""
     sink = Sink.of(ctx)
     task.hours = check_hours(hours, rules_of(ctx.deps.config))
     task.status, task.done_at = "done_marked", ctx.now
@@ -106,7 +106,7 @@ async def _load_task(ctx: Ctx) -> tuple[Assignment, Need]:
 
 
 async def _ask_hours(ctx: Ctx) -> Reply:
-    task, need = await _load_task(ctx)
+    _, need = await _load_task(ctx)
     cap = hours_cap(Sink.of(ctx), need)
     offered = [h for h in CHOICES if h <= cap]
     span = planned(need)
@@ -228,7 +228,10 @@ async def awaiting(ctx: Ctx) -> list[tuple[Assignment, Need]]:
     found = []
     for task in await repo.done_marked_for(ctx.session, ctx.person.id):
         need = await ctx.session.get(Need, task.need_id)
-        if need is not None and ctx.person.id in (await rater_id(ctx.session, need), need.entered_by_id):
+        if need is not None and ctx.person.id in (
+            await rater_id(ctx.session, need),
+            need.entered_by_id,
+        ):
             found.append((task, need))
     return found
 
@@ -244,7 +247,9 @@ async def confirm_command(ctx: Ctx) -> list[Reply]:
             raise Conflict("tasks.no_task")
         if not await may_confirm(ctx, need):
             raise NotAllowed()
-        tasks = [t for t in await repo.assignments_for(ctx.session, need.id) if t.status == "done_marked"]
+        tasks = [
+            t for t in await repo.assignments_for(ctx.session, need.id) if t.status == "done_marked"
+        ]
         if not tasks:
             raise Conflict("tasks.not_done_yet", id=need.id)
         pairs = [(t, need) for t in tasks]
@@ -255,11 +260,13 @@ async def confirm_command(ctx: Ctx) -> list[Reply]:
         record = await confirm_task(Sink.of(ctx), task, need, ctx.person.id)
         return await confirmed_reply(ctx, task, need, record.hours)
     if pairs:
-        choices = [Choice(ctx.t("closing.confirm_one", id=n.id), f"taskok:{t.id}") for t, n in pairs]
+        choices = [
+            Choice(ctx.t("closing.confirm_one", id=n.id), f"taskok:{t.id}") for t, n in pairs
+        ]
         return [ctx.reply("closing.which", choices=choices)]
     mine = [t for t in (await repo.mine(ctx.session, ctx.person.id))[1] if t.status == "active"]
     if len(mine) == 1:  # the volunteer's "完成了": the task is done, ask the hours
-        from handlers.tasks.work import mark_done  # noqa: PLC0415 (work imports this module)
+        from handlers.tasks.work import mark_done  # here: work imports this module
 
         return await mark_done(ctx, [str(mine[0].id)])
     return [ctx.reply("closing.nothing")]

@@ -94,9 +94,7 @@ async def task_done_command(ctx: Ctx) -> list[Reply]:
     return await mark_done(ctx, ctx.args.split())
 
 
-async def _confirmable(
-    ctx: Ctx, args: list[str], late_ok: bool = False
-) -> tuple[Assignment, Need]:
+async def _confirmable(ctx: Ctx, args: list[str], late_ok: bool = False) -> tuple[Assignment, Need]:
     task, need = await _assignment(ctx, args[0] if args else "")
     if not await closing.may_confirm(ctx, need):
         raise NotAllowed()

@@ -65,7 +65,7 @@ async def test_nobody_confirms_the_task_confirms_itself_and_a_dispute_stays_poss
     chat: Chat, clock: FakeClock
 ) -> None:
     reconfigure(chat.app, closing=ClosingRules(auto_confirm_days=2, dispute_days=5))
-    need_id, name, task_id = await _accepted_task(chat)
+    _, name, task_id = await _accepted_task(chat)
     clock.advance(days=1, hours=1)
     await chat.say(name, f"/task_done {task_id} 2")
     clock.advance(days=2, hours=1)
