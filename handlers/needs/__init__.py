@@ -9,6 +9,7 @@ tells the resident through the outbox.
 from handlers.core.auth import STAFF_ROLES
 from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
+from handlers.needs.behalf import NEED_FOR
 from handlers.needs.export import export_rows
 from handlers.needs.lifecycle import COMMENT, TRANSITIONS, cancel, open_needs, rate, set_status
 from handlers.needs.request import NEED
@@ -18,6 +19,7 @@ from handlers.needs.visit import VISIT
 __all__ = [
     "COMMENT",
     "NEED",
+    "NEED_FOR",
     "TRANSITIONS",
     "VISIT",
     "cancel",
@@ -40,8 +42,9 @@ FEATURE = Feature(
         "need_status": show,
         "needs_open": list_open,
         "visit": VISIT,
+        "need_for": NEED_FOR,
     },
-    flows=(NEED, VISIT, COMMENT),
+    flows=(NEED, VISIT, COMMENT, NEED_FOR),
     keywords={
         "需求": "need",
         "服务需求": "need",
@@ -49,8 +52,15 @@ FEATURE = Feature(
         "我的需求": "needs",
         "入户收集": "visit",
         "入户": "visit",
+        "替家人求助": "need_for",
+        "帮家人求助": "need_for",
+        "为家人求助": "need_for",
     },
     payloads={"needcancel": cancel, "needrate": rate},
-    help=[(N_("needs.help"), None), (N_("needs.help_staff"), STAFF_ROLES)],
+    help=[
+        (N_("needs.help"), None),
+        (N_("behalf.help"), None),
+        (N_("needs.help_staff"), STAFF_ROLES),
+    ],
     menu=[MenuEntry(N_("wechat.menu.residents"), N_("wechat.menu.need"), ("need", "needs"), 2)],
 )

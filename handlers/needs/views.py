@@ -94,6 +94,9 @@ async def show(ctx: Ctx) -> list[Reply]:
                 comment=need.rating_comment or "",
             )
         )
+    if need.relation is not None:  # asked on someone's behalf (handlers/needs/behalf.py)
+        served = await needs_repo.names(ctx.session, [need.person_id] if need.person_id else [])
+        parts.append(ctx.t("behalf.detail", name=served.get(need.person_id or 0, "—")))
     if staff:  # target groups are for staff only, never for residents or volunteers
         names = await needs_repo.names(
             ctx.session, [pid for pid in (need.person_id, need.entered_by_id) if pid]

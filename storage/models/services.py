@@ -67,6 +67,10 @@ class Need(Base):
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    # Asked on the served person's behalf (a family member): the asker's relation to them and
+    # when the asker confirmed the person agreed (handlers/needs/behalf.py).
+    relation: Mapped[str | None] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None]
     volunteers_needed: Mapped[int] = mapped_column(default=1)
     notes: Mapped[str] = mapped_column(Text, default="")
     target_groups: Mapped[list[Any]] = mapped_column(default=list)
