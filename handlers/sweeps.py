@@ -25,6 +25,7 @@ from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
 from handlers.core.notify import Sink
+from handlers.needs import create_occurrences
 from handlers.proposals import flag_stale
 from handlers.reports import escalate_overdue
 from handlers.tasks import closing
@@ -86,6 +87,7 @@ class Periodic:
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("dispatch_needs", "minutes", minutes=1),
+    Periodic("series_occurrences", "minutes", minutes=15),
     Periodic("escalate_reports", "minutes", minutes=5),
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
     Periodic("weekly_digest", "weekly", at=time(9, 0), grace=timedelta(days=1)),
@@ -104,7 +106,8 @@ def build_registry() -> dict[str, JobHandler]:
     confirm_reminder and auto_confirm (task id: handlers/tasks/closing.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
-    that plan the next: handlers/tasks/sweep.py), escalate_reports, flag_stale_proposals,
+    that plan the next: handlers/tasks/sweep.py), series_occurrences (recurring needs'
+    next occurrences, handlers/needs/series.py), escalate_reports, flag_stale_proposals,
     weekly_digest, honour_roll, purge, retention.
     """
     return dict(JOBS)
@@ -120,6 +123,7 @@ JOBS: dict[str, JobHandler] = {
     "confirm_reminder": closing.remind,
     "auto_confirm": closing.auto_confirm,
     "dispatch_needs": dispatch_sweep,
+    "series_occurrences": create_occurrences,
     "escalate_reports": escalate_overdue,
     "flag_stale_proposals": flag_stale,
     "weekly_digest": digests.weekly_digest,

@@ -13,6 +13,7 @@ from handlers.needs.behalf import NEED_FOR
 from handlers.needs.export import export_rows
 from handlers.needs.lifecycle import COMMENT, TRANSITIONS, cancel, open_needs, rate, set_status
 from handlers.needs.request import NEED
+from handlers.needs.series import create_occurrences, repeat_command, series_command
 from handlers.needs.views import list_mine, list_open, show
 from handlers.needs.visit import VISIT
 
@@ -23,6 +24,7 @@ __all__ = [
     "TRANSITIONS",
     "VISIT",
     "cancel",
+    "create_occurrences",
     "export_rows",
     "list_mine",
     "list_open",
@@ -43,6 +45,8 @@ FEATURE = Feature(
         "needs_open": list_open,
         "visit": VISIT,
         "need_for": NEED_FOR,
+        "need_repeat": repeat_command,
+        "series": series_command,
     },
     flows=(NEED, VISIT, COMMENT, NEED_FOR),
     keywords={
@@ -60,6 +64,7 @@ FEATURE = Feature(
     help=[
         (N_("needs.help"), None),
         (N_("behalf.help"), None),
+        (N_("series.help"), None),
         (N_("needs.help_staff"), STAFF_ROLES),
     ],
     menu=[MenuEntry(N_("wechat.menu.residents"), N_("wechat.menu.need"), ("need", "needs"), 2)],

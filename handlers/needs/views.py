@@ -94,6 +94,8 @@ async def show(ctx: Ctx) -> list[Reply]:
                 comment=need.rating_comment or "",
             )
         )
+    if need.series_id is not None:  # one occurrence of a recurring need
+        parts.append(ctx.t("series.detail_line", id=need.series_id))
     if need.relation is not None:  # asked on someone's behalf (handlers/needs/behalf.py)
         served = await needs_repo.names(ctx.session, [need.person_id] if need.person_id else [])
         parts.append(ctx.t("behalf.detail", name=served.get(need.person_id or 0, "—")))

@@ -25,6 +25,7 @@ from storage.models.people import AuditEntry, Identity, InviteCode, Person, Regi
 from storage.models.services import (
     Assignment,
     Need,
+    NeedSeries,
     ServiceItem,
     ServiceRecord,
     TargetGroup,
@@ -49,6 +50,7 @@ __all__ = [
     "Identity",
     "InviteCode",
     "Need",
+    "NeedSeries",
     "OfficeLink",
     "OfficeSession",
     "Organization",
