@@ -23,6 +23,7 @@ from bot.demo.residents import (
     proposals,
     registration,
     service_needs,
+    recurring,
     tasks,
 )
 from bot.demo.script import LINE_PAUSE, DemoClock, DemoContext, Run, Say, Section, Wait
@@ -42,6 +43,7 @@ SCENARIO: tuple[Callable[[DemoContext], Section], ...] = (
     service_hours,
     service_needs,
     tasks,
+    recurring,
     grid_reports,
     activities,
     broadcasts,
