@@ -21,9 +21,9 @@ from bot.demo.residents import (
     grid_reports,
     invitation,
     proposals,
+    recurring,
     registration,
     service_needs,
-    recurring,
     tasks,
 )
 from bot.demo.script import LINE_PAUSE, DemoClock, DemoContext, Run, Say, Section, Wait
