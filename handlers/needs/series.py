@@ -22,7 +22,7 @@ from handlers.core.messages import Choice, Reply
 from handlers.core.notify import At, Pair, Sink, notify
 from handlers.core.numbers import parse_id
 from handlers.needs.common import item_of, load, rater_id
-from storage.models import DueJob, Need, NeedSeries
+from storage.models import DueJob, Need, NeedSeries, Person
 from storage.repos import audit
 
 RULES = {"weekly": timedelta(weeks=1), "daily": timedelta(days=1)}
@@ -172,6 +172,15 @@ async def series_command(ctx: Ctx) -> list[Reply]:
     ]
 
 
+async def _gone(session: AsyncSession, *person_ids: int | None) -> bool:
+    """Whether one of these people was erased."""
+    for person_id in person_ids:
+        person = await session.get(Person, person_id) if person_id else None
+        if person is not None and person.erased_at is not None:
+            return True
+    return False
+
+
 async def create_occurrences(sink: Sink, job: DueJob) -> int:
     """Sweep "series_occurrences": each active series' occurrences due within `LEAD`, as open
     needs the dispatch sweep offers; the person who follows them is told. Returns needs made."""
@@ -184,6 +193,9 @@ async def create_occurrences(sink: Sink, job: DueJob) -> int:
     for series in rows.scalars():
         latest = await _latest(session, series.id)
         if latest is None or latest.window_start is None or latest.window_end is None:
+            continue
+        if await _gone(session, latest.person_id, series.created_by_id):
+            series.status, series.updated_at = "ended", sink.now  # erased (/forget): no more
             continue
         length = latest.window_end - latest.window_start
         for _ in range(CATCH_UP):

@@ -68,3 +68,14 @@ async def test_a_weekly_visit_with_two_occurrences_paused_and_ended(
     assert "已结束" in await chat.text("王凤兰", "/series 1 end")
     async with chat.app.db.transaction() as session:
         assert (await session.get(NeedSeries, 1)).status == "ended"
+
+
+async def test_a_series_ends_when_its_resident_is_erased(chat: Chat, clock: FakeClock) -> None:
+    first = await _need(chat.app)
+    await chat.text("王凤兰", f"/need_repeat {first} daily")
+    await chat.script("王凤兰", [("/forget", "确定要注销吗"), ("1", "您的信息已删除")])
+    clock.advance(days=2)
+    await _occurrences(chat)
+    async with chat.app.db.transaction() as session:
+        assert (await session.get(NeedSeries, 1)).status == "ended"
+        assert len(list((await session.execute(select(Need))).scalars())) == 1

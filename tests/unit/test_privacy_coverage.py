@@ -37,6 +37,7 @@ NOT_EXPORTED = {
     "checkin_attempts": "a count of wrong check-in codes for brute-force protection, kept a day",
     "organization_members": "membership is shown with the organization, not held as personal data",
     "organizations": "an organization's record; its contact person sees it under /org",
+    "need_series": "a recurring need's rule (weekly / daily); its visits are exported as needs",
 }
 NOT_ERASED = {
     "persons": "erased in place: the row stays, anonymized, so aggregates stay intact",
@@ -52,6 +53,8 @@ NOT_ERASED = {
     "report_metoos": "a click adding weight to someone else's report, no content",
     "activities": "an organizer's public activity; stays with its sign-ups and hours",
     "activity_signups": "sign-ups are cancelled with the person's open work; hours stay",
+    "need_series": "only a repeat rule; the series ends at its next sweep once the served person "
+    "or its creator is erased, and its needs are erased with theirs",
 }
 
 
