@@ -63,8 +63,6 @@ FEATURE = Feature(
     payloads={"needcancel": cancel, "needrate": rate},
     help=[
         (N_("needs.help"), None),
-        (N_("behalf.help"), None),
-        (N_("series.help"), None),
         (N_("needs.help_staff"), STAFF_ROLES),
     ],
     menu=[MenuEntry(N_("wechat.menu.residents"), N_("wechat.menu.need"), ("need", "needs"), 2)],
