@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
-from handlers.core.auth import ORGANIZERS, require_registered
+from handlers.core.auth import ORGANIZERS, require_not_subject, require_registered
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, Flow, Step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
@@ -257,6 +257,7 @@ async def confirm_command(ctx: Ctx) -> list[Reply]:
         pairs = await awaiting(ctx)
     if len(pairs) == 1:
         task, need = pairs[0]
+        require_not_subject(ctx, task.person_id)  # nobody confirms their own work
         record = await confirm_task(Sink.of(ctx), task, need, ctx.person.id)
         return await confirmed_reply(ctx, task, need, record.hours)
     if pairs:
