@@ -13,6 +13,7 @@ from bot.metrics import DispatchMetrics
 from bot.settings import Settings, get_settings
 from handlers.core.config import (
     ActivityRules,
+    ClosingRules,
     CoreConfig,
     DispatchRules,
     HoursRules,
@@ -86,6 +87,12 @@ def core_config(settings: Settings) -> CoreConfig:
             rounding=settings.hours_rounding,
             stars=tuple(settings.hours_stars),
             max_per_record=settings.hours_max_per_record,
+        ),
+        closing=ClosingRules(
+            reminder_hours=settings.confirm_reminder_hours,
+            auto_confirm_days=settings.auto_confirm_days,
+            dispute_days=settings.dispute_days,
+            max_task_hours=settings.max_task_hours,
         ),
         proposals=ProposalRules(
             cosign_threshold=settings.cosign_threshold,

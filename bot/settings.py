@@ -13,6 +13,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from handlers.core.config import (
     ActivityRules,
+    ClosingRules,
     CoreConfig,
     DispatchRules,
     HoursRules,
@@ -25,6 +26,7 @@ DEFAULT_DATA_DIR = Path("data")
 # The one default of every handler-facing tunable lives in handlers/core/config.py.
 _CORE, _DISPATCH, _ACTIVITIES = CoreConfig(), DispatchRules(), ActivityRules()
 _HOURS, _PROPOSALS, _OFFICE = HoursRules(), ProposalRules(), OfficeRules()
+_CLOSING = ClosingRules()
 
 
 class Settings(BaseSettings):
@@ -62,6 +64,16 @@ class Settings(BaseSettings):
     dispatch_chunk: int = Field(_DISPATCH.chunk, alias="LINLI_DISPATCH_CHUNK", ge=1)
     oversupply_cap: int = Field(_DISPATCH.oversupply_cap, alias="LINLI_OVERSUPPLY_CAP")
     oversupply_days: int = Field(_DISPATCH.oversupply_days, alias="LINLI_OVERSUPPLY_DAYS")
+    # Closing a task: hours after "done" before the resident is reminded, days before it is
+    # confirmed by itself, days a dispute stays possible after that, the most hours of one task.
+    confirm_reminder_hours: float = Field(
+        _CLOSING.reminder_hours, alias="LINLI_CONFIRM_REMINDER_HOURS", gt=0
+    )
+    auto_confirm_days: float = Field(
+        _CLOSING.auto_confirm_days, alias="LINLI_AUTO_CONFIRM_DAYS", gt=0
+    )
+    dispute_days: float = Field(_CLOSING.dispute_days, alias="LINLI_DISPUTE_DAYS", ge=0)
+    max_task_hours: Decimal = Field(_CLOSING.max_task_hours, alias="LINLI_MAX_TASK_HOURS", gt=0)
     alert_digest_minutes: int = Field(
         _CORE.alert_digest_minutes, alias="LINLI_ALERT_DIGEST_MINUTES"
     )

@@ -26,8 +26,10 @@ from handlers.activities import signups
 from handlers.activities.mobilize import mobilize_due
 from handlers.core.context import Deps
 from handlers.core.notify import Sink
+from handlers.needs import create_occurrences
 from handlers.proposals import flag_stale, settle_due
 from handlers.reports import escalate_overdue
+from handlers.tasks import closing
 from handlers.tasks.offers import expire_offer
 from handlers.tasks.sweep import dispatch_sweep
 from storage.models import DueJob
@@ -86,6 +88,7 @@ class Periodic:
 
 PERIODIC: tuple[Periodic, ...] = (
     Periodic("dispatch_needs", "minutes", minutes=1),
+    Periodic("series_occurrences", "minutes", minutes=15),
     Periodic("escalate_reports", "minutes", minutes=5),
     Periodic("escalate_handoffs", "minutes", minutes=5),
     Periodic("flag_stale_proposals", "daily", at=time(9, 0)),
@@ -104,10 +107,12 @@ def build_registry() -> dict[str, JobHandler]:
     Rows: broadcast_start (ref = broadcast id), activity_reminder ("<sign-up>:<hours>h"),
     waitlist_timeout (sign-up id), activity_mobilize (activity id), offer_timeout (task offer id),
     volunteer_resume (person id: a pause until a day ends),
-    alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py).
+    alert_digest ("<organizer>@<window start>": an organizer's alerts, handlers/alerts.py),
+    confirm_reminder and auto_confirm (task id: handlers/tasks/closing.py).
     Periodic (ref = period):
     dispatch_needs (needs new or changed since last ranked, offered every minute, in chunks
-    that plan the next: handlers/tasks/sweep.py), escalate_reports, escalate_handoffs
+    that plan the next: handlers/tasks/sweep.py), series_occurrences (recurring needs'
+    next occurrences, handlers/needs/series.py), escalate_reports, escalate_handoffs
     (handlers/departments), flag_stale_proposals, settle_projects (projects whose confirmation
     window ended), weekly_digest, honour_roll, orgs_1710 (handlers/groups/gaps.py), purge,
     retention.
@@ -122,7 +127,10 @@ JOBS: dict[str, JobHandler] = {
     "waitlist_timeout": signups.promotion_due,
     "activity_mobilize": mobilize_due,
     "offer_timeout": expire_offer,
+    "confirm_reminder": closing.remind,
+    "auto_confirm": closing.auto_confirm,
     "dispatch_needs": dispatch_sweep,
+    "series_occurrences": create_occurrences,
     "escalate_reports": escalate_overdue,
     "escalate_handoffs": departments.escalate_handoffs,
     "flag_stale_proposals": flag_stale,

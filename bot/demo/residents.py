@@ -160,8 +160,9 @@ def tasks(d: DemoContext) -> Section:
             Say("王凤兰", d.pick("结束", "end")),
             Wait(tomorrow_noon),
             Say("张淑珍", "/tasks"),
-            Say("张淑珍", "/task_done 1 3"),  # done, three hours
-            Say("王凤兰", "1"),  # confirms: hours recorded
+            Say("张淑珍", "/task_done 1"),  # done: asks the hours, bounded by the window
+            Say("张淑珍", d.pick("3小时", "3")),
+            Say("王凤兰", d.pick("确认完成", "/task_confirm 1")),  # confirms: hours recorded
             Say("王凤兰", "5"),  # rates the service
             Say("张淑珍", "/hours"),
         ),
@@ -201,5 +202,31 @@ def grid_reports(d: DemoContext) -> Section:
             Say("陈永福", "1"),  # view
             Say("陈永福", "5"),  # ★5
             Say("陈永福", d.pick("处理得很及时，谢谢", "Quick work, thank you")),
+        ),
+    )
+
+
+async def _sweep_series(app: App) -> None:
+    """What the scheduler does every quarter hour: create recurring needs' next occurrences."""
+    from handlers.sweeps import Periodic, Sweeper
+
+    await Sweeper(
+        app.deps, periodic=(Periodic("series_occurrences", "minutes", minutes=15),)
+    ).tick()
+
+
+def recurring(d: DemoContext) -> Section:
+    """The resident makes her escort a weekly visit; a week later the next visit is created as a
+    need of its own and offered; she pauses the series."""
+    next_monday = datetime(2026, 12, 7, 2, 0, tzinfo=UTC)
+    return Section(
+        "demo.recurring",
+        (
+            Say("王凤兰", "/need_repeat 1"),
+            Say("王凤兰", "1"),  # weekly
+            Wait(next_monday),
+            Run("demo.tick_series", _sweep_series),
+            Say("王凤兰", "/needs"),
+            Say("王凤兰", "/series 1 pause"),
         ),
     )

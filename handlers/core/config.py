@@ -110,6 +110,32 @@ class ProposalRules:
 
 
 @dataclass(frozen=True)
+class ClosingRules:
+    """Closing a task: when the resident is reminded to confirm, when it confirms itself, how
+    long a dispute stays possible after that, and the most hours one task may record."""
+
+    reminder_hours: float = 24
+    auto_confirm_days: float = 3
+    dispute_days: float = 7
+    max_task_hours: Decimal = Decimal(12)
+
+    @property
+    def reminder(self) -> timedelta:
+        """How long after "done" the resident is reminded to confirm."""
+        return timedelta(hours=self.reminder_hours)
+
+    @property
+    def auto_confirm(self) -> timedelta:
+        """How long after "done" an unanswered task is confirmed by itself."""
+        return timedelta(days=self.auto_confirm_days)
+
+    @property
+    def dispute_window(self) -> timedelta:
+        """How long after an automatic confirmation the resident may still dispute."""
+        return timedelta(days=self.dispute_days)
+
+
+@dataclass(frozen=True)
 class OfficeRules:
     """The office console: where people reach `linli serve`, how long a sign-in link lives."""
 
@@ -145,5 +171,6 @@ class CoreConfig:
     hours: HoursRules = field(default_factory=HoursRules)
     proposals: ProposalRules = field(default_factory=ProposalRules)
     office: OfficeRules = field(default_factory=OfficeRules)
+    closing: ClosingRules = field(default_factory=ClosingRules)
     # Report deadlines per category, (respond hours, resolve hours), over handlers/reports' table.
     report_deadlines: Mapping[str, tuple[int, int]] = field(default_factory=_no_overrides)

@@ -32,6 +32,8 @@ URGENT_KINDS: dict[str, str] = {
     "signin": "an office sign-in link the person just asked for, valid for minutes",
     "activity": "a waitlist place for an activity that starts before the quiet hours end",
     "relay": "a message one side of an item writes to the other (the relay), as a chat would",
+    "urgent_offer": "an offer of a need its resident called urgent (很急): help is wanted now",
+    "urgent_need": "organizers told of an urgent need at once (handlers/tasks/urgency.py)",
 }
 
 

@@ -7,9 +7,11 @@ from handlers.core.context import Ctx
 from handlers.core.dialogs import Flow
 from handlers.core.errors import UserError
 from handlers.core.messages import Choice, Reply
+from handlers.core.notify import Sink
 from handlers.needs import sensitive, steps
 from handlers.needs.station import to_station
 from handlers.person_requests import forward
+from matching.understand.urgency import is_urgent
 from storage.models import Need, ServiceItem
 from storage.repos import audit
 from storage.repos import relay as relay_repo
@@ -20,6 +22,12 @@ async def _prepare(ctx: Ctx) -> None:
     if ctx.person.home_region_id is None:
         raise UserError("needs.no_home")
     ctx.data["home"] = ctx.person.home_region_id
+
+
+def _urgency(ctx: Ctx) -> str:
+    """ "urgent" when the request or the notes say so ("很急", "今天就要", "马上")."""
+    said = f"{ctx.data.get('query', '')} {ctx.data.get('notes', '')}"
+    return "urgent" if is_urgent(said) else "normal"
 
 
 def create_need(ctx: Ctx, person_id: int, region_id: int, **extra: object) -> Need:
@@ -37,6 +45,7 @@ def create_need(ctx: Ctx, person_id: int, region_id: int, **extra: object) -> Ne
         skills=list(ctx.data.get("skills", [])),
         words=list(ctx.data.get("words", {}).get(str(ctx.data["item"]), [])),
         status="open",
+        urgency=_urgency(ctx),
         created_at=ctx.now,
         updated_at=ctx.now,
         **extra,
@@ -64,17 +73,29 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     item = await ctx.session.get(ServiceItem, need.service_item_id)
     if item is not None and item.handler == "station":
         return await to_station(ctx, need, item)
+    urgent = await _urgent(ctx, need)
     replies = [
         ctx.reply(
             "needs.created",
             id=need.id,
             item=item.name(ctx.lang) if item else "",
             choices=[Choice(ctx.t("needs.view"), f"/need_status {need.id}")],
-        )
+        ),
+        *urgent,
     ]
     if ctx.data.get("at_home") and not ctx.person.address:
         replies.append(ctx.reply("needs.address_hint"))
     return replies
+
+
+async def _urgent(ctx: Ctx, need: Need) -> list[Reply]:
+    """An urgent need is offered and the organizers told now (handlers/tasks/urgency.py)."""
+    if need.urgency != "urgent":
+        return []
+    from handlers.tasks.urgency import raise_urgent  # here: handlers.tasks imports needs
+
+    await raise_urgent(Sink.of(ctx), need, ctx.person.id)
+    return [ctx.reply("urgency.noted", id=need.id)]
 
 
 NEED = Flow(

@@ -24,6 +24,7 @@ from storage.models import Need, Region
 from storage.repos import needs as needs_repo
 from storage.repos import relay as relay_repo
 from storage.repos import roles
+from storage.repos import tasks as tasks_repo
 
 LIST_LIMIT = 10
 OPEN_LIMIT = 20
@@ -95,6 +96,11 @@ async def show(ctx: Ctx) -> list[Reply]:
                 comment=need.rating_comment or "",
             )
         )
+    if need.series_id is not None:  # one occurrence of a recurring need
+        parts.append(ctx.t("series.detail_line", id=need.series_id))
+    if need.relation is not None:  # asked on someone's behalf (handlers/needs/behalf.py)
+        served = await needs_repo.names(ctx.session, [need.person_id] if need.person_id else [])
+        parts.append(ctx.t("behalf.detail", name=served.get(need.person_id or 0, "—")))
     if staff:  # target groups are for staff only, never for residents or volunteers
         names = await needs_repo.names(
             ctx.session, [pid for pid in (need.person_id, need.entered_by_id) if pid]
@@ -124,6 +130,13 @@ async def _actions(ctx: Ctx, need: Need, staff: bool) -> list[Choice]:
     choices = []
     if (staff and need.status in ACTIVE) or (own and need.status in SELF_CANCELLABLE):
         choices.append(Choice(ctx.t("needs.cancel_button"), f"needcancel:{need.id}:{need.status}"))
+    if need.status == "assigned" and (own or staff):  # a task waiting for confirmation
+        for task in await tasks_repo.assignments_for(ctx.session, need.id):
+            if task.status == "done_marked":
+                choices += [
+                    Choice(ctx.t("tasks.confirm"), f"taskok:{task.id}"),
+                    Choice(ctx.t("tasks.dispute"), f"taskbad:{task.id}"),
+                ]
     rateable = need.status == "done" and need.rating is None
     if rateable and ctx.person.id == await rater_id(ctx.session, need):
         choices += [

@@ -4,12 +4,14 @@ A need is offered to the top k matches (`dispatch.offer_round`); the first accep
 atomically (`dispatch.accept`); declines and time-outs (rows of kind "offer_timeout") move on to the
 next candidates; when nobody is left the community's organizers are alerted. After acceptance the
 two sides see each other's contact; the volunteer marks the task done, the resident (or an
-organizer) confirms, hours are recorded and the need closes (`work`).
+organizer) confirms, hours are recorded and the need closes (`work`); reminders, the automatic
+confirmation and the hours asked at "done" are in `closing`.
 """
 
 from handlers.core.auth import ORGANIZERS
 from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
+from handlers.tasks.closing import HOURS, confirm_command
 from handlers.tasks.offers import (
     accept,
     answer_offer,
@@ -54,9 +56,20 @@ FEATURE = Feature(
         "task_done": task_done_command,
         "task_cancel": TASK_CANCEL,
         "dispatch": dispatch_command,
+        "task_confirm": confirm_command,
     },
-    keywords={"任务": "tasks", "我的任务": "tasks"},
+    flows=(HOURS,),
+    keywords={
+        "任务": "tasks",
+        "我的任务": "tasks",
+        "确认完成": "task_confirm",
+        "完成了": "task_confirm",
+    },
     payloads={"offer": answer_offer, "taskdone": mark_done, "taskok": confirm, "taskbad": dispute},
-    help=[(N_("help.tasks"), None), (N_("help.dispatch"), ORGANIZERS)],
+    help=[
+        (N_("help.tasks"), None),
+        (N_("closing.help"), None),
+        (N_("help.dispatch"), ORGANIZERS),
+    ],
     menu=[MenuEntry(N_("wechat.menu.volunteers"), N_("wechat.menu.tasks"), ("tasks",), 1)],
 )

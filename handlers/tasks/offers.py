@@ -170,7 +170,9 @@ async def make_offer(
     session, need = sink.session, view.need
     org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
     recipient = org.contact_person_id if org is not None else candidate_id
-    due = sink.wake() + rules.offer_ttl  # an offer held over the quiet hours runs from morning
+    # An offer held over the quiet hours runs from morning; an urgent need's goes out now.
+    urgent = need.urgency == "urgent"
+    due = (sink.now if urgent else sink.wake()) + rules.offer_ttl
     offer = TaskOffer(
         need_id=need.id,
         person_id=None if org else candidate_id,
@@ -197,7 +199,8 @@ async def make_offer(
             ("tasks.accept", f"offer:{offer.id}:accept"),
             ("tasks.decline", f"offer:{offer.id}:decline"),
         ],
-        kind="offer",
+        kind="urgent_offer" if urgent else "offer",
+        urgent=urgent,
         id=offer.id,
         item=view.item_name,
         when=view.when,

@@ -269,7 +269,8 @@ async def _write(
             "explanation": as_rows(match.reasons),
             "status": "pending",
             "offered_at": now,
-            "due_at": sink.wake() + rules.offer_ttl,  # held over the quiet hours: from morning
+            # Held over the quiet hours an offer runs from morning; an urgent need's goes out now.
+            "due_at": (now if r.view.need.urgency == "urgent" else sink.wake()) + rules.offer_ttl,
         }
         for (need_id, person_id, org_id), (r, match, rank) in planned.items()
     ]
@@ -351,7 +352,8 @@ def _offer_notice(
             ("tasks.accept", f"offer:{offer.id}:accept"),
             ("tasks.decline", f"offer:{offer.id}:decline"),
         ],
-        kind="offer",
+        kind="urgent_offer" if need.urgency == "urgent" else "offer",
+        urgent=need.urgency == "urgent",
         id=offer.id,
         item=view.item_name,
         when=view.when,

@@ -2,28 +2,22 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
-
 from handlers.core.auth import ORGANIZERS, require_not_subject, require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, Flow, Step
+from handlers.core.dialogs import DONE, Flow, Step, begin
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import Sink, notify
 from handlers.core.numbers import parse_id
-from handlers.hours import record_service
-from handlers.hours.records import check_hours
-from handlers.hours.rules import rules_of, show
 from handlers.needs import set_status
-from handlers.needs.common import is_staff_for, rater_id
 from handlers.relay import contact
+from handlers.tasks import closing
 from handlers.tasks.offers import NeedView, offer_round
 from storage.models import Assignment, Need
 from storage.repos import regions, roles
 from storage.repos import tasks as repo
 
-MAX_TASK_HOURS = Decimal(12)
 STATUS_LABELS = {"active": N_("tasks.status_active"), "done_marked": N_("tasks.status_done_marked")}
 
 
@@ -69,45 +63,19 @@ async def _assignment(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
     return task, need
 
 
-def _hours(text: str, need: Need) -> Decimal:
-    if text:
-        try:
-            hours = Decimal(text.replace("小时", "").replace("h", "").strip())
-        except ArithmeticError:
-            raise InvalidInput("tasks.bad_hours", limit=MAX_TASK_HOURS) from None
-        if not hours.is_finite() or not 0 < hours <= MAX_TASK_HOURS:
-            raise InvalidInput("tasks.bad_hours", limit=MAX_TASK_HOURS)
-        return hours
-    if need.window_start and need.window_end and need.window_end > need.window_start:
-        span = Decimal((need.window_end - need.window_start).total_seconds()) / 3600
-        return min(span, MAX_TASK_HOURS)
-    return Decimal(1)
-
-
 async def mark_done(ctx: Ctx, args: list[str]) -> list[Reply]:
-    """Button "taskdone:ID" (or /task_done ID [hours]): the volunteer says the task is done."""
+    """Button "taskdone:ID" (or /task_done ID [hours]): the volunteer says the task is done; the
+    hours are asked unless given, bounded by the task's time (handlers/tasks/closing.py)."""
     task, need = await _assignment(ctx, args[0] if args else "")
     if task.person_id != ctx.person.id:
         raise NotAllowed()
     if task.status != "active":
         raise Conflict("tasks.not_active", id=task.id)
-    task.hours = check_hours(
-        _hours(args[1] if len(args) > 1 else "", need), rules_of(ctx.deps.config)
-    )
-    task.status, task.done_at = "done_marked", ctx.now
-    view = await NeedView.load(ctx.session, need)
-    confirmer = await rater_id(ctx.session, need)
-    await notify(
-        Sink.of(ctx),
-        confirmer,
-        "tasks.confirm_ask",
-        id=task.id,
-        item=view.item_name,
-        name=ctx.person.display_name,
-        hours=show(task.hours or Decimal(1)),
-        choices=[("tasks.confirm", f"taskok:{task.id}"), ("tasks.dispute", f"taskbad:{task.id}")],
-    )
-    return [ctx.reply("tasks.done_marked", id=task.id, hours=show(task.hours or Decimal(1)))]
+    closing.check_started(ctx, need)
+    if len(args) > 1:
+        hours = closing.parse_hours(args[1], closing.hours_cap(Sink.of(ctx), need))
+        return await closing.finish_done(ctx, task, need, hours)
+    return await begin(ctx, closing.HOURS, {"task": task.id})
 
 
 async def task_done_command(ctx: Ctx) -> list[Reply]:
@@ -115,45 +83,30 @@ async def task_done_command(ctx: Ctx) -> list[Reply]:
     return await mark_done(ctx, ctx.args.split())
 
 
-async def _confirmable(ctx: Ctx, args: list[str]) -> tuple[Assignment, Need]:
+async def _confirmable(ctx: Ctx, args: list[str], late_ok: bool = False) -> tuple[Assignment, Need]:
     task, need = await _assignment(ctx, args[0] if args else "")
-    if ctx.person.id != await rater_id(ctx.session, need) and not await is_staff_for(ctx, need):
+    if not await closing.may_confirm(ctx, need):
         raise NotAllowed()
     require_not_subject(ctx, task.person_id)
-    if task.status != "done_marked":
+    late = closing.late_disputable(Sink.of(ctx), task)  # confirmed by itself: still disputable
+    if task.status != "done_marked" and not (late and late_ok):
         raise Conflict("tasks.not_done_yet", id=task.id)
     return task, need
 
 
 async def confirm(ctx: Ctx, args: list[str]) -> list[Reply]:
-    """Button "taskok:ID": the resident (or an organizer) confirms; hours are recorded."""
+    """Button "taskok:ID": the resident (or an organizer, audited) confirms; hours are recorded
+    and the rating is asked."""
     task, need = await _confirmable(ctx, args)
-    view = await NeedView.load(ctx.session, need)
-    task.status, task.confirmed_at, task.confirmed_by_id = "confirmed", ctx.now, ctx.person.id
-    assert task.person_id is not None and task.done_at is not None
-    record = await record_service(
-        Sink.of(ctx),
-        person_id=task.person_id,
-        content=view.item.name_zh,
-        place=view.region.name,
-        region_id=view.region.id,
-        served_at=task.done_at,
-        hours=task.hours or Decimal(1),
-        organizer_id=None,
-        recorded_by_id=ctx.person.id,
-        assignment_id=task.id,
-    )
-    open_tasks = [
-        t for t in await repo.assignments_for(ctx.session, need.id) if t.status != "confirmed"
-    ]
-    if not open_tasks and need.status == "assigned":
-        await set_status(Sink.of(ctx), need, "done", ctx.person.id)
-    return [ctx.reply("tasks.confirmed", id=task.id, hours=show(record.hours))]
+    record = await closing.confirm_task(Sink.of(ctx), task, need, ctx.person.id)
+    return await closing.confirmed_reply(ctx, task, need, record.hours)
 
 
 async def dispute(ctx: Ctx, args: list[str]) -> list[Reply]:
     """Button "taskbad:ID": the resident says it was not done; organizers look into it."""
-    task, need = await _confirmable(ctx, args)
+    task, need = await _confirmable(ctx, args, late_ok=True)
+    if task.status == "confirmed":  # after the automatic confirmation: hours under review
+        await closing.withdraw_hours(Sink.of(ctx), task)
     task.status = "disputed"
     view = await NeedView.load(ctx.session, need)
     sink = Sink.of(ctx)

@@ -41,6 +41,7 @@ from storage.models.relay import NeedSensitive, RelayMessage
 from storage.models.services import (
     Assignment,
     Need,
+    NeedSeries,
     ServiceItem,
     ServiceRecord,
     TargetGroup,
@@ -74,6 +75,7 @@ __all__ = [
     "MeetingVote",
     "Need",
     "NeedSensitive",
+    "NeedSeries",
     "OfficeLink",
     "OfficePassword",
     "OfficeSession",

@@ -49,6 +49,21 @@ class TargetGroup(Base):
     name_en: Mapped[str] = mapped_column(String(80))
 
 
+class NeedSeries(Base):
+    """A recurring need: its first need (the lowest id) is the template; each occurrence is a need
+    of its own (needs.series_id), offered, done, confirmed and counted like any other."""
+
+    __tablename__ = "need_series"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))
+    rule: Mapped[str] = mapped_column(String(16))  # "daily", "weekly"
+    status: Mapped[str] = mapped_column(String(16), default="active")  # paused, ended
+    next_start: Mapped[datetime]  # the window start of the next occurrence to create
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Need(Base):
     """A request for a service item for a person, entered by them or by a grid worker."""
 
@@ -67,6 +82,12 @@ class Need(Base):
     window_start: Mapped[datetime | None]
     window_end: Mapped[datetime | None]
     urgency: Mapped[str] = mapped_column(String(16), default="normal")
+    # Asked on the served person's behalf (a family member): the asker's relation to them and
+    # when the asker confirmed the person agreed (handlers/needs/behalf.py).
+    relation: Mapped[str | None] = mapped_column(String(16))
+    consent_at: Mapped[datetime | None]
+    # One occurrence of a recurring need (weekly visit, daily meals): handlers/needs/series.py.
+    series_id: Mapped[int | None] = mapped_column(ForeignKey("need_series.id"), index=True)
     volunteers_needed: Mapped[int] = mapped_column(default=1)
     notes: Mapped[str] = mapped_column(Text, default="")
     target_groups: Mapped[list[Any]] = mapped_column(default=list)

@@ -16,6 +16,7 @@ from storage.models import (
     Organization,
     Person,
     Region,
+    ServiceRecord,
     TaskOffer,
     VolunteerProfile,
 )
@@ -271,3 +272,25 @@ async def add_offers(session: AsyncSession, made: dict[int, int]) -> None:
         .values(offers=table.c.offers + bindparam("n")),
         [{"pid": person_id, "n": n} for person_id, n in made.items()],
     )
+
+
+async def done_marked_for(session: AsyncSession, person_id: int) -> list[Assignment]:
+    """Tasks marked done on needs the person is served by or asked for (waiting to confirm)."""
+    rows = await session.execute(
+        select(Assignment)
+        .join(Need, Need.id == Assignment.need_id)
+        .where(
+            Assignment.status == "done_marked",
+            or_(Need.person_id == person_id, Need.entered_by_id == person_id),
+        )
+        .order_by(Assignment.id)
+    )
+    return list(rows.scalars())
+
+
+async def record_of(session: AsyncSession, assignment_id: int) -> ServiceRecord | None:
+    """The service record a confirmed task made."""
+    rows = await session.execute(
+        select(ServiceRecord).where(ServiceRecord.assignment_id == assignment_id).limit(1)
+    )
+    return rows.scalar_one_or_none()

@@ -84,7 +84,8 @@ async def test_a_resident_and_her_volunteer_reach_each_other_in_chinese(
     view = await talk.text("王凤兰", "/need_status 1")
     assert "消息记录" in view and "我：好的，我在3单元门口等您" in view
     assert f"志愿者 {volunteer}：王阿姨您好" in view
-    assert "已标记任务 #1 完成" in await talk.text(volunteer, "/task_done 1")
+    clock.advance(days=1)  # the task's morning has come (not done before it starts)
+    assert "已标记任务完成" in await talk.text(volunteer, "/task_done 1 2")
 
 
 async def test_a_place_at_home_carries_the_door_to_the_helper_only(
@@ -183,4 +184,6 @@ async def test_an_open_thread_gives_way_to_other_buttons(chat: Chat, clock: Fake
     closed = await talk.text(volunteer, payload="taskdone:1")
     assert "请再按一次" in closed
     assert await thread(chat.app, "need", 1) == []
-    assert "已标记任务 #1 完成" in await talk.text(volunteer, payload="taskdone:1")
+    clock.advance(days=1)  # the task's morning (done is refused before the task starts)
+    assert "计划时长" in await talk.text(volunteer, payload="taskdone:1")  # the hours asked
+    assert "已标记任务完成" in await talk.text(volunteer, "2小时")

@@ -225,8 +225,9 @@ async def test_nobody_left_alerts_the_organizers(chat: Chat) -> None:
     assert any("暂时没有合适的志愿者" in t for t in organizer_texts)
 
 
-async def test_done_confirmed_hours_recorded(chat: Chat) -> None:
+async def test_done_confirmed_hours_recorded(chat: Chat, clock: FakeClock) -> None:
     need_id, name, task_id = await _accepted_task(chat)
+    clock.advance(days=1, hours=1)  # after the task's window (Tuesday 09:00–11:00)
     assert "已标记任务" in render(await chat.say(name, f"/task_done {task_id} 2"))
     asks = await _outbox_to(chat.app, "王凤兰")
     assert any("请确认" in t and "2" in t for t in asks)
@@ -240,9 +241,11 @@ async def test_done_confirmed_hours_recorded(chat: Chat) -> None:
     assert any("感谢您的志愿服务" in t for t in await _outbox_to(chat.app, name))
 
 
-async def test_dispute_alerts_organizers(chat: Chat) -> None:
+async def test_dispute_alerts_organizers(chat: Chat, clock: FakeClock) -> None:
     _, name, task_id = await _accepted_task(chat)
+    clock.advance(days=1, hours=1)
     await chat.say(name, payload=f"taskdone:{task_id}")
+    await chat.say(name, "2")  # the hours asked
     assert "已记录您的异议" in render(await chat.say("王凤兰", payload=f"taskbad:{task_id}"))
     assert any("有异议" in t for t in await _outbox_to(chat.app, "王海燕"))
 

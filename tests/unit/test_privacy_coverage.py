@@ -42,6 +42,7 @@ NOT_EXPORTED = {
     "assignments": "a volunteer's tasks reach the export as service records once done (a gap: "
     "open tasks are listed by /mytasks only)",
     "checkin_attempts": "a count of wrong check-in codes for brute-force protection, kept a day",
+    "need_series": "a recurring need's rule (weekly / daily); its visits are exported as needs",
 }
 NOT_ERASED = {
     "handoffs": "the accountability record of a hand-off between offices must outlive the actor",
@@ -63,6 +64,8 @@ NOT_ERASED = {
     "report_metoos": "a click adding weight to someone else's report, no content",
     "activities": "an organizer's public activity; stays with its sign-ups and hours",
     "activity_signups": "sign-ups are cancelled with the person's open work; hours stay",
+    "need_series": "only a repeat rule; the series ends at its next sweep once the served person "
+    "or its creator is erased, and its needs are erased with theirs",
 }
 
 

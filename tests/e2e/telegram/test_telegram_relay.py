@@ -53,4 +53,5 @@ async def test_resident_and_volunteer_talk_through_telegram(bot: TelegramBot) ->
     assert "对话已关闭" in await bot.send(RESIDENT, "[结束对话]")
     await _deliver(bot)
     assert "居民 王凤兰：好的，我在3单元门口等" in bot.new_for(HELPER)
-    assert "已标记任务 #1 完成" in await bot.send(HELPER, "/task_done 1")
+    bot.clock.advance(days=1)  # the task's morning (done is refused before the task starts)
+    assert "已标记任务完成" in await bot.send(HELPER, "/task_done 1 2")

@@ -65,4 +65,5 @@ async def test_resident_and_volunteer_talk_through_wechat(
     assert "对话已关闭" in await wx.say(RESIDENT, "结束")
     await drain(demo_app, channel, clock)
     assert "居民 王凤兰：好的，我在3单元门口等" in fake_api.texts_to(HELPER)[-1]
-    assert "已标记任务 #1 完成" in await wx.say(HELPER, "/task_done 1")
+    clock.advance(days=1)  # the task's morning (done is refused before the task starts)
+    assert "已标记任务完成" in await wx.say(HELPER, "/task_done 1 2")
