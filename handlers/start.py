@@ -197,7 +197,9 @@ async def _finish_start(ctx: Ctx) -> list[Reply]:
     replies = [ctx.reply("start.welcome", name=person.display_name)]
     if data.get("invite"):
         replies.append(await _redeem(ctx, data["invite"]))
-    return replies + await show_help(ctx)
+    # A short start, not the whole /help (which grows with every feature and with the roles held):
+    # it fits one WeChat message with the welcome.
+    return [*replies, ctx.reply("help.starter")]
 
 
 async def _redeem(ctx: Ctx, code: str) -> Reply:
