@@ -24,7 +24,7 @@ from typing import Any
 import httpx
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select, text, update
 
 from bot.bootstrap import App
 from storage.models import (
@@ -37,6 +37,7 @@ from storage.models import (
     ProcessedUpdate,
     Proposal,
     ProposalCosign,
+    Region,
 )
 from storage.repos import outbox
 from tests.support.fake_telegram import TOKEN, FakeTelegram, User
@@ -147,6 +148,10 @@ async def test_two_serve_processes_behave_as_one_bot(
     tg, (a, b), http = servers
     headers = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
     posted: list[int] = []
+    async with demo_app.db.transaction() as session:  # one co-sign is half way: the author hears
+        await session.execute(
+            update(Region).where(Region.code == "CY-JS-01").values(cosign_threshold=2)
+        )
 
     async def say(user: User, said: str, turn: int) -> None:
         update = tg.press(user, said[1:-1]) if said.startswith("[") else tg.text(user, said)
@@ -194,13 +199,16 @@ async def test_two_serve_processes_behave_as_one_bot(
         )
         assert processed == len(set(posted))
 
-    # the co-sign notice goes out once, through whichever process holds the sender lock
+    # the co-sign notice (50 % of the threshold) goes out once, through whichever process holds
+    # the sender lock
+    heard = "附议已达门槛的 50%"
+
     async def notified() -> bool:
-        return any("附议了您的提案" in t for t in tg.texts(LIN.id))
+        return any(heard in t for t in tg.texts(LIN.id))
 
     await _until(notified)
     await asyncio.sleep(1.0)  # time for a duplicate to show up, if there were one
-    assert sum("附议了您的提案" in t for t in tg.texts(LIN.id)) == 1
+    assert sum(heard in t for t in tg.texts(LIN.id)) == 1
 
     # exactly one process holds the Telegram sender lock …
     held = [await _lock_held(http, s) for s in (a, b)]
