@@ -109,19 +109,6 @@ def _honour_text(
     )
 
 
-async def _communities(session: AsyncSession, held: list[Region]) -> list[Region]:
-    """The communities inside or around the regions an organizer holds, each once."""
-    found: dict[int, Region] = {}
-    for region in held:
-        if region.level in ("district", "street"):
-            inside = await regions.at_level(session, "community", within=region)
-        else:
-            above = await regions.ancestor_at(session, region, "community")
-            inside = [above] if above is not None else []
-        found |= {c.id: c for c in inside}
-    return sorted(found.values(), key=lambda c: c.path)
-
-
 async def weekly_digest(sink: Sink, job: DueJob) -> None:
     """Tell each organizer what waits in their communities (counts), once a week."""
     deps, session, now = sink.deps, sink.session, sink.now
@@ -131,7 +118,7 @@ async def weekly_digest(sink: Sink, job: DueJob) -> None:
         if person is None:
             continue
         lines = []
-        for community in await _communities(session, held):
+        for community in await regions.communities_of(session, held):
             if community.id not in cache:
                 cache[community.id] = await digests.backlog(session, community, now)
             backlog = cache[community.id]

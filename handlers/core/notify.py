@@ -168,6 +168,26 @@ async def notify(
     )
 
 
+async def notify_each(
+    target: Ctx | Sink,
+    people: Sequence[int | None],
+    key: str,
+    /,
+    *,
+    skip: int | None = None,
+    **kwargs: Any,
+) -> int:
+    """`notify` each person once, leaving out None and `skip` (the one acting)."""
+    seen: set[int] = set()
+    count = 0
+    for person_id in people:
+        if person_id is None or person_id == skip or person_id in seen:
+            continue
+        seen.add(person_id)
+        count += await notify(target, person_id, key, **kwargs)
+    return count
+
+
 def queue_notice(
     sink: Sink,
     person: Person,

@@ -11,7 +11,7 @@ from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed, UserError
 from handlers.core.i18n import N_
-from handlers.core.notify import Key, Sink, notify
+from handlers.core.notify import Key, Sink, notify_each
 from handlers.core.numbers import require_id
 from handlers.reports.common import is_staff_for
 from storage.models import Department, GridReport, Handoff, Region
@@ -98,22 +98,18 @@ async def tell(
     **params: Any,
 ) -> None:
     """Send one notice about a hand-off to several people (not to `skip`, the one acting)."""
-    seen: set[int] = set()
-    for person_id in people:
-        if person_id is None or person_id == skip or person_id in seen:
-            continue
-        seen.add(person_id)
-        await notify(
-            sink,
-            person_id,
-            key,
-            choices=choices or [("departments.view", f"/handoff {handoff.id}")],
-            photo=photo,
-            id=handoff.id,
-            report=handoff.report_id,
-            department=dept.name,
-            **params,
-        )
+    await notify_each(
+        sink,
+        people,
+        key,
+        skip=skip,
+        choices=choices or [("departments.view", f"/handoff {handoff.id}")],
+        photo=photo,
+        id=handoff.id,
+        report=handoff.report_id,
+        department=dept.name,
+        **params,
+    )
 
 
 def kind_label(kind: str) -> Key:

@@ -3,26 +3,12 @@ professional, 7 registered, 10 grassroots organizations) and which are being inc
 
 from __future__ import annotations
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
 from handlers.core.notify import Sink, notify
 from handlers.groups.common import FILING_LABELS, INCUBATION_LABELS
 from handlers.organizations import gap_text, report_1710
-from storage.models import DueJob, Person, Region
+from storage.models import DueJob, Person
 from storage.repos import digests, regions
 from storage.repos import organizations as repo
-
-
-async def _communities(session: AsyncSession, held: list[Region]) -> list[Region]:
-    found: dict[int, Region] = {}
-    for region in held:
-        if region.level in ("district", "street"):
-            inside = await regions.at_level(session, "community", within=region)
-        else:
-            above = await regions.ancestor_at(session, region, "community")
-            inside = [above] if above is not None else []
-        found |= {c.id: c for c in inside}
-    return sorted(found.values(), key=lambda c: c.path)
 
 
 async def monthly_1710(sink: Sink, job: DueJob) -> None:
@@ -38,7 +24,7 @@ async def monthly_1710(sink: Sink, job: DueJob) -> None:
             return i18n.translate(person.lang, key, **params)  # noqa: B023
 
         lines = []
-        for community in await _communities(session, held):
+        for community in await regions.communities_of(session, held):
             row = rows.get(community.code)
             under_way = await repo.in_progress(session, community)
             if row is None or (row.met and not under_way):

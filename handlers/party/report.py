@@ -36,22 +36,9 @@ def _period(ctx: Ctx) -> tuple[str, datetime, datetime]:
 
 
 async def _communities(ctx: Ctx) -> list[Region]:
-    found: dict[int, Region] = {}
-    for grant in await roles.active_grants(ctx.session, ctx.person.id):
-        if grant.role not in ORGANIZER_ROLES:
-            continue
-        region = grant.region
-        if region.level == "community":
-            found[region.id] = region
-        elif region.level in ("district", "street"):
-            found |= {
-                c.id: c for c in await regions.at_level(ctx.session, "community", within=region)
-            }
-        else:
-            above = await regions.ancestor_at(ctx.session, region, "community")
-            if above is not None:
-                found[above.id] = above
-    return sorted(found.values(), key=lambda c: c.path)
+    grants = await roles.active_grants(ctx.session, ctx.person.id)
+    held = [g.region for g in grants if g.role in ORGANIZER_ROLES]
+    return await regions.communities_of(ctx.session, held)
 
 
 def _hours(value: Decimal) -> str:

@@ -12,7 +12,7 @@ from handlers.core.auth import ORGANIZERS, STAFF_ROLES
 from handlers.core.context import CoreConfig, Ctx
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
-from handlers.core.notify import Key, Sink, notify
+from handlers.core.notify import Key, Sink, notify_each
 from handlers.core.numbers import require_id
 from storage.models import GridReport, Region
 from storage.repos import regions, roles
@@ -167,18 +167,14 @@ async def tell(
     **params: Any,
 ) -> None:
     """Send one notice about a report to several people (not to `skip`, the one acting)."""
-    seen: set[int] = set()
-    for person_id in people:
-        if person_id is None or person_id == skip or person_id in seen:
-            continue
-        seen.add(person_id)
-        await notify(
-            sink,
-            person_id,
-            key,
-            choices=choices or [("reports.view", f"/report_status {report.id}")],
-            photo=photo,
-            id=report.id,
-            category=Key(CATEGORIES.get(report.category, CATEGORIES["other"])),
-            **params,
-        )
+    await notify_each(
+        sink,
+        people,
+        key,
+        skip=skip,
+        choices=choices or [("reports.view", f"/report_status {report.id}")],
+        photo=photo,
+        id=report.id,
+        category=Key(CATEGORIES.get(report.category, CATEGORIES["other"])),
+        **params,
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -91,3 +93,19 @@ async def add(
     region.path = f"{parent.path if parent else '/'}{region.id}/"
     await session.flush()
     return region
+
+
+async def communities_of(session: AsyncSession, held: Sequence[Region]) -> list[Region]:
+    """The communities inside or around the regions someone holds (a street's communities, a
+    grid's community), each once, by path."""
+    found: dict[int, Region] = {}
+    for region in held:
+        if region.level in ("district", "street"):
+            inside = await at_level(session, "community", within=region)
+        elif region.level == "community":
+            inside = [region]
+        else:
+            above = await ancestor_at(session, region, "community")
+            inside = [above] if above is not None else []
+        found |= {c.id: c for c in inside}
+    return sorted(found.values(), key=lambda c: c.path)
