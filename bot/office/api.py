@@ -87,30 +87,35 @@ async def dashboard_data(visit: Visit, region: Region, recent: Recent) -> dict[s
     )
 
 
+async def _region_in_reach(visit: Visit, item: object | None, region_id: int | None) -> Region:
+    """The region of an item the visitor sees; NotAllowed for a missing item or one out of reach."""
+    region = await visit.session.get(Region, region_id) if item is not None else None
+    if region is None or not visit.staff.sees(region):
+        raise NotAllowed()
+    return region
+
+
 async def report_in_reach(visit: Visit, report_id: int) -> tuple[GridReport, Region]:
     """A report whose grid the visitor sees, with that grid."""
     report = await visit.session.get(GridReport, report_id)
-    grid = await visit.session.get(Region, report.grid_id) if report else None
-    if report is None or grid is None or not visit.staff.sees(grid):
-        raise NotAllowed()
+    grid = await _region_in_reach(visit, report, report.grid_id if report else None)
+    assert report is not None  # (_region_in_reach refused a missing one)
     return report, grid
 
 
 async def need_in_reach(visit: Visit, need_id: int) -> tuple[Need, Region]:
     """A need whose region the visitor sees, with that region."""
     need = await visit.session.get(Need, need_id)
-    region = await visit.session.get(Region, need.region_id) if need else None
-    if need is None or region is None or not visit.staff.sees(region):
-        raise NotAllowed()
+    region = await _region_in_reach(visit, need, need.region_id if need else None)
+    assert need is not None
     return need, region
 
 
 async def proposal_in_reach(visit: Visit, proposal_id: int) -> tuple[Proposal, Region]:
     """A proposal whose region the visitor sees, with that region."""
     proposal = await visit.session.get(Proposal, proposal_id)
-    region = await visit.session.get(Region, proposal.region_id) if proposal else None
-    if proposal is None or region is None or not visit.staff.sees(region):
-        raise NotAllowed()
+    region = await _region_in_reach(visit, proposal, proposal.region_id if proposal else None)
+    assert proposal is not None
     return proposal, region
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -154,6 +154,43 @@ def _considered(need: Need, sink: Sink, outcome: str) -> None:
     need.considered_at, need.considered = sink.now, outcome
 
 
+def offer_due(sink: Sink, rules: DispatchRules, need: Need) -> datetime:
+    """When an offer lapses: held over the quiet hours it runs from morning; an urgent need's
+    goes out now and runs from now."""
+    return (sink.now if need.urgency == "urgent" else sink.wake()) + rules.offer_ttl
+
+
+def offer_notice(
+    sink: Sink,
+    view: NeedView,
+    offer: TaskOffer,
+    org: Organization | None,
+    place: str,
+    reasons: Sequence[Any],
+) -> tuple[str, dict[str, Any]]:
+    """The offer's notice (catalog key, `notify` arguments): one wording for single offers and
+    for a sweep's offers in bulk (handlers/tasks/rounds.py)."""
+    need = view.need
+    urgent = need.urgency == "urgent"
+    return "tasks.offer", {
+        "choices": [
+            ("tasks.accept", f"offer:{offer.id}:accept"),
+            ("tasks.decline", f"offer:{offer.id}:decline"),
+        ],
+        "kind": "urgent_offer" if urgent else "offer",
+        "urgent": urgent,
+        "id": offer.id,
+        "item": view.item_name,
+        "when": view.when,
+        "place": place,  # the community and grid, never the building or door
+        "notes": need.notes or "—",
+        "said": "、".join(str(word) for word in need.words or ()) or "—",  # what decided it
+        "why": explain_both(sink.i18n, reasons),
+        "org": f" · {org.name}" if org else "",
+        "due": At(offer.due_at or sink.now),
+    }
+
+
 async def make_offer(
     sink: Sink,
     rules: DispatchRules,
@@ -170,9 +207,7 @@ async def make_offer(
     session, need = sink.session, view.need
     org = await session.get(Organization, -candidate_id) if candidate_id < 0 else None
     recipient = org.contact_person_id if org is not None else candidate_id
-    # An offer held over the quiet hours runs from morning; an urgent need's goes out now.
-    urgent = need.urgency == "urgent"
-    due = (sink.now if urgent else sink.wake()) + rules.offer_ttl
+    due = offer_due(sink, rules, need)
     offer = TaskOffer(
         need_id=need.id,
         person_id=None if org else candidate_id,
@@ -191,26 +226,9 @@ async def make_offer(
         profile = await session.get(VolunteerProfile, candidate_id)
         if profile is not None:
             profile.offers += 1
-    await notify(
-        sink,
-        recipient,
-        "tasks.offer",
-        choices=[
-            ("tasks.accept", f"offer:{offer.id}:accept"),
-            ("tasks.decline", f"offer:{offer.id}:decline"),
-        ],
-        kind="urgent_offer" if urgent else "offer",
-        urgent=urgent,
-        id=offer.id,
-        item=view.item_name,
-        when=view.when,
-        place=await contact.offer_place(session, view.region),  # never the building or door
-        notes=need.notes or "—",
-        said="、".join(str(word) for word in need.words or ()) or "—",  # what decided the item
-        why=explain_both(sink.i18n, reasons),
-        org=f" · {org.name}" if org else "",
-        due=At(due),
-    )
+    place = await contact.offer_place(session, view.region)
+    key, notice = offer_notice(sink, view, offer, org, place, reasons)
+    await notify(sink, recipient, key, **notice)
     return offer
 
 

@@ -24,12 +24,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.alerts import Alert, alert_organizer_many
 from handlers.core.context import CoreConfig
-from handlers.core.notify import At, Pair, Sink, notice_rows
+from handlers.core.notify import Pair, Sink, notice_rows
 from handlers.needs.lifecycle import NOTICES
 from handlers.relay import contact
 from handlers.tasks.candidates import Pools, need_spec
-from handlers.tasks.explain import as_rows, explain_both
-from handlers.tasks.offers import DispatchRules, NeedView, rules_of
+from handlers.tasks.explain import as_rows
+from handlers.tasks.offers import DispatchRules, NeedView, offer_due, offer_notice, rules_of
 from matching import Match
 from storage.models import (
     Assignment,
@@ -269,8 +269,7 @@ async def _write(
             "explanation": as_rows(match.reasons),
             "status": "pending",
             "offered_at": now,
-            # Held over the quiet hours an offer runs from morning; an urgent need's goes out now.
-            "due_at": (now if r.view.need.urgency == "urgent" else sink.wake()) + rules.offer_ttl,
+            "due_at": offer_due(sink, rules, r.view.need),
         }
         for (need_id, person_id, org_id), (r, match, rank) in planned.items()
     ]
@@ -342,28 +341,9 @@ def _offer_notice(
 ) -> list[dict[str, Any]]:
     """`make_offer`'s notice to the volunteer, or to the organization's contact."""
     org = loaded.orgs.get(offer.organization_id) if offer.organization_id else None
-    need, view = r.view.need, r.view
-    return _rows(
-        sink,
-        loaded,
-        org.contact_person_id if org is not None else offer.person_id,
-        "tasks.offer",
-        choices=[
-            ("tasks.accept", f"offer:{offer.id}:accept"),
-            ("tasks.decline", f"offer:{offer.id}:decline"),
-        ],
-        kind="urgent_offer" if need.urgency == "urgent" else "offer",
-        urgent=need.urgency == "urgent",
-        id=offer.id,
-        item=view.item_name,
-        when=view.when,
-        place=place,
-        notes=need.notes or "—",
-        said="、".join(str(word) for word in need.words or ()) or "—",
-        why=explain_both(sink.i18n, match.reasons),
-        org=f" · {org.name}" if org else "",
-        due=At(offer.due_at or sink.now),
-    )
+    key, notice = offer_notice(sink, r.view, offer, org, place, match.reasons)
+    recipient = org.contact_person_id if org is not None else offer.person_id
+    return _rows(sink, loaded, recipient, key, **notice)
 
 
 def _announce(sink: Sink, loaded: Loaded, r: Round) -> list[dict[str, Any]]:
