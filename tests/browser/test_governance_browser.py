@@ -58,7 +58,11 @@ async def test_a_meeting_and_a_hand_off_in_the_browser(
         assert "联席会议 #1" in await page.inner_text("h1")
         assert "2026-12-10 14:00" in await page.inner_text("#meeting-when")
         agenda = await page.inner_text("#agenda")
-        assert "#1 加装电梯" in agenda and "每月一题：报事·私装地锁" in agenda and "3 件（前期 1 件）" in agenda
+        assert (
+            "#1 加装电梯" in agenda
+            and "每月一题：报事·私装地锁" in agenda
+            and "3 件（前期 1 件）" in agenda
+        )
         if shots:
             await page.screenshot(path=str(shots / "meeting.png"), full_page=True)
         await page.click("#tab-meetings")
