@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from handlers.core.context import Ctx
@@ -116,8 +116,9 @@ async def handoff_list(
         query = query.where(Handoff.status.in_(HANDOFF_ACTIVE), Handoff.due_at < now)
     elif status == "closed":
         query = query.where(Handoff.status.notin_(HANDOFF_ACTIVE))
-    rows = await session.execute(query.order_by(Handoff.id.desc()).limit(LIST_LIMIT))
-    found = [
+    live_first = func.coalesce(Handoff.status.in_(HANDOFF_ACTIVE), False).desc()
+    rows = await session.execute(query.order_by(live_first, Handoff.id.desc()).limit(LIST_LIMIT))
+    return [
         {
             "id": h.id,
             "report_id": report.id,
@@ -137,7 +138,6 @@ async def handoff_list(
         }
         for h, dept, kind, report, grid in rows.all()
     ]
-    return sorted(found, key=lambda h: (h["status"] not in HANDOFF_ACTIVE, -h["id"]))
 
 
 def _ratio(part: int, whole: int) -> float | None:

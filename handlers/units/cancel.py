@@ -7,6 +7,7 @@ from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
 from handlers.core.errors import NotAllowed, UserError
 from handlers.core.i18n import N_
+from handlers.core.messages import Reply
 from handlers.core.notify import At, notify_each
 from handlers.core.numbers import require_id
 from storage.models import ResourceBooking, Unit, UnitResource
@@ -15,7 +16,7 @@ from storage.repos import agencies, audit
 REASON_MAX = 200
 
 
-async def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> list:
+async def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> list[Reply]:
     """Cancel a live booking as its organizer or as staff of the resource's unit."""
     await require_registered(ctx)
     booking = await ctx.session.get(ResourceBooking, booking_id, with_for_update=True)
@@ -60,7 +61,7 @@ async def cancel_booking(ctx: Ctx, booking_id: int, reason: str = "") -> list:
     return [ctx.reply("units.booking_cancelled", id=booking.id, name=resource.name)]
 
 
-async def cancel_command(ctx: Ctx) -> list:
+async def cancel_command(ctx: Ctx) -> list[Reply]:
     """/book_cancel BOOKING [REASON]."""
     words = ctx.args.split(maxsplit=1)
     if not words:
