@@ -17,7 +17,7 @@ from bot.office.web import Templates, Visit, redirect, signed_in
 from handlers.broadcasts.compose import preview
 from handlers.core.errors import InvalidInput, NotAllowed
 from handlers.core.text import clean_text
-from handlers.office import items, ledgers
+from handlers.office import governance, items, ledgers
 from handlers.office.context import office_ctx
 from handlers.proposals.common import EVENT_LABELS as PROPOSAL_EVENT_LABELS
 from handlers.reports import CATEGORIES, workers_for
@@ -26,6 +26,7 @@ from storage.models import Need, Proposal, Region, ServiceItem
 from storage.repos import audit, regions
 
 TABS = ("dashboard", "map", "reports", "needs", "proposals", "hours", "broadcast", "ledgers")
+TABS += ("meetings", "handoffs", "units", "orgs")  # governance: bot/office/meetings.py, agencies.py
 
 
 async def page(
@@ -137,6 +138,7 @@ def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
             workers=workers,
             done=done if done in ACTIONS_DONE else "",
             event_kinds=EVENT_KINDS,
+            **await governance.handoff_form(visit.session, report, grid),
         )
 
     @signed_in(app, templates, form=True)
@@ -240,7 +242,7 @@ def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
     ]
 
 
-ACTIONS_DONE = frozenset(action for _, action in items.ACTIONS)
+ACTIONS_DONE = frozenset(action for _, action in items.ACTIONS) | {"handoff"}
 # Timeline kinds → catalog keys: ours (office.event.*) and the proposals' own event labels.
 EVENT_KINDS: dict[str, str] = {
     kind: f"office.event.{kind}"

@@ -21,6 +21,7 @@ from handlers.proposals.common import STATUS_LABELS as PROPOSAL_STATUS
 from handlers.reports.common import CATEGORIES as REPORT_CATEGORIES
 from handlers.reports.common import LEVEL_LABELS
 from handlers.reports.common import STATUS_LABELS as REPORT_STATUS
+from handlers.units.common import KINDS as RESOURCE_KINDS
 
 Rows = list[dict[str, Any]]
 URGENCY = {"normal": N_("exports.urgency_normal"), "urgent": N_("exports.urgency_urgent")}
@@ -34,6 +35,9 @@ VALUE_LABELS: dict[str, dict[str, Mapping[Any, str]]] = {
         "escalation_level": LEVEL_LABELS,
     },
     "records": {},
+    "resources": {"类别": RESOURCE_KINDS},
+    "unit_needs": {"类别": RESOURCE_KINDS},
+    "project_list": {"状态": PROPOSAL_STATUS, "类别": PROPOSAL_CATEGORIES},
 }
 _ISO_TIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
 LANGS = {"zh": "zh_CN", "zh_cn": "zh_CN", "zh-cn": "zh_CN", "en": "en"}

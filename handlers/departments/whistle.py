@@ -15,7 +15,7 @@ from handlers.core.numbers import parse_int
 from handlers.departments.common import is_grid_staff, kind_label, tell
 from handlers.reports.common import ACTIVE as REPORT_ACTIVE
 from handlers.reports.common import followers, load
-from storage.models import Department, GridReport, Handoff
+from storage.models import GridReport, Handoff
 from storage.repos import agencies, audit, regions
 
 DAY_CHOICES = (1, 3, 7)
@@ -96,16 +96,43 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         await _guard(ctx)
     except UserError as exc:  # changed while the answers were typed: say so, end the flow
         return [ctx.reply(exc.key, **exc.params)]
+    return await hand_off(
+        ctx,
+        int(ctx.data["report"]),
+        int(ctx.data["department"]),
+        int(ctx.data["days"]),
+        ctx.data.get("note", ""),
+    )
+
+
+async def hand_off(
+    ctx: Ctx, report_id: int, department_id: int, days: int, note: str = ""
+) -> list[Reply]:
+    """Hand a report to a department serving its grid, due in `days` (the office runs this too).
+
+    Checks again what the flow's guard checks: staff over the report's grid, the report still
+    active, no live hand-off, a department that serves the grid.
+    """
+    ctx.data["report"] = report_id
+    await _guard(ctx)
     report = await _report(ctx)
-    dept = await ctx.session.get(Department, int(ctx.data["department"]))
+    grid = await regions.by_id(ctx.session, report.grid_id)
+    assert grid is not None
+    serving = {d.id: d for d in await agencies.serving(ctx.session, grid)}
+    dept = serving.get(department_id)
     if dept is None:
-        raise Conflict("departments.not_found", id=ctx.data["department"])
+        raise Conflict("departments.not_found", id=department_id)
+    if not 1 <= days <= MAX_DAYS:
+        raise InvalidInput("departments.bad_days", limit=MAX_DAYS)
+    note = " ".join(note.split())
+    if len(note) > NOTE_LIMIT:
+        raise InvalidInput("departments.text_too_long", limit=NOTE_LIMIT)
     handoff = Handoff(
         report_id=report.id,
         department_id=dept.id,
         handed_by_id=ctx.person.id,
-        note=ctx.data.get("note", ""),
-        due_at=ctx.now + timedelta(days=int(ctx.data["days"])),
+        note=note,
+        due_at=ctx.now + timedelta(days=days),
         status="handed",
         created_at=ctx.now,
         updated_at=ctx.now,
@@ -121,7 +148,6 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         handoff=handoff.id,
         department=dept.code,
     )
-    grid = await regions.by_id(ctx.session, report.grid_id)
     sink = Sink.of(ctx)
     hid = handoff.id
     await tell(
@@ -137,7 +163,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
             ("departments.view", f"/handoff {hid}"),
         ],
         photo=report.photo_ref,
-        grid=grid.name if grid else "",
+        grid=grid.name,
         text=report.text,
         note=handoff.note or "—",
         due=At(handoff.due_at),

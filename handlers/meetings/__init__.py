@@ -9,6 +9,7 @@ from handlers.core.dialogs import Flow
 from handlers.core.dispatcher import Command, PayloadHandler
 from handlers.core.features import Feature
 from handlers.core.i18n import N_
+from handlers.meetings.change import MEETING_MOVE, cancel_command, move_command
 from handlers.meetings.invite import (
     MEETING_INVITE,
     answer_button,
@@ -22,7 +23,7 @@ from handlers.meetings.views import list_meetings, show_meeting
 from handlers.meetings.votes import call_vote, vote_button
 
 FLOWS: dict[str, Flow] = {
-    f.name: f for f in (MEETING_NEW, MEETING_INVITE, MEETING_DECIDE, MEETING_MINUTES)
+    f.name: f for f in (MEETING_NEW, MEETING_INVITE, MEETING_DECIDE, MEETING_MINUTES, MEETING_MOVE)
 }
 COMMANDS: dict[str, Command | Flow] = {
     "meeting_new": MEETING_NEW,
@@ -34,6 +35,8 @@ COMMANDS: dict[str, Command | Flow] = {
     "meeting_vote": call_vote,
     "meeting_decide": MEETING_DECIDE,
     "meeting_minutes": MEETING_MINUTES,
+    "meeting_cancel": cancel_command,
+    "meeting_move": move_command,
 }
 KEYWORDS: dict[str, str] = {
     "联席会议": "meetings",

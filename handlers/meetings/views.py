@@ -133,4 +133,6 @@ async def show_meeting(ctx: Ctx) -> list[Reply]:
             Choice(ctx.t("meetings.btn.decide"), f"/meeting_decide {mid}"),
             Choice(ctx.t("meetings.btn.minutes"), f"/meeting_minutes {mid}"),
         ]
+        if meeting.status == "scheduled":
+            choices.append(Choice(ctx.t("meetings.btn.move"), f"/meeting_move {mid}"))
     return [Reply("\n".join(lines), tuple(choices))]

@@ -26,6 +26,11 @@ LEDGERS: dict[str, tuple[str, str]] = {
     "projects": ("proposals", "decided"),
     "records": ("records", "served_at"),
     "orgs_1710": ("", ""),
+    # 资源清单、需求清单、项目清单 of the units (handlers/units/export.py); resources are undated,
+    # these lists are undated: a period chosen on the page is ignored for them.
+    "resources": ("resources", ""),
+    "unit_needs": ("unit_needs", ""),
+    "project_list": ("project_list", ""),
 }
 PROJECT_STATES = ("accepted", "in_progress", "done", "disputed")
 
@@ -55,7 +60,7 @@ async def ledger_rows(
     rows = await exporter(kind)(session, region)
     if ledger == "projects":
         rows = [r for r in rows if r.get("status") in PROJECT_STATES]
-    if since or until:
+    if column and (since or until):
         kept = []
         for row in rows:
             at = _when(row.get(column))

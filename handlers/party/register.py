@@ -17,9 +17,10 @@ from handlers.core.notify import notify
 from handlers.core.numbers import first_id
 from handlers.core.text import clean_text, field
 from handlers.groups.common import home_community, organizes
-from storage.models import PartyMember, VolunteerProfile
+from storage.models import PartyMember, Region, Unit, VolunteerProfile
 from storage.repos import audit, regions, roles
 from storage.repos import party as repo
+from storage.repos import units as units_repo
 
 KIND_LABELS = {
     "community": N_("party.kind.community"),
@@ -31,6 +32,13 @@ KIND_SHORT = {
     "in_service": N_("party.short.in_service"),
 }
 UNIT = field("unit", 150, PartyMember.unit_name)
+UNIT_CHOICES = 10  # registered units offered as buttons; any other is typed
+
+
+async def units_near(ctx: Ctx, community: Region) -> list[Unit]:
+    """Approved units (驻区单位) of the member's street (or community), to link to."""
+    street = await regions.ancestor_at(ctx.session, community, "street")
+    return await units_repo.in_scopes(ctx.session, [street or community], ("approved",))
 
 
 async def party_command(ctx: Ctx) -> list[Reply]:
@@ -70,14 +78,23 @@ async def _take_kind(ctx: Ctx, message: Message) -> str | None:
 
 
 async def _ask_unit(ctx: Ctx) -> Reply:
-    return ctx.reply("party.ask_unit", limit=UNIT.limit)
+    units = await units_near(ctx, await home_community(ctx))
+    if not units:
+        return ctx.reply("party.ask_unit", limit=UNIT.limit)
+    choices = [Choice(u.name, f"u{u.id}") for u in units[:UNIT_CHOICES]]
+    return ctx.reply("party.ask_unit_choose", limit=UNIT.limit, choices=choices)
 
 
 async def _take_unit(ctx: Ctx, message: Message) -> str | None:
-    unit = " ".join(clean_text(message.text).split())
-    if not unit or not UNIT.fits(unit):
+    """A registered unit (its button, or its exact name typed), else the unit's name as text."""
+    typed = " ".join(clean_text(message.text).split())
+    for unit in await units_near(ctx, await home_community(ctx)):
+        if message.value == f"u{unit.id}" or typed == unit.name:
+            ctx.data["unit"], ctx.data["unit_id"] = unit.name, unit.id
+            return NEXT
+    if not typed or not UNIT.fits(typed):
         raise InvalidInput("party.unit_invalid", limit=UNIT.limit)
-    ctx.data["unit"] = unit
+    ctx.data["unit"], ctx.data["unit_id"] = typed, None
     return NEXT
 
 
@@ -109,6 +126,7 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         member = PartyMember(person_id=ctx.person.id, community_id=community.id, kind=kind)
         ctx.session.add(member)
     member.community_id, member.kind, member.unit_name = community.id, kind, unit
+    member.unit_id = ctx.data.get("unit_id") if kind == "in_service" else None
     member.reported_at, member.confirmed_at, member.confirmed_by_id = ctx.now, None, None
     await ctx.session.flush()
     audit.record(

@@ -74,6 +74,16 @@ async def participation_command(ctx: Ctx) -> list[Reply]:
                 party_checkins=found.party_checkins,
             )
         )
+        if found.by_unit:
+            units = "\n".join(
+                ctx.t(
+                    "party.report_unit_line" if registered else "party.report_unit_text",
+                    unit=name,
+                    count=n,
+                )
+                for name, registered, n in found.by_unit
+            )
+            lines[-1] += "\n" + ctx.t("party.report_units", units=units)
     return [Reply("\n\n".join(lines))]
 
 

@@ -12,6 +12,7 @@ from handlers.core.dispatcher import Command, PayloadHandler
 from handlers.core.features import Feature
 from handlers.core.i18n import N_
 from handlers.units.bookings import BOOK, book_command
+from handlers.units.cancel import cancel_command
 from handlers.units.export import export_needs, export_projects, export_resources
 from handlers.units.group import join_activity
 from handlers.units.register import UNIT_NEW, approve, invite_staff, list_units, reject
@@ -25,6 +26,7 @@ COMMANDS: dict[str, Command | Flow] = {
     "resources": list_resources,
     "resource_off": remove_resource,
     "book": book_command,
+    "book_cancel": cancel_command,
     "unit_join": join_activity,
     "unit_invite": invite_staff,
 }

@@ -15,7 +15,7 @@ from handlers.core.context import Ctx
 from handlers.core.dialogs import NEXT, Flow, Step, begin, choice_step
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
-from handlers.core.messages import Message, Reply
+from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import At, notify
 from handlers.core.numbers import parse_int
 from handlers.units.common import ORGANIZERS, load_resource, resource_line
@@ -185,6 +185,7 @@ async def _book(ctx: Ctx) -> list[Reply]:
             end=At(ends_at),
             what=ctx.t(what, id=ctx.data["target"]),
             person=ctx.person.display_name,
+            choices=[(N_("units.cancel_button"), f"/book_cancel {booking.id}")],
         )
     return [
         ctx.reply(
@@ -195,6 +196,7 @@ async def _book(ctx: Ctx) -> list[Reply]:
             start=ctx.when(starts_at),
             end=ctx.when(ends_at),
             what=ctx.t(what, id=ctx.data["target"]),
+            choices=[Choice(ctx.t("units.cancel_button"), f"/book_cancel {booking.id}")],
         )
     ]
 

@@ -23,6 +23,8 @@ class PartyMember(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("regions.id"), index=True)
     kind: Mapped[str] = mapped_column(String(16))
     unit_name: Mapped[str] = mapped_column(String(150), default="")  # in-service members' unit
+    # The unit when registered (驻区单位); unit_name then repeats its name. Text only otherwise.
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("units.id"), index=True)
     reported_at: Mapped[datetime] = mapped_column(default=utcnow)
     confirmed_at: Mapped[datetime | None]
     confirmed_by_id: Mapped[int | None] = mapped_column(ForeignKey("persons.id"))

@@ -17,6 +17,7 @@ from storage.models import (
     Person,
     Region,
     ServiceRecord,
+    Unit,
     VolunteerProfile,
 )
 
@@ -63,6 +64,8 @@ class Participation:
     party_served: Served = field(default_factory=Served)
     checkins: int = 0
     party_checkins: int = 0
+    # In-service members per unit: (unit name, registered unit?, members), most members first.
+    by_unit: list[tuple[str, bool, int]] = field(default_factory=list)
 
 
 async def participation(
@@ -108,6 +111,7 @@ async def participation(
         )
         or 0
     )
+    found.by_unit = await in_service_by_unit(session, community)
     anyone_party = select(PartyMember.person_id)
     for target, only_party in ((found.everyone, False), (found.party_served, True)):
         query = (
@@ -140,3 +144,24 @@ async def participation(
         await session.scalar(checkins.where(ActivitySignup.person_id.in_(anyone_party))) or 0
     )
     return found
+
+
+async def in_service_by_unit(
+    session: AsyncSession, community: Region
+) -> list[tuple[str, bool, int]]:
+    """In-service members of a community per unit: a registered unit by its row (its current
+    name), any other by the name typed; (name, registered, members), most members first."""
+    rows = await session.execute(
+        select(PartyMember.unit_id, Unit.name, PartyMember.unit_name, func.count())
+        .outerjoin(Unit, Unit.id == PartyMember.unit_id)
+        .where(PartyMember.community_id == community.id, PartyMember.kind == "in_service")
+        .group_by(PartyMember.unit_id, Unit.name, PartyMember.unit_name)
+    )
+    counts: dict[tuple[str, bool], int] = {}
+    for unit_id, registered_name, typed, n in rows.all():
+        key = (str(registered_name), True) if unit_id is not None else (str(typed or "—"), False)
+        counts[key] = counts.get(key, 0) + int(n)
+    return sorted(
+        ((name, registered, n) for (name, registered), n in counts.items()),
+        key=lambda row: (-row[2], row[0]),
+    )

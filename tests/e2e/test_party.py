@@ -21,6 +21,7 @@ from storage.models import (
     Region,
     ServiceItem,
     TaskOffer,
+    Unit,
 )
 from storage.repos import privacy
 from tests.support.chat import Chat
@@ -48,16 +49,17 @@ async def test_an_in_service_member_reports_and_the_organizer_confirms(talk: Tal
         "陈永福",
         [
             ("党员报到", "向居住地【劲松北社区】报到"),
-            ("在职党员", "请填写您的工作单位全称"),  # the option's own words
+            ("在职党员", "不在其中请直接填写单位全称"),  # the option's own words
             ("", "请输入工作单位名称"),
             ("朝阳区人民医院", "工作单位：朝阳区人民医院"),
             ("确认报到", "已向【劲松北社区】报到"),
         ],
     )
     member = await _member(talk.chat, "陈永福")
-    assert member is not None and (member.kind, member.unit_name) == (
+    assert member is not None and (member.kind, member.unit_name, member.unit_id) == (
         "in_service",
         "朝阳区人民医院",
+        None,  # not a registered unit: the name as typed
     )
     assert member.confirmed_at is None
     [ask] = [t for t in await outbox_texts(talk.chat, "王海燕") if "党员报到" in t]
@@ -193,3 +195,45 @@ async def test_mydata_shows_and_forget_erases_party_report_and_memberships(talk:
             .where(OrganizationMember.person_id == pid)
         )
     assert left == 0
+
+
+async def test_in_service_members_link_to_registered_units_and_are_counted_per_unit(
+    talk: Talk,
+) -> None:
+    # 劲松中学 is a registered unit of the street: offered as a button; another unit is typed.
+    await talk.script(
+        "陈永福",
+        [
+            ("党员报到", "向居住地【劲松北社区】报到"),
+            ("在职党员", "请选择您的工作单位（已登记的驻区单位）"),
+            ("1", "工作单位：劲松中学"),  # the first button
+            ("确认报到", "已向【劲松北社区】报到"),
+        ],
+    )
+    member = await _member(talk.chat, "陈永福")
+    async with talk.chat.app.db.transaction() as session:
+        school = await session.scalar(select(Unit.id).where(Unit.name == "劲松中学"))
+    assert member is not None and (member.unit_id, member.unit_name) == (school, "劲松中学")
+    await talk.script(
+        "李福海",
+        [
+            ("党员报到", "报到"),
+            ("在职党员", "请选择您的工作单位"),
+            ("劲松中学", "工作单位：劲松中学"),  # its exact name typed links it too
+            ("确认报到", "已向"),
+        ],
+    )
+    await talk.script(
+        "赵淑兰",
+        [
+            ("党员报到", "报到"),
+            ("在职党员", "请选择您的工作单位"),
+            ("朝阳区人民医院", "工作单位：朝阳区人民医院"),
+            ("确认报到", "已向"),
+        ],
+    )
+    report = await talk.text("王海燕", "/participation")
+    assert "在职党员 3" in report
+    assert "在职党员按单位：\n　劲松中学：2 人\n　朝阳区人民医院（未登记单位）：1 人" in report
+    # another community's organizer does not see them
+    assert "劲松中学：" not in await talk.text("李梦瑶", "/participation")

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from bot.office.meetings import DONE as MEETING_DONE
 from bot.office.pages import ACTIONS_DONE, EVENT_KINDS, TABS
 from handlers.core.i18n import LANGUAGES, Translator
 from handlers.office.ledgers import LEDGERS
@@ -34,6 +35,7 @@ def keys() -> set[str]:
     found |= {f"office.state.{s}" for s in ("all", "open", "overdue", "closed")}
     actions = ("reassign", "note", "close", "escalate", "dispatch", "accept", "reject")
     found |= {f"office.action.{a}" for a in (*actions, "hours_approve", "hours_reject")}
+    found |= {f"gov.done.{d}" for d in MEETING_DONE}  # the meeting page's "done" notes
     return found
 
 

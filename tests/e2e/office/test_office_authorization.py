@@ -18,7 +18,8 @@ from sqlalchemy import select, text, update
 from bot import office
 from bot.office.web import COOKIE
 from bot.settings import Settings
-from storage.models import Base, Person, Region, RoleGrant
+from storage.models import Base, Meeting, Person, Region, RoleGrant
+from storage.repos import agencies
 from storage.repos import office as office_repo
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
@@ -73,6 +74,29 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("POST", "/office/items/proposal/{proposal}/decide", {"action": "reject", "reason": "重复"}),
     ("POST", "/office/items/hours/{record}/review", {"verdict": "approve"}),
     ("POST", "/office/items/region/{community}/broadcast", {"role": "everyone", "text": "扫雪"}),
+    # governance: meetings, hand-offs, units, organizations (bot/office/meetings.py, agencies.py)
+    ("GET", "/office/region/{community}/meetings", {}),
+    ("GET", "/office/meetings/{meeting}", {}),
+    ("GET", "/office/api/regions/{community}/meetings", {}),
+    ("GET", "/office/api/meetings/{meeting}", {}),
+    (
+        "POST",
+        "/office/region/{community}/meetings",
+        {"date": "2026-12-20", "time": "14:00", "place": "社区活动室"},
+    ),
+    (
+        "POST",
+        "/office/meetings/{meeting}/move",
+        {"date": "2026-12-21", "time": "09:30", "place": "社区活动室"},
+    ),
+    ("POST", "/office/meetings/{meeting}/cancel", {"reason": "停电"}),
+    ("GET", "/office/region/{community}/handoffs", {}),
+    ("GET", "/office/region/{grid}/handoffs?status=overdue", {}),
+    ("GET", "/office/api/regions/{community}/handoffs", {}),
+    ("POST", "/office/reports/{report}/handoff", {"department": "{department}", "days": "3"}),
+    ("GET", "/office/region/{community}/units", {}),
+    ("GET", "/office/region/{community}/orgs", {}),
+    ("GET", "/office/region/{community}/ledger.xlsx?kind=resources", {}),
 ]
 # Reachable by anyone: signing in (by link or password) and out, static files.
 OPEN_ROUTES = {"/login/{token}", "/signin", "/logout", "/bye", "/static"}
@@ -98,7 +122,24 @@ async def _items(chat: Chat) -> dict[str, int]:
         worker = await session.execute(select(Person.id).where(Person.display_name == "杨帆"))
         other = int(worker.scalar_one())
     record = await pending_correction(app, "CY-JS-01-G1")
+    async with app.db.transaction() as session:
+        organizer = await session.scalar(select(Person.id).where(Person.display_name == "王海燕"))
+        meeting = Meeting(
+            community_id=int(ids["CY-JS-01"] or 0),
+            organizer_id=organizer,
+            starts_at=app.deps.clock() + timedelta(days=7),
+            place="党群服务中心",
+            status="scheduled",
+            hot_issue={},
+        )
+        session.add(meeting)
+        await session.flush()
+        chengguan = await agencies.department_by_code(session, "CY-JS-CG")
+        assert chengguan is not None
+        meeting_id, department = meeting.id, chengguan.id
     return {
+        "meeting": meeting_id,
+        "department": department,
         "record": record,
         "community": int(ids["CY-JS-01"] or 0),
         "grid": int(ids["CY-JS-01-G1"] or 0),
@@ -163,6 +204,7 @@ async def test_the_table_names_every_office_route(chat: Chat) -> None:
         .replace("{report}", "{report:int}")
         .replace("{need}", "{need:int}")
         .replace("{proposal}", "{proposal:int}")
+        .replace("{meeting}", "{meeting:int}")
         .replace("/office", "", 1)
         for p in named
     }
