@@ -11,7 +11,6 @@ from handlers.core.notify import Sink
 from handlers.needs import sensitive, steps
 from handlers.needs.station import to_station
 from handlers.person_requests import forward
-from matching.understand.urgency import is_urgent
 from storage.models import Need, ServiceItem
 from storage.repos import audit
 from storage.repos import relay as relay_repo
@@ -25,9 +24,8 @@ async def _prepare(ctx: Ctx) -> None:
 
 
 def _urgency(ctx: Ctx) -> str:
-    """ "urgent" when the request or the notes say so ("很急", "今天就要", "马上")."""
-    said = f"{ctx.data.get('query', '')} {ctx.data.get('notes', '')}"
-    return "urgent" if is_urgent(said) else "normal"
+    """ "urgent" when the request, the typed time or the notes say so ("很急", "今天就要")."""
+    return "urgent" if steps.said_urgent(ctx) else "normal"
 
 
 def create_need(ctx: Ctx, person_id: int, region_id: int, **extra: object) -> Need:

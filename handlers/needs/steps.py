@@ -13,6 +13,7 @@ from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import catalog, windows
 from handlers.needs.common import NOTES_LIMIT, place_label, window_text
+from matching.understand.urgency import is_urgent
 from storage.models import ServiceItem
 from storage.repos import needs as needs_repo
 from storage.repos import regions
@@ -103,7 +104,9 @@ async def _take_when(ctx: Ctx, message: Message) -> str | None:
         if value in windows.PRESETS and message.payload is not None:
             start, end = windows.check(*windows.preset(value, now), now)
         else:
-            start, end = windows.parse(free_text(message), now)
+            said = free_text(message)
+            start, end = windows.parse(said, now)
+            ctx.data["when_said"] = said  # "很急，今天下午就要" also says how urgent
     except windows.WindowError as exc:
         raise InvalidInput(WINDOW_ERRORS[exc.reason]) from exc
     ctx.data["start"] = start.astimezone(UTC).isoformat()
@@ -163,17 +166,24 @@ NOTES = optional_text_step(
 )
 
 
+def said_urgent(ctx: Ctx) -> bool:
+    """Whether the request, the typed time or the notes say it is urgent ("很急", "今天就要")."""
+    said = " ".join(str(ctx.data.get(key) or "") for key in ("query", "when_said", "notes"))
+    return is_urgent(said)
+
+
 async def summary(ctx: Ctx) -> str:
     """The answers so far, as shown before confirming."""
     item = await ctx.session.get(ServiceItem, ctx.data["item"])
     start, end = chosen_window(ctx)
-    return ctx.t(
+    text = ctx.t(
         "needs.summary",
         item=item.name(ctx.lang) if item else "",
         window=window_text(ctx, start, end),
         place=ctx.data.get("place", ""),
         notes=ctx.data.get("notes") or "—",
     )
+    return text + "\n" + ctx.t("urgency.summary_line") if said_urgent(ctx) else text
 
 
 def confirm(extra: Callable[[Ctx], Awaitable[str]] | None = None) -> Step:

@@ -80,3 +80,21 @@ async def test_an_ordinary_need_at_night_is_not_offered_before_morning(
         need = (await session.execute(select(Need))).scalar_one()
         assert need.urgency == "normal" and need.status == "open"
     assert not [r for r in await _rows(chat) if r.kind in ("urgent_offer", "urgent_need")]
+
+
+async def test_urgency_said_when_asked_for_the_time_counts_and_is_shown_before_submitting(
+    chat: Chat, clock: FakeClock
+) -> None:
+    clock.now = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
+    await chat.text("王凤兰", "需求")
+    await chat.text("王凤兰", "陪老人看病")
+    await chat.text("王凤兰", "1")  # the service
+    await chat.text("王凤兰", "很急，今天下午就要")  # the time, typed
+    await chat.text("王凤兰", "1")  # at home
+    summary = await chat.text("王凤兰", "跳过")  # no notes
+    assert "紧急：是" in summary
+    done = await chat.text("王凤兰", "1")  # submit
+    assert "已立即通知" in done
+    async with chat.app.db.transaction() as session:
+        need = (await session.execute(select(Need))).scalar_one()
+    assert need.urgency == "urgent"
