@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import App
-from bot.office import api, item_pages, pages, password, signin
+from bot.office import api, item_pages, pages, password, photos, signin
 from bot.office.cache import Recent
 from bot.office.web import HERE, Templates
 
@@ -26,6 +26,7 @@ def mount(app: App) -> Mount:
         *pages.routes(app, templates, recent),
         *item_pages.routes(app, templates),
         *password.routes(app, templates),
+        *photos.routes(app, templates),
     ]
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="office-static"))
     return Mount("/office", routes=routes)

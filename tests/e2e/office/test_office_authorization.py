@@ -31,6 +31,7 @@ from tests.support.office import (
     sign_in,
     use_link,
 )
+from tests.support.photos import stored_photo
 from tests.support.proposals import propose, set_fields
 
 # method, path, form fields ({csrf} filled in), as templates over the items made below.
@@ -58,6 +59,7 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/office/api/reports/{report}", {}),
     ("GET", "/office/api/needs/{need}", {}),
     ("GET", "/office/api/proposals/{proposal}", {}),
+    ("GET", "/office/photos/{photo}", {}),
     ("GET", "/office/password", {}),
     (
         "POST",
@@ -98,11 +100,13 @@ async def _items(chat: Chat) -> dict[str, int]:
         worker = await session.execute(select(Person.id).where(Person.display_name == "杨帆"))
         other = int(worker.scalar_one())
     record = await pending_correction(app, "CY-JS-01-G1")
+    report = await make_report(app)
     return {
         "record": record,
         "community": int(ids["CY-JS-01"] or 0),
         "grid": int(ids["CY-JS-01-G1"] or 0),
-        "report": await make_report(app),
+        "report": report,
+        "photo": await stored_photo(app, report),
         "need": await make_need(app),
         "proposal": 1,
         "other_worker": other,
@@ -163,6 +167,7 @@ async def test_the_table_names_every_office_route(chat: Chat) -> None:
         .replace("{report}", "{report:int}")
         .replace("{need}", "{need:int}")
         .replace("{proposal}", "{proposal:int}")
+        .replace("{photo}", "{photo:int}")
         .replace("/office", "", 1)
         for p in named
     }
