@@ -8,7 +8,7 @@ import re
 import pytest
 
 from bot.settings import Settings
-from storage.repos import photos
+from storage.repos import audit, photos
 from tests.support.chat import Chat
 from tests.support.needs_reports import make_report
 from tests.support.office import client, office_settings, sign_in
@@ -70,3 +70,28 @@ async def test_another_communitys_staff_and_strangers_get_no_photo(chat: Chat) -
         refused = await http.get(f"/office/photos/{photo}")
         assert refused.status_code == 403 and not re.search(rb"\xff\xd8", refused.content)
         assert (await http.get("/office/photos/99999")).status_code == 403
+
+
+async def test_the_photo_after_the_fix_and_a_departments_photo_are_in_the_timeline(
+    chat: Chat,
+) -> None:
+    report = await make_report(chat.app, status="resolved", after_photo_ref="wechat:AFTER")
+    async with chat.app.db.transaction() as session:
+        audit.record(
+            session,
+            actor_id=None,
+            action="report.close",
+            target=f"report:{report}",
+            now=chat.app.deps.clock(),
+            note="地锁已拆除",
+        )
+    after = await stored_photo(chat.app, report, role="after")
+    answer = await stored_photo(chat.app, report, role="answer")
+    async with client(chat.app) as http:
+        await sign_in(chat, http, "王海燕")
+        data = (await http.get(f"/office/api/reports/{report}")).json()
+        page = await http.get(f"/office/reports/{report}")
+    by_kind = {e["kind"]: e for e in data["timeline"]}
+    assert by_kind["report.close"]["photo"]["url"] == f"/office/photos/{after}"
+    assert by_kind["photo"]["photo"]["url"] == f"/office/photos/{answer}"
+    assert "部门答复照片" in page.text and page.text.count("<img ") == 2
