@@ -19,6 +19,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
 from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
+from bot.photos import start_fetchers
 from bot.sender import OutboxSender
 from handlers.sweeps import Sweeper
 
@@ -131,6 +132,8 @@ async def run_worker(
                 sender = OutboxSender(app.db, transport, app.deps.clock, channel.limits())
                 retry = app.settings.sender_lock_retry_s  # one sender per bot (PostgreSQL lock)
                 tasks.append(asyncio.create_task(sender.run_exclusive(stop, retry_s=retry)))
+        if senders:  # photos users sent are fetched where the platforms are reached
+            tasks += start_fetchers(app.db, started, app.deps.clock, stop)
         if sweeps is not None:
             sweeps.start()
         log.info(

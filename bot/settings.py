@@ -144,6 +144,10 @@ class Settings(BaseSettings):
     )
     office_session_minutes: int = Field(60, alias="LINLI_OFFICE_SESSION_MINUTES", ge=5)
     office_tile_url: str = Field("", alias="LINLI_OFFICE_TILE_URL")
+    # The header a reverse proxy in front of `linli serve` puts the client's address in
+    # (`X-Forwarded-For`, `X-Real-IP`); empty: the connection's own address (no header is
+    # believed). The office counts failed sign-ins per address.
+    office_client_ip_header: str = Field("", alias="LINLI_OFFICE_CLIENT_IP_HEADER")
     # How long the dashboard's and map's figures of a region are reused (0: never); pages say so.
     office_figures_seconds: int = Field(30, alias="LINLI_OFFICE_FIGURES_SECONDS", ge=0, le=600)
     # `linli chat` writes files it is sent (exports, /mydata) here; unset: <data dir>/files.

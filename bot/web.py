@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
-from bot import downloads, metrics, office
+from bot import downloads, metrics, office, photos
 from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.scheduler import Scheduler
@@ -89,6 +89,8 @@ def create_web_app(
                 sender = OutboxSender(app.db, transport, app.deps.clock, channel.limits())
                 retry = app.settings.sender_lock_retry_s
                 tasks.append(asyncio.create_task(sender.run_exclusive(stop, retry_s=retry)))
+        if senders:  # photos users sent are fetched where the platforms are reached
+            tasks += photos.start_fetchers(app.db, channels, app.deps.clock, stop)
         await warm_up(app.deps)  # before the first request and the first sweep
         scheduler = Scheduler(app) if sweeps else None
         if scheduler is not None:

@@ -65,6 +65,9 @@ def serve(
         # it is not hung, so it is not killed and restarted in a loop.
         timeout_worker_healthcheck=30,
         log_level=settings.log_level.lower(),
+        # The client address is the connection's: a forwarded header is believed only where
+        # configured (LINLI_OFFICE_CLIENT_IP_HEADER), not by uvicorn for every proxy on localhost.
+        proxy_headers=False,
         log_config=None,  # uvicorn's records go through ours (bot/logs.py)
     )
 

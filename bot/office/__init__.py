@@ -11,7 +11,7 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import App
-from bot.office import agencies, api, item_pages, meetings, pages, password, signin
+from bot.office import agencies, api, item_pages, meetings, pages, password, photos, signin
 from bot.office.cache import Recent
 from bot.office.web import HERE, Templates
 
@@ -28,6 +28,7 @@ def mount(app: App) -> Mount:
         *password.routes(app, templates),
         *meetings.routes(app, templates),
         *agencies.routes(app, templates),
+        *photos.routes(app, templates),
     ]
     routes.append(Mount("/static", StaticFiles(directory=HERE / "static"), name="office-static"))
     return Mount("/office", routes=routes)

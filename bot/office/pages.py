@@ -248,6 +248,7 @@ EVENT_KINDS: dict[str, str] = {
     kind: f"office.event.{kind}"
     for kind in (
         "created",
+        "photo",
         "metoo",
         "rating",
         "offer",

@@ -18,11 +18,12 @@ from starlette.routing import Route
 from bot.bootstrap import App
 from bot.office.pages import page
 from bot.office.web import COOKIE, Templates, Visit, redirect, signed_in
-from handlers.core.errors import UserError
-from handlers.office import passwords
+from handlers.core.errors import NotAllowed, UserError
+from handlers.office import passwords, throttle
 from storage.repos import audit, office
 
 PRE_COOKIE = "linli_office_pre_pw"
+LOCK_MINUTES = int(throttle.LOCK.total_seconds() // 60)
 
 
 def _secure(app: App) -> bool:
@@ -58,11 +59,19 @@ def routes(app: App, templates: Templates) -> list[Route]:
         login = str(body.get("login", "")).strip()[:32]
         password = str(body.get("password", ""))
         now = app.deps.clock()
+        address = throttle.client_address(
+            request.client.host if request.client else None,
+            dict(request.headers),
+            app.settings.office_client_ip_header,
+        )
         refused: UserError | None = None
         cookie = ""
         async with app.db.transaction() as session:  # failures are kept even when refused
             try:
+                await throttle.refuse_if_locked(session, address, now)  # before any hashing
                 person_id = await passwords.check_password(session, login, password, now)
+                if person_id is None and await throttle.failed(session, address, now):
+                    refused = NotAllowed("office.signin.address_locked", minutes=LOCK_MINUTES)
             except UserError as exc:
                 person_id, refused = None, exc
             if person_id is not None:

@@ -25,7 +25,7 @@ from handlers.departments.common import (
 from handlers.reports.common import ACTIVE as REPORT_ACTIVE
 from handlers.reports.common import followers
 from storage.models import Handoff
-from storage.repos import agencies, audit, roles
+from storage.repos import agencies, audit, photos, roles
 from storage.repos import reports as reports_repo
 
 TEXT_LIMIT = 1000
@@ -189,6 +189,15 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     if not await agencies.transition(ctx.session, handoff.id, (handoff.status,), ctx.now, **values):
         raise Conflict("departments.changed", id=handoff.id)
     await ctx.session.refresh(handoff)
+    if action == "answer":
+        await photos.want(
+            ctx.session,
+            photo,
+            report_id=handoff.report_id,
+            role="answer",
+            person_id=ctx.person.id,
+            now=ctx.now,
+        )
     audit.record(
         ctx.session,
         actor_id=ctx.person.id,

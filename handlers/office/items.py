@@ -21,7 +21,7 @@ from handlers.core.errors import InvalidInput
 from handlers.core.messages import Reply
 from handlers.office.figures import NEED_CLOSED, NEED_OPEN, REPORT_CLOSED, REPORT_OPEN
 from handlers.office.scope import Staff
-from handlers.office.timelines import photo_of
+from handlers.office.timelines import photo_of, report_photos
 from handlers.proposals.decide import decide
 from storage.models import (
     AuditEntry,
@@ -149,14 +149,19 @@ async def proposal_list(session: AsyncSession, root: Region, f: ItemFilter) -> l
 
 async def report_timeline(session: AsyncSession, report: GridReport) -> list[dict[str, Any]]:
     """Everything that happened to a report, oldest first: filing, me-toos, actions, rating."""
+    fetched = await report_photos(session, report.id)
     events: list[dict[str, Any]] = [
         {
             "at": report.created_at,
             "kind": "created",
             "note": report.text,
-            "photo": photo_of(report.photo_ref),
+            "photo": photo_of(report.photo_ref, fetched.get(("before", report.photo_ref or ""))),
         }
     ]
+    for (role, ref), row in fetched.items():
+        if role == "answer":  # a department's answer (its audit entry is about the hand-off)
+            events.append({"at": row["at"], "kind": "photo", "photo": photo_of(ref, row)})
+    after = report.after_photo_ref
     metoos = await session.execute(
         select(func.count(), func.min(ReportMeToo.created_at)).where(
             ReportMeToo.report_id == report.id
@@ -172,14 +177,16 @@ async def report_timeline(session: AsyncSession, report: GridReport) -> list[dic
         .order_by(AuditEntry.id)
     )
     for entry, actor in audits:
-        events.append(
-            {
-                "at": entry.at,
-                "kind": entry.action,
-                "actor": actor or "",
-                "note": str(entry.details.get("note") or entry.details.get("reason") or ""),
-            }
-        )
+        event = {
+            "at": entry.at,
+            "kind": entry.action,
+            "actor": actor or "",
+            "note": str(entry.details.get("note") or entry.details.get("reason") or ""),
+        }
+        if entry.action == "report.close" and after:  # the photo after the fix
+            event["photo"] = photo_of(after, fetched.get(("after", after)))
+            after = None
+        events.append(event)
     if report.rating is not None:
         events.append(
             {

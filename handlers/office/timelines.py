@@ -3,7 +3,8 @@
 Each timeline is a list of events, oldest first: `at`, `kind`, `actor` (a display name or ""),
 `note`, and for status changes `old`/`new`. Kinds are the audit log's actions (`need.status`,
 `report.note` …), the proposal's own events (`proposal.accepted` …) and a few of ours
-(`offer`, `assignment`, `confirmed`, `service`, `rating`), and a report's `photo`.
+(`offer`, `assignment`, `confirmed`, `service`, `rating`); a report's photos ride on its filing
+and closing events, a department's answer photo is a `photo` event of its own.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from storage.models import (
     AuditEntry,
     Need,
     Person,
+    Photo,
     Proposal,
     ProposalCosign,
     ProposalEvent,
@@ -28,16 +30,31 @@ from storage.models import (
 PHOTO_CHANNELS = ("telegram", "wechat")
 
 
-def photo_of(ref: str | None) -> dict[str, str] | None:
-    """What the office can say about a photo kept as a chat file id: its channel, never the id.
-
-    The bytes stay with the chat platform (a Telegram file id, a WeChat media id); the console
-    does not fetch them (see docs/office.md).
-    """
+def photo_of(ref: str | None, fetched: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    """What the office shows of a photo kept as a chat file id, never the id: its channel, and
+    once the worker fetched it (bot/photos.py) its `url` on the console; else its `state`
+    (`pending`, `failed`, or `none` for a photo never queued)."""
     if not ref:
         return None
     channel = ref.split(":", 1)[0] if ":" in ref else ""
-    return {"channel": channel if channel in PHOTO_CHANNELS else "other"}
+    shown: dict[str, Any] = {"channel": channel if channel in PHOTO_CHANNELS else "other"}
+    if fetched is None:
+        return shown | {"state": "none"}
+    if fetched["status"] == "ready":
+        return shown | {"state": "ready", "url": f"/office/photos/{fetched['id']}"}
+    return shown | {"state": fetched["status"]}
+
+
+async def report_photos(session: AsyncSession, report_id: int) -> dict[tuple[str, str], Any]:
+    """A report's queued photos by (role, ref): id, status and when (their bytes not read)."""
+    rows = await session.execute(
+        select(Photo.id, Photo.role, Photo.ref, Photo.status, Photo.created_at)
+        .where(Photo.report_id == report_id)
+        .order_by(Photo.id)
+    )
+    return {
+        (role, ref): {"id": pid, "status": status, "at": at} for pid, role, ref, status, at in rows
+    }
 
 
 async def _names(session: AsyncSession, ids: set[int | None]) -> dict[int, str]:

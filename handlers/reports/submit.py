@@ -27,7 +27,7 @@ from handlers.reports.common import (
 from handlers.reports.nearby import place_at, similar
 from handlers.reports.places import ask_place, take_place, take_typed
 from storage.models import GridReport, Region
-from storage.repos import audit, regions
+from storage.repos import audit, photos, regions
 from storage.repos import reports as reports_repo
 
 TEXT_LIMIT = 1000
@@ -282,6 +282,14 @@ async def _finish(ctx: Ctx) -> list[Reply]:
     set_deadlines(report, ctx.deps.config, ctx.now)
     ctx.session.add(report)
     await ctx.session.flush()
+    await photos.want(
+        ctx.session,
+        report.photo_ref,
+        report_id=report.id,
+        role="before",
+        person_id=ctx.person.id,
+        now=ctx.now,
+    )
     audit.record(
         ctx.session,
         actor_id=ctx.person.id,

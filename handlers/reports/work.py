@@ -27,7 +27,7 @@ from handlers.reports.common import (
 )
 from handlers.reports.views import actions, line, view_choices
 from storage.models import GridReport, Region
-from storage.repos import audit, roles
+from storage.repos import audit, photos, roles
 from storage.repos import reports as reports_repo
 
 NOTE_LIMIT = 1000
@@ -270,6 +270,14 @@ async def _close(ctx: Ctx, report: GridReport, note: str) -> list[Reply]:
     ):
         raise Conflict("reports.changed", id=report.id)
     await ctx.session.refresh(report)
+    await photos.want(
+        ctx.session,
+        report.after_photo_ref,
+        report_id=report.id,
+        role="after",
+        person_id=ctx.person.id,
+        now=ctx.now,
+    )
     _audit(ctx, report, "report.close", note)
     sink = Sink.of(ctx)
     rate = [(label, f"rrate:{report.id}:{stars}") for label, stars in RATING_CHOICES]

@@ -37,6 +37,7 @@ from storage.models.messaging import (
 from storage.models.office import OfficeLink, OfficePassword, OfficeSession
 from storage.models.party import PartyMember
 from storage.models.people import AuditEntry, Identity, InviteCode, Person, Region, RoleGrant
+from storage.models.photos import Photo, SigninThrottle
 from storage.models.relay import NeedSensitive, RelayMessage
 from storage.models.services import (
     Assignment,
@@ -85,6 +86,7 @@ __all__ = [
     "PartyMember",
     "Person",
     "PersonRequest",
+    "Photo",
     "ProcessedUpdate",
     "ProjectMilestone",
     "Proposal",
@@ -97,6 +99,7 @@ __all__ = [
     "RoleGrant",
     "ServiceItem",
     "ServiceRecord",
+    "SigninThrottle",
     "StaffInvite",
     "StaffMember",
     "TargetGroup",

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from storage.models import OfficeLink, OfficeSession
+from storage.models import OfficeLink, OfficeSession, SigninThrottle
 
 
 def digest(token: str) -> str:
@@ -93,4 +93,11 @@ async def purge_expired(session: AsyncSession, now: datetime) -> int:
             or_(OfficeSession.expires_at <= now, OfficeSession.ended_at.is_not(None))
         )
     )
-    return int(getattr(links, "rowcount", 0) or 0) + int(getattr(sessions, "rowcount", 0) or 0)
+    # Failed sign-ins per address (handlers/office/throttle.py), once their window and lock end.
+    addresses = await session.execute(
+        delete(SigninThrottle).where(
+            SigninThrottle.window_start < now - timedelta(hours=1),
+            or_(SigninThrottle.locked_until.is_(None), SigninThrottle.locked_until <= now),
+        )
+    )
+    return sum(int(getattr(r, "rowcount", 0) or 0) for r in (links, sessions, addresses))

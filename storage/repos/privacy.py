@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -30,6 +31,7 @@ from storage.models import (
     PartyMember,
     Person,
     PersonRequest,
+    Photo,
     ProcessedUpdate,
     Proposal,
     ProposalCosign,
@@ -266,6 +268,9 @@ async def _items(session: AsyncSession, person_id: int) -> dict[str, Any]:
         .where(ServiceRecord.person_id == person_id)
         .order_by(ServiceRecord.id),
     )
+    sent_photos = await _all(
+        session, select(Photo).where(Photo.person_id == person_id).order_by(Photo.id)
+    )
     proposal_cols = ("id", "title", "body", "category", "scope", "status", "created_at")
     need_cols = "id status place notes window_start window_end urgency target_groups rating"
     need_cols += " rating_comment created_at closed_at"
@@ -292,6 +297,12 @@ async def _items(session: AsyncSession, person_id: int) -> dict[str, Any]:
             for n, code in needs
         ],
         "reports": [_row(r, report_cols.split()) for r in reports],
+        # Photos they sent with reports (or closing one), as the JPEG the office sees.
+        "photos": [
+            _row(p, ("report_id", "role", "status", "content_type", "created_at", "fetched_at"))
+            | {"jpeg_base64": base64.b64encode(p.data).decode("ascii") if p.data else None}
+            for p in sent_photos
+        ],
         "reports_me_too": list(metoo),
         "activity_signups": [
             _row(s, ("activity_id", "status", "created_at", "checked_in_at"))
@@ -395,7 +406,13 @@ async def _anonymize_items(session: AsyncSession, pid: int, now: datetime) -> No
         update(Need)
         .where(Need.person_id == pid)
         .values(notes="", place="", rating_comment=None, target_groups=[], updated_at=now),
-        update(GridReport).where(GridReport.reporter_id == pid).values(rating_comment=None),
+        update(GridReport)
+        .where(GridReport.reporter_id == pid)
+        .values(rating_comment=None, photo_ref=None),
+        # The photos they sent with their reports go; a photo taken at work (closing a report,
+        # a department's answer) is the office's record and stays, no longer linked to them.
+        delete(Photo).where(Photo.person_id == pid, Photo.role == "before"),
+        update(Photo).where(Photo.person_id == pid).values(person_id=None),
         update(Assignment).where(Assignment.person_id == pid).values(cancel_reason=None),
         update(ServiceRecord)
         .where(ServiceRecord.person_id == pid)
@@ -441,9 +458,10 @@ async def _community_of(session: AsyncSession, person: Person) -> int | None:
 async def anonymize_expired(session: AsyncSession, now: datetime, days: int) -> dict[str, int]:
     """Anonymize items closed more than `days` ago; returns rows changed per kind.
 
-    Needs lose their free text and the link to the resident; closed reports their photo, exact
-    location, comments and reporter; finished proposals their proposer and co-signers (the text
-    stays: it is the community's record); finished outbox rows their content and address.
+    Needs lose their free text and the link to the resident; closed reports their photos (the
+    references and the fetched bytes), exact location, comments and reporter; finished proposals
+    their proposer and co-signers (the text stays: it is the community's record); finished
+    outbox rows their content and address.
     Running it again changes nothing more.
     """
     cutoff = now - timedelta(days=days)
@@ -467,9 +485,20 @@ async def anonymize_expired(session: AsyncSession, now: datetime, days: int) -> 
         .where(
             GridReport.status.in_(CLOSED_REPORTS),
             GridReport.updated_at < cutoff,
-            or_(GridReport.reporter_id.is_not(None), GridReport.photo_ref.is_not(None)),
+            or_(
+                GridReport.reporter_id.is_not(None),
+                GridReport.photo_ref.is_not(None),
+                GridReport.after_photo_ref.is_not(None),
+            ),
         )
-        .values(reporter_id=None, photo_ref=None, lat=None, lon=None, rating_comment=None),
+        .values(
+            reporter_id=None,
+            photo_ref=None,
+            after_photo_ref=None,
+            lat=None,
+            lon=None,
+            rating_comment=None,
+        ),
         "proposals": update(Proposal)
         .where(
             Proposal.status.in_(CLOSED_PROPOSALS),
@@ -518,6 +547,7 @@ async def anonymize_expired(session: AsyncSession, now: datetime, days: int) -> 
         )
     )
     first["sensitive_notes"] = delete(NeedSensitive).where(NeedSensitive.need_id.in_(old_needs))
+    first["photos"] = delete(Photo).where(Photo.report_id.in_(old_reports))  # bytes of places
     for kind, statement in {**first, **statements}.items():
         result = await session.execute(statement.execution_options(synchronize_session=False))
         changed[kind] = int(getattr(result, "rowcount", 0) or 0)

@@ -3,8 +3,9 @@
 Signs in through the link the bot sent over the console channel, opens the dashboard and the map
 of a community, filters, opens a report, hands it to another grid worker, sees that worker get
 it in chat, downloads a ledger and opens the file. Skipped, saying why, without Chromium.
-A second run opens a need's and a proposal's timeline pages, sets a console password and signs
-in with it. Set LINLI_OFFICE_SCREENSHOTS=DIR to keep screenshots (docs/office.md uses them).
+A second run opens a need's and a proposal's timeline pages, a report's page with its photo
+(the image must load), sets a console password and signs in with it.
+Set LINLI_OFFICE_SCREENSHOTS=DIR to keep screenshots (docs/office.md uses them).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from bot.web import create_web_app
 from tests.support.chat import Chat
 from tests.support.needs_reports import make_need, make_report, move_need
 from tests.support.office import link_for
+from tests.support.photos import stored_photo
 from tests.support.proposals import propose
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
@@ -175,6 +177,8 @@ async def test_timelines_and_a_password_in_the_browser(server: str, chat: Chat) 
     need = await make_need(app)
     await move_need(app, need, "matching", actor="王海燕")
     await propose(chat, "王凤兰", "加装电梯", "我们103号楼都是老人，六层没有电梯，希望加装电梯。")
+    report = await make_report(app, photo_ref="telegram:before-file")
+    await stored_photo(app, report)  # as the worker keeps it once fetched from Telegram
     link = await link_for(chat, "王海燕")
     shots = _shots()
     async with playwright_api.async_playwright() as pw:
@@ -203,6 +207,14 @@ async def test_timelines_and_a_password_in_the_browser(server: str, chat: Chat) 
         assert "提交提案" in await page.inner_text("#timeline")
         if shots:
             await page.screenshot(path=str(shots / "proposal.png"), full_page=True)
+
+        await page.goto(f"{server}/office/reports/{report}")
+        image = page.locator("#timeline a.photo img")
+        await image.wait_for()
+        await page.wait_for_load_state("load")  # images included
+        assert await image.evaluate("img => img.complete && img.naturalWidth") == 640
+        if shots:
+            await page.screenshot(path=str(shots / "report_photo.png"), full_page=True)
 
         await page.click("#to-password")
         await page.fill("#pw-form input[name=login]", "wanghy")

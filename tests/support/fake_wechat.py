@@ -1,4 +1,5 @@
-"""A fake WeChat API server on 127.0.0.1 (random port): token, custom send, template send, menu.
+"""A fake WeChat API server on 127.0.0.1 (random port): token, custom send, template send, menu,
+temporary media (get and upload).
 
 It answers like WeChat does — HTTP 200 with an `errcode` in the JSON — including 40001 for a
 token it has expired, 45015 outside a user's 48-hour window and 45047 past the window's quota.
@@ -18,7 +19,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 OK = {"errcode": 0, "errmsg": "ok"}
@@ -40,6 +41,9 @@ class FakeWeChat:
     templates: list[dict[str, Any]] = field(default_factory=list)
     menus: list[dict[str, Any]] = field(default_factory=list)
     rejected_tokens: int = 0
+    media: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # media_id → file, type
+    uploads: dict[str, bytes] = field(default_factory=dict)  # media ids we handed out
+    media_gets: int = 0
     _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def expire_tokens(self) -> None:
@@ -104,6 +108,34 @@ class FakeWeChat:
         self.menus.append(body)
         return JSONResponse(OK)
 
+    async def _media_get(self, request: Request) -> Response:
+        self.media_gets += 1
+        if request.query_params.get("access_token") not in self.valid_tokens:
+            self.rejected_tokens += 1
+            return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})
+        found = self.media.get(request.query_params.get("media_id", ""))
+        if found is None:
+            return JSONResponse({"errcode": 40007, "errmsg": "invalid media_id"})
+        return Response(found[0], media_type=found[1])
+
+    async def _media_upload(self, request: Request) -> JSONResponse:
+        if request.query_params.get("access_token") not in self.valid_tokens:
+            self.rejected_tokens += 1
+            return JSONResponse({"errcode": 40001, "errmsg": "invalid credential"})
+        form = await request.form()
+        upload = form.get("media")
+        if request.query_params.get("type") != "image" or not hasattr(upload, "read"):
+            return JSONResponse({"errcode": 40004, "errmsg": "invalid media type"})
+        media_id = f"UP-{next(self._serial)}"
+        self.uploads[media_id] = await upload.read()  # type: ignore[union-attr]
+        return JSONResponse({"type": "image", "media_id": media_id, "created_at": 1})
+
+    def images_to(self, openid: str) -> list[str]:
+        """Media ids of the images sent to `openid` by the customer-service API, in order."""
+        return [
+            m["image"]["media_id"] for m in self.custom if m["touser"] == openid and "image" in m
+        ]
+
     def asgi(self) -> Starlette:
         """The fake as an ASGI app."""
         return Starlette(
@@ -112,6 +144,8 @@ class FakeWeChat:
                 Route("/cgi-bin/message/custom/send", self._custom, methods=["POST"]),
                 Route("/cgi-bin/message/template/send", self._template, methods=["POST"]),
                 Route("/cgi-bin/menu/create", self._menu, methods=["POST"]),
+                Route("/cgi-bin/media/get", self._media_get, methods=["GET"]),
+                Route("/cgi-bin/media/upload", self._media_upload, methods=["POST"]),
             ]
         )
 

@@ -16,8 +16,9 @@ from telegram.error import TelegramError
 
 from bot.bootstrap import App
 from bot.channels.telegram.mapping import CHANNEL, Inbound, MalformedUpdate, to_inbound
-from bot.channels.telegram.rendering import Outgoing, render, settled
+from bot.channels.telegram.rendering import Outgoing, foreign, render, settled
 from bot.channels.telegram.transport import Api, classify
+from bot.photos import upload_for
 from bot.sender import SendResult
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Reply
@@ -81,7 +82,12 @@ class TelegramAdapter:
 
     async def deliver(self, inbound: Inbound, replies: list[Reply]) -> None:
         """Send replies in order; what cannot go out now (429, network) goes to the outbox."""
-        calls = [(index, call) for index, reply in enumerate(replies) for call in render(reply)]
+        uploads = [await self._upload(reply) for reply in replies]
+        calls = [
+            (index, call)
+            for index, reply in enumerate(replies)
+            for call in render(reply, uploads[index])
+        ]
         for index, call in calls:
             try:
                 await self.api(call, chat_id=inbound.chat_id)
@@ -94,6 +100,14 @@ class TelegramAdapter:
                     await self._blocked(inbound)
                     return
                 log.warning("telegram reply part dropped: %s", result.error)
+
+    async def _upload(self, reply: Reply) -> bytes | None:
+        """Another channel's photo, if its bytes are here already (a reply does not wait)."""
+        ref = foreign(reply)
+        if ref is None:
+            return None
+        got = await upload_for(self.app.db, ref, self.app.deps.clock())
+        return got if isinstance(got, bytes) else None
 
     async def _queue(self, inbound: Inbound, replies: list[Reply], result: SendResult) -> None:
         """Hand replies that could not be sent to the outbox sender, which retries under limits."""

@@ -95,17 +95,23 @@ def _choice_rows(choices: tuple[Choice, ...]) -> list[list[InlineKeyboardButton]
     return [buttons[i : i + per_row] for i in range(0, len(buttons), per_row)]
 
 
-def render(reply: Reply) -> list[Outgoing]:
+def render(reply: Reply, upload: bytes | None = None) -> list[Outgoing]:
     """The calls that show one reply; its keyboard goes on the last of them.
 
     A photo or document carries the text as its caption when it fits; otherwise the photo comes
     first and the text after it, or the text first and the document (e.g. an export) after it.
+    Another channel's photo is sent as `upload` (its bytes, fetched by bot/photos.py) if given.
     """
     text = reply.text if reply.text.strip() else ""
     fits = bool(text) and utf16_len(text) <= CAPTION_LIMIT
     calls: list[Outgoing] = []
-    if reply.photo and _ours(reply.photo):
-        photo = Outgoing("send_photo", {"photo": reply.photo[len(PHOTO_PREFIX) :]})
+    if reply.photo and (_ours(reply.photo) or upload is not None):
+        shown: str | InputFile = (
+            reply.photo[len(PHOTO_PREFIX) :]
+            if _ours(reply.photo)
+            else InputFile(upload, filename="photo.jpg")
+        )
+        photo = Outgoing("send_photo", {"photo": shown})
         calls = [photo] + ([] if fits else _texts(text))
         if fits:
             photo.kwargs["caption"] = text
@@ -131,8 +137,13 @@ def _texts(text: str) -> list[Outgoing]:
 
 
 def _ours(photo: str) -> bool:
-    """Photos from other channels (WeChat media ids) cannot be shown here; the text still is."""
+    """A Telegram file id; another channel's photo (a WeChat media id) needs its bytes."""
     return photo.startswith(PHOTO_PREFIX) and len(photo) > len(PHOTO_PREFIX)
+
+
+def foreign(reply: Reply) -> str | None:
+    """The reference of another channel's photo in a reply, to upload its bytes."""
+    return reply.photo if reply.photo and not _ours(reply.photo) else None
 
 
 # -- after a button press ------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelError
 from bot.channels.telegram.adapter import TelegramAdapter
 from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL
+from bot.channels.telegram.photos import TelegramPhotos
 from bot.channels.telegram.polling import UpdatePoller
 from bot.channels.telegram.transport import LIMITS, BotApi, TelegramTransport
 from bot.sender import Limits, OutboxSender, Transport
@@ -141,11 +142,15 @@ class TelegramChannel:
 
     def transport(self) -> Transport:
         """The outbox transport over this bot."""
-        return TelegramTransport.for_bot(self.application.bot)
+        return TelegramTransport.for_bot(self.application.bot, self.app.db, self.app.deps.clock)
 
     def limits(self) -> Limits:
         """Telegram's sending limits."""
         return LIMITS
+
+    def photo_source(self) -> TelegramPhotos:
+        """Downloads the photos users sent (bot/photos.py)."""
+        return TelegramPhotos(self.application.bot)
 
     async def webhook(self, request: Request) -> Response:
         """Check the secret, cap and parse the body, process; 200 only once it is all committed."""

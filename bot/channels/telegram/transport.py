@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import logging
 import warnings
-from datetime import timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from telegram import Bot
@@ -20,9 +21,11 @@ from telegram.error import (
 from telegram.warnings import PTBDeprecationWarning
 
 from bot.channels.telegram.mapping import CHANNEL
-from bot.channels.telegram.rendering import Outgoing, render
+from bot.channels.telegram.rendering import Outgoing, foreign, render
+from bot.photos import WAIT, WAIT_ATTEMPTS, upload_for
 from bot.sender import Limits, SendResult
 from handlers.core.messages import Reply
+from storage.db import Database
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
@@ -81,23 +84,40 @@ def classify(exc: TelegramError, attempts: int = 0) -> SendResult:
 
 
 class TelegramTransport:
-    """The outbox sender's way to Telegram: renders a reply and sends every part of it."""
+    """The outbox sender's way to Telegram: renders a reply and sends every part of it.
+
+    With a database, another channel's photo (a WeChat media id) goes out as an upload of its
+    fetched bytes; a message waits a little (`upload_for`) while they are being fetched.
+    """
 
     channel = CHANNEL
 
-    def __init__(self, api: Api) -> None:
+    def __init__(
+        self, api: Api, db: Database | None = None, clock: Callable[[], datetime] | None = None
+    ) -> None:
         self.api = api
+        self.db = db
+        self.clock = clock
 
     @classmethod
-    def for_bot(cls, bot: Bot) -> TelegramTransport:
+    def for_bot(
+        cls, bot: Bot, db: Database | None = None, clock: Callable[[], datetime] | None = None
+    ) -> TelegramTransport:
         """A transport over a PTB bot."""
-        return cls(BotApi(bot))
+        return cls(BotApi(bot), db, clock)
 
     async def send(self, external_id: str, reply: Reply, row: OutboxMessage) -> SendResult:
         """Send one outbox message; platform errors come back as results, never raised."""
         last: Any = None
+        upload: bytes | None = None
+        ref = foreign(reply)
+        if ref and self.db is not None and self.clock is not None:
+            got = await upload_for(self.db, ref, self.clock())
+            if got == WAIT and row.attempts < WAIT_ATTEMPTS:
+                return SendResult("retry", retry_after=10.0 * (row.attempts + 1), error="photo")
+            upload = got if isinstance(got, bytes) else None
         try:
-            for call in render(reply):
+            for call in render(reply, upload):
                 last = await self.api(call, chat_id=int(external_id))
         except TelegramError as exc:
             result = classify(exc, row.attempts)

@@ -1,4 +1,4 @@
-"""The few outbound WeChat API calls (token, custom send, template send, menu) over httpx.
+"""The few outbound WeChat API calls (token, custom send, template send, menu, media) over httpx.
 
 The access token is held once per deployment in the database (`channel_tokens`): a fresh fetch
 invalidates the previous token after a few minutes, so processes must not fetch one each.
@@ -26,6 +26,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.weixin.qq.com"
 TOKEN_ERRORS = frozenset({40001, 40014, 42001})  # invalid, malformed, expired access token
+MEDIA_GONE = frozenset({40007})  # invalid media_id (never was, or past its 3 days)
 REFRESH_MARGIN = timedelta(minutes=5)  # refresh this long before WeChat says it expires
 
 
@@ -89,6 +90,74 @@ class WeChatApi:
     async def create_menu(self, menu: dict[str, Any]) -> dict[str, Any]:
         """Replace the account's custom menu."""
         return await self.call("/cgi-bin/menu/create", menu)
+
+    async def download_media(self, media_id: str, limit: int) -> bytes:
+        """A temporary media file (a photo a user sent), at most `limit` bytes.
+
+        WeChat answers with the file, or with JSON carrying an errcode (40007: no such media,
+        e.g. older than its 3 days). Raises ChannelError("gone" | "too_big" | "network" | …).
+        """
+        token = await self.token()
+        answer = await self._get_media(token, media_id, limit)
+        if isinstance(answer, dict) and answer.get("errcode") in TOKEN_ERRORS:
+            token = await self.token(stale=token)
+            answer = await self._get_media(token, media_id, limit)
+        if isinstance(answer, bytes):
+            return answer
+        code = answer.get("errcode")
+        kind = "gone" if code in MEDIA_GONE else "network" if code in (-1, 45009) else "protocol"
+        raise ChannelError(kind, f"media/get: errcode {code}")
+
+    async def _get_media(self, token: str, media_id: str, limit: int) -> bytes | dict[str, Any]:
+        params = {"access_token": token, "media_id": media_id}
+        try:
+            async with self.client.stream("GET", "/cgi-bin/media/get", params=params) as response:
+                response.raise_for_status()
+                kind = response.headers.get("content-type", "")
+                declared = int(response.headers.get("content-length") or 0)
+                if declared > limit:
+                    raise ChannelError("too_big", f"{declared} bytes")
+                chunks, size = [], 0
+                async for chunk in response.aiter_bytes():
+                    size += len(chunk)
+                    if size > limit:
+                        raise ChannelError("too_big", f"over {limit} bytes")
+                    chunks.append(chunk)
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ChannelError("network", f"media/get: {type(exc).__name__}: {exc}") from exc
+        body = b"".join(chunks)
+        if kind.startswith(("application/json", "text/")):
+            try:
+                answer = json.loads(body)
+            except ValueError as exc:
+                raise ChannelError("protocol", "media/get: unreadable answer") from exc
+            return answer if isinstance(answer, dict) else {"errcode": None}
+        return body
+
+    async def upload_image(self, data: bytes) -> str:
+        """Upload a picture as temporary media (kept 3 days by WeChat); its media id."""
+        token = await self.token()
+        answer = await self._upload(token, data)
+        if answer.get("errcode") in TOKEN_ERRORS:
+            token = await self.token(stale=token)
+            answer = await self._upload(token, data)
+        media_id = answer.get("media_id")
+        if not isinstance(media_id, str) or not media_id:
+            raise ChannelError("upload", f"media/upload: errcode {answer.get('errcode')}")
+        return media_id
+
+    async def _upload(self, token: str, data: bytes) -> dict[str, Any]:
+        try:
+            response = await self.client.post(
+                "/cgi-bin/media/upload",
+                params={"access_token": token, "type": "image"},
+                files={"media": ("photo.jpg", data, "image/jpeg")},
+            )
+            response.raise_for_status()
+            answer = response.json()
+        except (httpx.HTTPError, ValueError) as exc:
+            raise ChannelError("network", f"media/upload: {type(exc).__name__}: {exc}") from exc
+        return answer if isinstance(answer, dict) else {}
 
     async def call(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         """POST JSON with the shared token; an expired token is refreshed once and retried."""

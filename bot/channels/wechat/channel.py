@@ -27,6 +27,7 @@ from bot.channels.wechat.mapping import (
     to_action,
 )
 from bot.channels.wechat.nonces import NonceGuard
+from bot.channels.wechat.photos import WeChatPhotos
 from bot.channels.wechat.protocol import MAX_BODY_BYTES, Inbound, Protocol, Rejected
 from bot.channels.wechat.rendering import photos, render, split, too_long
 from bot.channels.wechat.transport import WeChatTransport
@@ -142,6 +143,12 @@ class WeChatChannel:
     def limits(self) -> Limits:
         """WeChat's customer-service API: a few messages per user, generous overall."""
         return Limits(per_second=50, per_chat_per_second=2, in_flight=16, lease_s=60)
+
+    def photo_source(self) -> WeChatPhotos | None:
+        """Downloads the photos users sent (needs the app id and secret, like sending)."""
+        if not (self.config.appid and self.config.secret):
+            return None
+        return WeChatPhotos(self.api)
 
     @property
     def api(self) -> WeChatApi:
@@ -282,7 +289,9 @@ class WeChatChannel:
 
         text = render(await self._linked(user_id, replies, t), t)
         pieces = [Reply(piece) for piece in split(text) if piece]
-        return pieces + [Reply("", photo=f"wechat:{media}") for media in photos(replies)]
+        pieces += [Reply("", photo=f"wechat:{media}") for media in photos(replies)]
+        # Another channel's photo goes as an upload of its fetched bytes (the transport's job).
+        return pieces + [Reply("", photo=r.photo) for r in replies if _foreign(r.photo)]
 
     async def _linked(
         self, user_id: str, replies: list[Reply], t: Callable[..., str]
@@ -360,6 +369,10 @@ class WeChatChannel:
         task = asyncio.create_task(_logged(work))
         self._background.add(task)
         task.add_done_callback(self._background.discard)
+
+
+def _foreign(photo: str | None) -> bool:
+    return bool(photo) and not str(photo).startswith("wechat:")
 
 
 async def _logged(work: Coroutine[Any, Any, None]) -> None:

@@ -16,7 +16,8 @@ from typing import Any
 from bot.channels import ChannelError
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.mapping import CHANNEL
-from bot.channels.wechat.rendering import photos, render, split
+from bot.channels.wechat.rendering import PHOTO_PREFIX, photos, render, split
+from bot.photos import WAIT, WAIT_ATTEMPTS, upload_for
 from bot.sender import SendResult
 from handlers.core.i18n import Translator
 from handlers.core.messages import Reply
@@ -63,7 +64,11 @@ class WeChatTransport:
         text = render([reply], lambda key: self.i18n.translate(lang, key))
         try:
             if last_inbound is not None and self.clock() - last_inbound < WINDOW - WINDOW_SAFETY:
-                result = await self._customer_service(external_id, text, reply)
+                upload = await self._foreign_photo(reply)
+                if upload == WAIT and row.attempts < WAIT_ATTEMPTS:
+                    return SendResult("retry", retry_after=10.0 * (row.attempts + 1), error="photo")
+                media = await self.api.upload_image(upload) if isinstance(upload, bytes) else None
+                result = await self._customer_service(external_id, text, reply, media)
                 if result is not None:
                     if result.outcome == "sent" and reply.choices:
                         await self._remember_choices(external_id, reply)
@@ -73,12 +78,24 @@ class WeChatTransport:
             retry = min(2.0 ** max(row.attempts, 1), 300.0)
             return SendResult("retry", retry_after=retry, error=f"{exc.kind}: {exc.detail}"[:200])
 
-    async def _customer_service(self, openid: str, text: str, reply: Reply) -> SendResult | None:
-        """Send by the customer-service API; None when the window turned out to be closed."""
+    async def _foreign_photo(self, reply: Reply) -> bytes | str | None:
+        """Another channel's photo in the reply: its bytes to upload, WAIT, or None."""
+        if not reply.photo or reply.photo.startswith(PHOTO_PREFIX):
+            return None
+        return await upload_for(self.db, reply.photo, self.clock())
+
+    async def _customer_service(
+        self, openid: str, text: str, reply: Reply, uploaded: str | None = None
+    ) -> SendResult | None:
+        """Send by the customer-service API; None when the window turned out to be closed.
+
+        `uploaded` is the media id of another channel's photo uploaded for this message.
+        """
         messages: list[dict[str, Any]] = [
             {"msgtype": "text", "text": {"content": piece}} for piece in split(text) if piece
         ]
-        messages += [{"msgtype": "image", "image": {"media_id": m}} for m in photos([reply])]
+        media = [*photos([reply]), *([uploaded] if uploaded else [])]
+        messages += [{"msgtype": "image", "image": {"media_id": m}} for m in media]
         last: dict[str, Any] = {}
         for index, message in enumerate(messages):
             last = await self.api.send_custom(openid, message)

@@ -32,6 +32,7 @@ from tests.support.office import (
     sign_in,
     use_link,
 )
+from tests.support.photos import stored_photo
 from tests.support.proposals import propose, set_fields
 
 # method, path, form fields ({csrf} filled in), as templates over the items made below.
@@ -59,6 +60,7 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
     ("GET", "/office/api/reports/{report}", {}),
     ("GET", "/office/api/needs/{need}", {}),
     ("GET", "/office/api/proposals/{proposal}", {}),
+    ("GET", "/office/photos/{photo}", {}),
     ("GET", "/office/password", {}),
     (
         "POST",
@@ -137,13 +139,15 @@ async def _items(chat: Chat) -> dict[str, int]:
         chengguan = await agencies.department_by_code(session, "CY-JS-CG")
         assert chengguan is not None
         meeting_id, department = meeting.id, chengguan.id
+    report = await make_report(app)
     return {
         "meeting": meeting_id,
         "department": department,
         "record": record,
         "community": int(ids["CY-JS-01"] or 0),
         "grid": int(ids["CY-JS-01-G1"] or 0),
-        "report": await make_report(app),
+        "report": report,
+        "photo": await stored_photo(app, report),
         "need": await make_need(app),
         "proposal": 1,
         "other_worker": other,
@@ -205,6 +209,7 @@ async def test_the_table_names_every_office_route(chat: Chat) -> None:
         .replace("{need}", "{need:int}")
         .replace("{proposal}", "{proposal:int}")
         .replace("{meeting}", "{meeting:int}")
+        .replace("{photo}", "{photo:int}")
         .replace("/office", "", 1)
         for p in named
     }

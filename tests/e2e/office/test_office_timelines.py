@@ -82,10 +82,11 @@ async def test_a_reports_photo_is_named_by_channel_never_by_its_file_id(chat: Ch
     async with client(chat.app) as http:
         await sign_in(chat, http, "王海燕")
         page = await http.get(f"/office/reports/{report}")
-        assert "附照片（在 telegram 聊天里查看）" in page.text
+        # Never queued for fetching (made straight in the database): said, not shown.
+        assert "附照片（未能从 telegram 取回）" in page.text and "<img" not in page.text
         assert "secret-file-id" not in page.text
         data = (await http.get(f"/office/api/reports/{report}")).json()
-        assert data["timeline"][0]["photo"] == {"channel": "telegram"}
+        assert data["timeline"][0]["photo"] == {"channel": "telegram", "state": "none"}
         assert "secret-file-id" not in str(data)
 
 

@@ -13,7 +13,7 @@ from typing import Any
 import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from tests.support.fake_telegram.protocol import (
@@ -43,6 +43,9 @@ class FakeTelegram:
         self.calls: list[Call] = []
         self.messages: dict[tuple[int, int], dict[str, Any]] = {}
         self.documents: dict[str, tuple[str, bytes]] = {}
+        self.files: dict[str, bytes] = {}  # file_id → bytes users sent (getFile, /file/bot…)
+        self.uploads: list[bytes] = []  # photos the bot uploaded (sendPhoto with a file)
+        self.downloads = 0
         self.errors: dict[int, list[ApiError]] = {}
         self.blocked: set[int] = set()
         self.commands: dict[str, list[dict[str, str]]] = {}
@@ -62,7 +65,10 @@ class FakeTelegram:
 
     async def __aenter__(self) -> FakeTelegram:
         app = Starlette(
-            routes=[Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"])]
+            routes=[
+                Route("/bot{token}/{method}", self._endpoint, methods=["GET", "POST"]),
+                Route("/file/bot{token}/{path:path}", self._file, methods=["GET"]),
+            ]
         )
         self._server, self._task, self.port = await serve_in_background(app)
         return self
@@ -288,8 +294,31 @@ class FakeTelegram:
             raise ApiError(400, "Bad Request: message is too long")
         return self._store(call, text=text)
 
+    def _api_getFile(self, call: Call) -> dict[str, Any]:
+        file_id = str(call.params.get("file_id") or "")
+        if file_id not in self.files:
+            raise ApiError(400, "Bad Request: invalid file_id")
+        return {
+            "file_id": file_id,
+            "file_unique_id": "u" + file_id[-8:],
+            "file_size": len(self.files[file_id]),
+            "file_path": f"photos/{file_id}.jpg",
+        }
+
+    async def _file(self, request: Request) -> Response:
+        path = request.path_params["path"]
+        file_id = path.removeprefix("photos/").removesuffix(".jpg")
+        if request.path_params["token"] != self.token or file_id not in self.files:
+            return Response(status_code=404)
+        self.downloads += 1
+        return Response(self.files[file_id], media_type="application/octet-stream")
+
     def _api_sendPhoto(self, call: Call) -> dict[str, Any]:
         photo = call.params.get("photo")
+        upload = call.files.get("photo")
+        if upload is not None:  # a photo uploaded as bytes (another channel's)
+            self.uploads.append(upload[1])
+            photo = f"up{len(self.uploads)}"
         if not isinstance(photo, str) or not photo:
             raise ApiError(400, "Bad Request: there is no photo in the request")
         if photo.startswith("bad"):
