@@ -175,7 +175,11 @@ async def _finish_fix(ctx: Ctx) -> list[Reply]:
                 new=show(new),
                 reason=reason,
             )
-    return [ctx.reply("hours.fix_sent", ref=await ref_for(ctx, record), old=show(record.hours), new=show(new))]
+    return [
+        ctx.reply(
+            "hours.fix_sent", ref=await ref_for(ctx, record), old=show(record.hours), new=show(new)
+        )
+    ]
 
 
 HOURS_FIX = Flow(

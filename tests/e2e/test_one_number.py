@@ -68,7 +68,9 @@ class Seen:
             rows = await session.execute(
                 select(OutboxMessage.payload).where(OutboxMessage.id > self.since)
             )
-            texts = [p["text"] + " ".join(c for c, _ in p.get("choices", [])) for p in rows.scalars()]
+            texts = [
+                p["text"] + " ".join(c for c, _ in p.get("choices", [])) for p in rows.scalars()
+            ]
         texts += [text for _, text in self.replies]
         return {n for text in texts for n in re.findall(r"#(\d+)", text)}
 
@@ -169,7 +171,14 @@ async def test_one_number_in_english(chat: Chat, clock: FakeClock) -> None:
     assert "Passed on" in await seen.text(volunteer, "/msg 3 I will be at your door at 9")
     assert "Passed on" in await seen.text("Michael Brown", "/msg 3 Thank you")
     clock.advance(days=1, hours=1)
-    assert "#3" in await seen.text(volunteer, "/task_done 3 2")
-    assert "#3" in await seen.text("Michael Brown", "/task_confirm 3")
-    assert "request #3" in await seen.text(volunteer, "/hours")
+    assert "request #3" in await seen.text(volunteer, "/task_done 3 2")
+    clock.advance(hours=25)
+    await Sweeper(chat.app.deps, periodic=()).tick()
+    reminded = (await outbox_texts(chat, "Michael Brown"))[-1]
+    assert f"Reminder: volunteer {volunteer} finished request #3" in reminded
+    confirmed = await seen.text("Michael Brown", "/task_confirm 3")
+    assert "Request #3 confirmed; 2.0 h recorded. Please rate" in confirmed
+    assert "★★★★★" in await seen.text("Michael Brown", "5")
+    await seen.text("Michael Brown", "skip")
+    assert "(request #3)" in await seen.text(volunteer, "/hours")
     assert await seen.numbers() == {"3"}, seen.replies
