@@ -14,6 +14,7 @@ from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.text import NAME
 from handlers.privacy import retention_days
+from handlers.relay.address import offer_choices
 from storage.models import InviteCode, Region, RoleGrant
 from storage.repos import audit, regions
 
@@ -199,7 +200,8 @@ async def _finish_start(ctx: Ctx) -> list[Reply]:
         replies.append(await _redeem(ctx, data["invite"]))
     # A short start, not the whole /help (which grows with every feature and with the roles held):
     # it fits one WeChat message with the welcome.
-    return [*replies, ctx.reply("help.starter")]
+    # The door (building, unit, number) is offered, never required: "填写门牌地址" or "以后再说".
+    return [*replies, ctx.reply("help.starter", choices=offer_choices(ctx))]
 
 
 async def _redeem(ctx: Ctx, code: str) -> Reply:

@@ -20,6 +20,7 @@ from handlers.hours.records import (
     content_of,
     year_bounds,
 )
+from handlers.hours.refs import record_named, ref_for, ref_of
 from handlers.hours.rules import HoursRules, rules_of, show
 from matching.understand import numerals
 from storage.models import Region, ServiceRecord
@@ -65,19 +66,21 @@ async def show_hours(ctx: Ctx) -> list[Reply]:
     records = await repo.recent(ctx.session, pid)
     if not records:
         return [Reply(text + "\n\n" + ctx.t("hours.no_records"))]
-    lines = [_line(ctx, r, await content_for(ctx, r.content)) for r in records]
+    refs = {r.id: await ref_of(ctx.session, r) for r in records}
+    named = {i: ref.localize(ctx.deps.i18n, ctx.lang) for i, ref in refs.items()}
+    lines = [_line(ctx, r, await content_for(ctx, r.content), named[r.id]) for r in records]
     choices = [
-        Choice(ctx.t("hours.fix_button", id=r.id), f"/hours_fix {r.id}")
+        Choice(ctx.t("hours.fix_button", ref=named[r.id]), f"/hours_fix {refs[r.id].code()}")
         for r in records
         if r.correction_requested is None
     ]
     return [Reply("\n".join([text, "", ctx.t("hours.recent"), *lines]), tuple(choices))]
 
 
-def _line(ctx: Ctx, record: ServiceRecord, content: str) -> str:
+def _line(ctx: Ctx, record: ServiceRecord, content: str, ref: str) -> str:
     line = ctx.t(
         "hours.record_line",
-        id=record.id,
+        ref=ref,
         date=ctx.deps.i18n.datetime(ctx.lang, record.served_at, "yyyy-MM-dd"),
         content=content,
         place=record.place or "—",
@@ -101,12 +104,11 @@ def parse_hours(text: str) -> Decimal:
 
 async def _own_record(ctx: Ctx, text: str) -> ServiceRecord:
     """The person's record named by `text`; someone else's is "not found", never revealed."""
-    record_id = parse_id(text)
-    if record_id is None:
+    if parse_id(text.strip().lstrip("#＃rR")) is None:
         raise UserError("hours.fix_usage")
-    record = await repo.get(ctx.session, record_id)
-    if record is None or record.person_id != ctx.person.id:
-        raise UserError("hours.no_record", id=record_id)
+    record = await record_named(ctx.session, ctx.person.id, text)
+    if record is None:
+        raise UserError("hours.no_record", id=text.strip())
     return record
 
 
@@ -114,15 +116,15 @@ async def _start_fix(ctx: Ctx) -> None:
     await require_registered(ctx)
     record = await _own_record(ctx, ctx.args)
     if record.correction_requested is not None:
-        raise UserError("hours.fix_pending", id=record.id)
-    ctx.data["record"] = record.id
+        raise UserError("hours.fix_pending", ref=await ref_for(ctx, record))
+    ctx.data["record"] = f"r{record.id}"
 
 
 async def _ask_fix_hours(ctx: Ctx) -> Reply:
     record = await _own_record(ctx, str(ctx.data["record"]))
     return ctx.reply(
         "hours.ask_fix_hours",
-        id=record.id,
+        ref=await ref_for(ctx, record),
         content=await content_for(ctx, record.content),
         hours=show(record.hours),
         choices=[
@@ -156,7 +158,8 @@ async def _finish_fix(ctx: Ctx) -> list[Reply]:
     record = await _own_record(ctx, str(ctx.data["record"]))
     new, reason = Decimal(ctx.data["hours"]), ctx.data["reason"]
     if not await repo.request_correction(ctx.session, record.id, ctx.person.id, new, reason):
-        raise Conflict("hours.fix_pending", id=record.id)
+        raise Conflict("hours.fix_pending", ref=await ref_for(ctx, record))
+    ref = await ref_of(ctx.session, record)
     region = await ctx.session.get(Region, record.region_id) if record.region_id else None
     reviewers = await roles.holders(ctx.session, REVIEWER_ROLES, region) if region else []
     for reviewer in reviewers:
@@ -166,13 +169,17 @@ async def _finish_fix(ctx: Ctx) -> list[Reply]:
                 reviewer,
                 "hours.fix_request",
                 name=ctx.person.display_name,
-                id=record.id,
+                ref=ref,
                 content=await content_of(ctx.session, record.content),
                 old=show(record.hours),
                 new=show(new),
                 reason=reason,
             )
-    return [ctx.reply("hours.fix_sent", id=record.id, old=show(record.hours), new=show(new))]
+    return [
+        ctx.reply(
+            "hours.fix_sent", ref=await ref_for(ctx, record), old=show(record.hours), new=show(new)
+        )
+    ]
 
 
 HOURS_FIX = Flow(
@@ -208,10 +215,11 @@ async def review(ctx: Ctx) -> list[Reply]:
     choices: list[Choice] = []
     for record, name in pending:
         assert record.correction_requested is not None
+        ref = await ref_for(ctx, record)
         lines.append(
             ctx.t(
                 "hours.review_line",
-                id=record.id,
+                ref=ref,
                 name=name or "—",
                 content=await content_for(ctx, record.content),
                 date=ctx.deps.i18n.datetime(ctx.lang, record.served_at, "yyyy-MM-dd"),
@@ -220,8 +228,8 @@ async def review(ctx: Ctx) -> list[Reply]:
                 reason=record.correction_reason or "",
             )
         )
-        choices.append(Choice(ctx.t("hours.approve_button", id=record.id), f"hours_ok:{record.id}"))
-        choices.append(Choice(ctx.t("hours.reject_button", id=record.id), f"hours_no:{record.id}"))
+        choices.append(Choice(ctx.t("hours.approve_button", ref=ref), f"hours_ok:{record.id}"))
+        choices.append(Choice(ctx.t("hours.reject_button", ref=ref), f"hours_no:{record.id}"))
     return [Reply("\n".join(lines), tuple(choices))]
 
 
@@ -240,7 +248,7 @@ async def _reviewable(ctx: Ctx, args: list[str]) -> ServiceRecord:
         await require_role(ctx, ("admin",))
     require_not_subject(ctx, record.person_id)
     if record.correction_requested is None:
-        raise Conflict("hours.review_gone", id=record.id)
+        raise Conflict("hours.review_gone", ref=await ref_for(ctx, record))
     return record
 
 
@@ -261,8 +269,9 @@ async def _decide(ctx: Ctx, args: list[str], *, approve: bool) -> list[Reply]:
     reason = record.correction_reason
     pid = record.person_id
     before = await repo.total_hours(ctx.session, pid) if pid else Decimal(0)
+    ref = await ref_of(ctx.session, record)
     if not await repo.decide_correction(ctx.session, record.id, requested, approve):
-        raise Conflict("hours.review_gone", id=record.id)
+        raise Conflict("hours.review_gone", ref=ref.localize(ctx.deps.i18n, ctx.lang))
     await ctx.session.refresh(record)
     audit.record(
         ctx.session,
@@ -276,17 +285,18 @@ async def _decide(ctx: Ctx, args: list[str], *, approve: bool) -> list[Reply]:
     )
     sender = Announcer(Sink.of(ctx))
     if not approve:
-        await sender.send(pid, N_("hours.fix_rejected"), id=record.id, hours=show(old))
-        return [ctx.reply("hours.rejected", id=record.id)]
+        await sender.send(pid, N_("hours.fix_rejected"), ref=ref, hours=show(old))
+        return [ctx.reply("hours.rejected", ref=ref.localize(ctx.deps.i18n, ctx.lang))]
     after = before - old + requested
     await sender.send(
         pid,
         N_("hours.fix_approved"),
-        id=record.id,
+        ref=ref,
         old=show(old),
         new=show(requested),
         total=show(after),
     )
     if pid is not None:
         await announce_star(sender, rules(ctx), pid, before, after)
-    return [ctx.reply("hours.approved", id=record.id, new=show(requested))]
+    named = ref.localize(ctx.deps.i18n, ctx.lang)
+    return [ctx.reply("hours.approved", ref=named, new=show(requested))]

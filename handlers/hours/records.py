@@ -13,6 +13,7 @@ from handlers.core.context import Ctx
 from handlers.core.errors import InvalidInput
 from handlers.core.i18n import N_
 from handlers.core.notify import Day, Pair, Sink, localize, notify
+from handlers.hours.refs import ref_of
 from handlers.hours.rules import HoursRules, as_decimal, rules_of, show
 from storage.models import Region, ServiceRecord
 from storage.repos import service_records as repo
@@ -105,7 +106,7 @@ async def record_service(
         await sender.send(
             person_id,
             N_("hours.thanks"),
-            id=record.id,
+            ref=await ref_of(session, record),
             content=await content_of(session, content),
             hours=show(rounded),
             date=served_at,

@@ -9,7 +9,13 @@ exported by /mydata and erased with the item or the person. Its whole wiring is 
 from handlers.core.dialogs import Flow
 from handlers.core.features import Feature
 from handlers.core.i18n import N_
-from handlers.relay.address import profile_line, set_address
+from handlers.relay.address import (
+    ASK_ADDRESS,
+    address_button,
+    offer_choices,
+    profile_line,
+    set_address,
+)
 from handlers.relay.commands import (
     RELAY,
     msg_command,
@@ -19,11 +25,11 @@ from handlers.relay.commands import (
 )
 from handlers.relay.thread import thread_part
 
-FLOWS: dict[str, Flow] = {RELAY.name: RELAY}
+FLOWS: dict[str, Flow] = {RELAY.name: RELAY, ASK_ADDRESS.name: ASK_ADDRESS}
 COMMANDS = {"msg": msg_command, "share_phone": share_phone_command, "address": set_address}
 KEYWORDS = {"发消息": "msg", "回复": "msg", "留言": "msg", "message": "msg"}
 KEYWORDS |= {"地址": "address", "门牌": "address", "我的地址": "address"}
-PAYLOADS = {"relay": open_button, "relayphone": phone_button}
+PAYLOADS = {"relay": open_button, "relayphone": phone_button, "addr": address_button}
 HELP = N_("relay.help")
 
 FEATURE = Feature(
@@ -43,6 +49,7 @@ __all__ = [
     "KEYWORDS",
     "PAYLOADS",
     "RELAY",
+    "offer_choices",
     "profile_line",
     "thread_part",
 ]

@@ -64,8 +64,7 @@ async def task_reply(
     beneficiary = await ctx.session.get(Person, need.person_id) if need.person_id else None
     text = ctx.t(
         head,
-        id=task.id,
-        need=need.id,
+        id=need.id,  # the need's number, the one everyone uses
         item=item.name(ctx.lang) if item else "",
         name=beneficiary.display_name if beneficiary else "—",
         place=await _where(ctx, need),
@@ -79,7 +78,7 @@ async def task_reply(
         text += "\n" + ctx.t("relay.task_sensitive", note=note)
     choices = []
     if task.status == "active":
-        choices.append(Choice(ctx.t("tasks.mark_done"), f"taskdone:{task.id}"))
+        choices.append(Choice(ctx.t("tasks.mark_done"), f"taskdone:{need.id}"))
     choices.append(Choice(ctx.t("relay.write"), f"relay:need:{need.id}"))
     if ctx.person.phone:
         choices.append(Choice(ctx.t("relay.share_phone"), f"relayphone:need:{need.id}"))

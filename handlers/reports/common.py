@@ -155,6 +155,11 @@ async def followers(session: AsyncSession, report: GridReport) -> list[int]:
     return people
 
 
+# While the report is being handled, its notices to the two sides offer the relay ("发消息"); once
+# resolved, the notice's last buttons are the rating (the thread stays open through /msg).
+IN_HAND = ("open", "acknowledged", "reopened")
+
+
 async def tell(
     sink: Sink,
     people: Sequence[int | None],
@@ -166,15 +171,21 @@ async def tell(
     photo: str | None = None,
     **params: Any,
 ) -> None:
-    """Send one notice about a report to several people (not to `skip`, the one acting)."""
-    await notify_each(
-        sink,
-        people,
-        key,
-        skip=skip,
-        choices=choices or [("reports.view", f"/report_status {report.id}")],
-        photo=photo,
-        id=report.id,
-        category=Key(CATEGORIES.get(report.category, CATEGORIES["other"])),
+    """Send one notice about a report to several people (not to `skip`, the one acting); the
+    reporter and the assigned grid worker also get "发消息" to write to each other (the relay)."""
+    buttons = list(choices or [("reports.view", f"/report_status {report.id}")])
+    parties: set[int | None] = set()
+    if report.assignee_id is not None and report.status in IN_HAND:
+        parties = {report.reporter_id, report.assignee_id}
+    common = {
+        "skip": skip,
+        "photo": photo,
+        "id": report.id,
+        "category": Key(CATEGORIES.get(report.category, CATEGORIES["other"])),
         **params,
+    }
+    write = ("relay.write", f"relay:report:{report.id}")
+    await notify_each(
+        sink, [p for p in people if p in parties], key, choices=[*buttons, write], **common
     )
+    await notify_each(sink, [p for p in people if p not in parties], key, choices=buttons, **common)

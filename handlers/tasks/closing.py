@@ -269,7 +269,7 @@ async def confirm_command(ctx: Ctx) -> list[Reply]:
     if len(mine) == 1:  # the volunteer's "完成了": the task is done, ask the hours
         from handlers.tasks.work import mark_done  # here: work imports this module
 
-        return await mark_done(ctx, [str(mine[0].id)])
+        return await mark_done(ctx, [str(mine[0].need_id)])
     return [ctx.reply("closing.nothing")]
 
 

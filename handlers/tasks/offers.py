@@ -179,7 +179,7 @@ def offer_notice(
         ],
         "kind": "urgent_offer" if urgent else "offer",
         "urgent": urgent,
-        "id": offer.id,
+        "id": need.id,  # the need's number, the one the resident and organizers use too
         "item": view.item_name,
         "when": view.when,
         "place": place,  # the community and grid, never the building or door
@@ -315,7 +315,7 @@ async def accept(ctx: Ctx, args: list[str]) -> list[Reply]:
                 sink,
                 _recipient_of(other, other_org),
                 "tasks.offer_taken",
-                id=other.id,
+                id=need.id,
                 item=view.item_name,
             )
     beneficiary = await _beneficiary(session, need)
@@ -341,7 +341,7 @@ async def decline(ctx: Ctx, args: list[str]) -> list[Reply]:
         raise Conflict("tasks.offer_gone")
     await repo.cancel_timeouts(ctx.session, [offer.id])
     await _move_on(Sink.of(ctx), ctx.deps.config, offer.need_id, ctx.person.id)
-    return [ctx.reply("tasks.declined", id=offer.id)]
+    return [ctx.reply("tasks.declined", id=offer.need_id)]
 
 
 async def _move_on(sink: Sink, config: CoreConfig, need_id: int, actor_id: int | None) -> None:

@@ -35,7 +35,7 @@ async def list_tasks(ctx: Ctx) -> list[Reply]:
         replies.append(
             ctx.reply(
                 "tasks.offer_line",
-                id=offer.id,
+                id=need.id,  # the need's number: the one everyone uses
                 item=view.item.name(ctx.lang),
                 place=await contact.offer_place(ctx.session, view.region),
                 choices=[
@@ -54,7 +54,32 @@ async def list_tasks(ctx: Ctx) -> list[Reply]:
     return replies
 
 
-async def _assignment(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
+# Which of a need's tasks a typed number means, best first: one still to do, then one done.
+PREFERRED = ("active", "done_marked", "disputed", "confirmed", "cancelled")
+
+
+async def task_of(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
+    """The task a need's number names for the person acting: their own task for that need, or
+    (the resident, an organizer) the need's task still open. Everyone types the need's number;
+    a task's own id is never shown."""
+    await require_registered(ctx)
+    need = await ctx.session.get(Need, need_id) if (need_id := parse_id(raw)) else None
+    tasks = await repo.assignments_for(ctx.session, need.id, active_only=False) if need else []
+    mine = [t for t in tasks if t.person_id == ctx.person.id]
+    task = _best(mine or tasks)
+    if task is None or need is None:
+        raise Conflict("tasks.no_task")
+    return task, need
+
+
+def _best(tasks: list[Assignment]) -> Assignment | None:
+    """The task to act on: the least finished one, the newest among equals."""
+    ranked = sorted(tasks, key=lambda t: (PREFERRED.index(t.status), -t.id))
+    return ranked[0] if ranked else None
+
+
+async def _task_by_id(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
+    """A button's task (its payload carries the task's internal id)."""
     await require_registered(ctx)
     task = await ctx.session.get(Assignment, task_id) if (task_id := parse_id(raw)) else None
     need = await ctx.session.get(Need, task.need_id) if task else None
@@ -64,13 +89,13 @@ async def _assignment(ctx: Ctx, raw: str) -> tuple[Assignment, Need]:
 
 
 async def mark_done(ctx: Ctx, args: list[str]) -> list[Reply]:
-    """Button "taskdone:ID" (or /task_done ID [hours]): the volunteer says the task is done; the
-    hours are asked unless given, bounded by the task's time (handlers/tasks/closing.py)."""
-    task, need = await _assignment(ctx, args[0] if args else "")
+    """Button "taskdone:NEED" (or /task_done NEED [hours]): the volunteer says the task is done;
+    the hours are asked unless given, bounded by the task's time (handlers/tasks/closing.py)."""
+    task, need = await task_of(ctx, args[0] if args else "")
     if task.person_id != ctx.person.id:
         raise NotAllowed()
     if task.status != "active":
-        raise Conflict("tasks.not_active", id=task.id)
+        raise Conflict("tasks.not_active", id=need.id)
     closing.check_started(ctx, need)
     if len(args) > 1:
         hours = closing.parse_hours(args[1], closing.hours_cap(Sink.of(ctx), need))
@@ -79,18 +104,18 @@ async def mark_done(ctx: Ctx, args: list[str]) -> list[Reply]:
 
 
 async def task_done_command(ctx: Ctx) -> list[Reply]:
-    """/task_done ID [hours]."""
+    """/task_done NEED [hours]."""
     return await mark_done(ctx, ctx.args.split())
 
 
 async def _confirmable(ctx: Ctx, args: list[str], late_ok: bool = False) -> tuple[Assignment, Need]:
-    task, need = await _assignment(ctx, args[0] if args else "")
+    task, need = await _task_by_id(ctx, args[0] if args else "")
     if not await closing.may_confirm(ctx, need):
         raise NotAllowed()
     require_not_subject(ctx, task.person_id)
     late = closing.late_disputable(Sink.of(ctx), task)  # confirmed by itself: still disputable
     if task.status != "done_marked" and not (late and late_ok):
-        raise Conflict("tasks.not_done_yet", id=task.id)
+        raise Conflict("tasks.not_done_yet", id=need.id)
     return task, need
 
 
@@ -116,23 +141,23 @@ async def dispute(ctx: Ctx, args: list[str]) -> list[Reply]:
             sink,
             person_id,
             "tasks.disputed_alert",
-            id=task.id,
+            id=need.id,
             item=view.item_name,
             place=view.region.name,
         )
-    await notify(sink, task.person_id, "tasks.disputed_notice", id=task.id, item=view.item_name)
-    return [ctx.reply("tasks.disputed", id=task.id)]
+    await notify(sink, task.person_id, "tasks.disputed_notice", id=need.id, item=view.item_name)
+    return [ctx.reply("tasks.disputed", id=need.id)]
 
 
 # -- cancelling an accepted task, with a reason ---------------------------------------------------
 
 
 async def _start_cancel(ctx: Ctx) -> None:
-    task, need = await _assignment(ctx, ctx.args.split()[0] if ctx.args else "")
+    task, need = await task_of(ctx, ctx.args.split()[0] if ctx.args else "")
     if ctx.person.id not in (task.person_id, need.person_id, need.entered_by_id):
         raise NotAllowed()
     if task.status not in ("active", "done_marked"):
-        raise Conflict("tasks.not_active", id=task.id)
+        raise Conflict("tasks.not_active", id=need.id)
     ctx.data["task"] = task.id
 
 
@@ -149,9 +174,9 @@ async def _take_reason(ctx: Ctx, message: Message) -> str | None:
 
 
 async def _finish_cancel(ctx: Ctx) -> list[Reply]:
-    task, need = await _assignment(ctx, str(ctx.data["task"]))
+    task, need = await _task_by_id(ctx, str(ctx.data["task"]))
     if task.status not in ("active", "done_marked"):
-        raise Conflict("tasks.not_active", id=task.id)
+        raise Conflict("tasks.not_active", id=need.id)
     task.status, task.cancel_reason = "cancelled", ctx.data["reason"]
     view = await NeedView.load(ctx.session, need)
     by_volunteer = ctx.person.id == task.person_id
@@ -161,7 +186,7 @@ async def _finish_cancel(ctx: Ctx) -> list[Reply]:
         sink,
         other,
         "tasks.cancelled_notice",
-        id=task.id,
+        id=need.id,
         item=view.item_name,
         reason=ctx.data["reason"],
     )
@@ -170,7 +195,7 @@ async def _finish_cancel(ctx: Ctx) -> list[Reply]:
         await offer_round(sink, ctx.deps.config, need, ctx.person.id)
     elif need.status == "assigned":
         await set_status(Sink.of(ctx), need, "cancelled", ctx.person.id)
-    return [ctx.reply("tasks.cancelled", id=task.id)]
+    return [ctx.reply("tasks.cancelled", id=need.id)]
 
 
 TASK_CANCEL = Flow(

@@ -30,9 +30,9 @@ async def test_done_asks_hours_then_reminder_confirm_in_words_rating_and_hours(
     chat: Chat, clock: FakeClock
 ) -> None:
     need_id, name, task_id = await _accepted_task(chat)  # window: Tuesday 09:00–11:00
-    assert "开始之前还不能标记完成" in render(await chat.say(name, payload=f"taskdone:{task_id}"))
+    assert "开始之前还不能标记完成" in render(await chat.say(name, payload=f"taskdone:{need_id}"))
     clock.advance(days=1, hours=1)  # Tuesday 11:00 in Beijing
-    asked = render(await chat.say(name, payload=f"taskdone:{task_id}"))
+    asked = render(await chat.say(name, payload=f"taskdone:{need_id}"))
     assert "计划时长 2.0 小时" in asked and "最多 2.0 小时" in asked
     assert "不能超过任务的时间段" in render(await chat.say(name, "3.5小时"))  # over the window
     assert "已标记任务完成" in render(await chat.say(name, "1.5小时"))
@@ -65,9 +65,9 @@ async def test_nobody_confirms_the_task_confirms_itself_and_a_dispute_stays_poss
     chat: Chat, clock: FakeClock
 ) -> None:
     reconfigure(chat.app, closing=ClosingRules(auto_confirm_days=2, dispute_days=5))
-    _, name, task_id = await _accepted_task(chat)
+    need_id, name, task_id = await _accepted_task(chat)
     clock.advance(days=1, hours=1)
-    await chat.say(name, f"/task_done {task_id} 2")
+    await chat.say(name, f"/task_done {need_id} 2")
     clock.advance(days=2, hours=1)
     await _sweep(chat)
     task = await _task(chat, task_id)
@@ -84,9 +84,9 @@ async def test_nobody_confirms_the_task_confirms_itself_and_a_dispute_stays_poss
 
 async def test_dispute_window_closes(chat: Chat, clock: FakeClock) -> None:
     reconfigure(chat.app, closing=ClosingRules(auto_confirm_days=1, dispute_days=1))
-    _, name, task_id = await _accepted_task(chat)
+    need_id, name, task_id = await _accepted_task(chat)
     clock.advance(days=1, hours=1)
-    await chat.say(name, f"/task_done {task_id} 2")
+    await chat.say(name, f"/task_done {need_id} 2")
     clock.advance(days=1, hours=1)
     await _sweep(chat)
     clock.advance(days=2)
@@ -98,7 +98,7 @@ async def test_an_organizer_confirms_on_behalf_audited_and_the_resident_is_told(
 ) -> None:
     need_id, name, task_id = await _accepted_task(chat)
     clock.advance(days=1, hours=1)
-    await chat.say(name, f"/task_done {task_id} 2")
+    await chat.say(name, f"/task_done {need_id} 2")
     assert "代居民确认" in render(await chat.say("王海燕", f"/task_confirm {need_id}"))
     assert any("代您确认" in t for t in await _outbox_to(chat.app, "王凤兰"))
     async with chat.app.db.transaction() as session:
@@ -111,13 +111,13 @@ async def test_an_organizer_confirms_on_behalf_audited_and_the_resident_is_told(
 
 @pytest.mark.parametrize("lang", ["en"])
 async def test_closing_in_english(chat: Chat, clock: FakeClock, lang: str) -> None:
-    need_id, name, task_id = await _accepted_task(chat)
+    need_id, name, _ = await _accepted_task(chat)
     async with chat.app.db.transaction() as session:
         for person in (await session.execute(select(Person))).scalars():
             if person.display_name in ("王凤兰", name):
                 person.lang = lang
     clock.advance(days=1, hours=1)
-    assert "How long" in render(await chat.say(name, payload=f"taskdone:{task_id}"))
+    assert "How long" in render(await chat.say(name, payload=f"taskdone:{need_id}"))
     assert "marked done" in render(await chat.say(name, "2"))
     got = render(await chat.say("王凤兰", f"/task_confirm {need_id}"))
     assert "2.0 h recorded" in got and "rate" in got

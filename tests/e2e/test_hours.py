@@ -77,8 +77,8 @@ async def test_hours_shows_totals_year_stars_and_the_next_star(talk: Talk) -> No
     shown = await talk.text("王秀兰", "/hours")
     assert "累计：299.5 小时（2026 年：295.5 小时）" in shown
     assert "星级：★ 1 星志愿者" in shown and "距 2 星志愿者还差 0.5 小时" in shown
-    assert "#15 2026-11-01 助餐送餐 · 朝阳医院 · 5.5 小时" in shown
-    assert "#2 2026-01-01 上门探访" not in shown  # only the latest five
+    assert "2026-11-01 助餐送餐（#15）· 朝阳医院 · 5.5 小时" in shown
+    assert "2026-01-01 上门探访（#2）" not in shown  # only the latest five
     for _ in range(51):
         await record(chat, "王秀兰", "24", datetime(2026, 7, 1, tzinfo=UTC))
     assert "★★★★★ 5 星志愿者" in (top := await talk.text("王秀兰", "我的时长"))
@@ -92,8 +92,8 @@ async def test_correction_is_asked_reviewed_and_audited(talk: Talk, clock: FakeC
     await talk.script(
         "王秀兰",
         [
-            ("/hours_fix", "请在命令后写上记录编号"),
-            (f"/hours_fix {other}", f"找不到您的服务记录 #{other}"),  # someone else's
+            ("/hours_fix", "请在命令后写上服务需求号"),
+            (f"/hours_fix {other}", f"找不到您的服务记录 {other}"),  # someone else's
             ("/hours", "申请更正 #1"),
             ("1", "现在是 2.5 小时"),
             ("两个半小时", "和现在的时长一样（2.5 小时）"),  # everyday words are hours too
@@ -116,8 +116,8 @@ async def test_correction_is_asked_reviewed_and_audited(talk: Talk, clock: FakeC
         assert "您没有权限" in await talk.text(who, payload=f"hours_ok:{record_id}")
     assert (await stored_record(chat, record_id)).hours == Decimal("2.5")
     review = await talk.text("王海燕", "/hours_review")
-    assert "#1 王秀兰：陪同就医（2026-11-28）2.5 → 3.0 小时" in review
-    assert "已通过：记录 #1 改为 3.0 小时" in await talk.text("王海燕", "1")
+    assert "王秀兰：陪同就医（#1，2026-11-28）2.5 → 3.0 小时" in review
+    assert "已通过：#1 的记录改为 3.0 小时" in await talk.text("王海燕", "1")
     assert "已经处理过了" in await talk.text("孙建平", payload=f"hours_no:{record_id}")
     stored = await stored_record(chat, record_id)
     assert (stored.hours, stored.correction_requested, stored.correction_reason) == (

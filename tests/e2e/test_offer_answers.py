@@ -68,9 +68,9 @@ async def test_accept_after_withdrawal_is_refused_even_when_the_need_reopens(cha
     (first, first_name, _), (second, second_name, _), *_ = await _offers(chat.app, need_id)
     await chat.say(second_name, payload=f"offer:{second}:accept")
     assert await _status(chat, first) == "withdrawn"
-    async with chat.app.db.transaction() as session:
-        task = (await session.execute(select(Assignment.id))).scalar_one()
-    await chat.script(second_name, [(f"/task_cancel {task}", "取消的原因"), ("临时有事", "已取消")])
+    await chat.script(
+        second_name, [(f"/task_cancel {need_id}", "取消的原因"), ("临时有事", "已取消")]
+    )
     # The need is offered again (status "matching"): only the offer's own state can refuse now.
     assert GONE in render(await chat.say(first_name, payload=f"offer:{first}:accept"))
     assert [status for _, status in await _assignments(chat)] == ["cancelled"]

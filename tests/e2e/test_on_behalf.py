@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import Assignment, AuditEntry, Identity, Need, Person
+from storage.models import AuditEntry, Identity, Need, Person
 from tests.e2e.test_tasks import _offers, _outbox_to, _round
 from tests.support.chat import Chat
 
@@ -66,9 +66,7 @@ async def test_a_family_member_asks_for_a_parent_and_closes_the_loop(chat: Chat)
     await _round(chat.app, need.id)
     (offer_id, volunteer, _), *_ = await _offers(chat.app, need.id)
     await chat.say(volunteer, payload=f"offer:{offer_id}:accept")
-    async with chat.app.db.transaction() as session:
-        task_id = (await session.execute(select(Assignment.id))).scalar_one()
-    await chat.script(volunteer, [(f"/task_done {task_id}", "服务了多长时间"), ("2", "已标记")])
+    await chat.script(volunteer, [(f"/task_done {need.id}", "服务了多长时间"), ("2", "已标记")])
     assert any("请确认" in t for t in await _outbox_to(chat.app, "李建国"))
     assert "没有权限" in await chat.text("王凤兰", f"/task_confirm {need.id}")
     assert "记录服务时长 2.0 小时" in await chat.text("李建国", "确认完成")

@@ -139,7 +139,7 @@ async def test_a_party_members_task_is_counted_apart(talk: Talk, clock: FakeCloc
     async with chat.app.db.transaction() as session:
         task_id = await session.scalar(select(Assignment.id).where(Assignment.need_id == need_id))
     clock.now = TUESDAY_11
-    await talk.text(name, f"/task_done {task_id} 2")
+    await talk.text(name, f"/task_done {need_id} 2")
     assert "记录服务时长 2.0 小时" in await talk.text("王凤兰", payload=f"taskok:{task_id}")
     report = await talk.text("王海燕", "/participation 本月")
     assert "报到党员 1 人（社区党员 1，在职党员 0；已确认 1；其中登记志愿者 1）" in report

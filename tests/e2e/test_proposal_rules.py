@@ -7,10 +7,12 @@ and does not claim a joint meeting."""
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import update
 
 from bot.bootstrap import App
 from handlers.proposals import export_projects
 from handlers.sweeps import PERIODIC, Sweeper, build_registry
+from storage.models import Person
 from storage.repos import regions
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
@@ -198,3 +200,19 @@ async def test_projects_are_counted_per_community_and_street_per_year(done: Chat
     assert rows == [
         {"year": 2026, "street": "劲松街道", "community": "劲松北社区", "projects": 1, "closed": 1}
     ]
+
+
+async def test_a_dispute_with_its_reason_in_english(done: Chat) -> None:
+    async with done.app.db.transaction() as session:
+        await session.execute(
+            update(Person).where(Person.display_name == "李福海").values(lang="en")
+        )
+    await done.script(
+        "李福海",
+        [
+            ("/dispute 1", "Please say why (what is still not done)"),
+            ("The lift has not passed its inspection", "Your dispute and its reason are recorded"),
+        ],
+    )
+    organizer = (await inbox(done, "孙建平"))[-1]
+    assert "The lift has not passed its inspection" in organizer["text"]

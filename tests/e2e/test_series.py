@@ -8,7 +8,7 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from handlers.sweeps import Periodic, Sweeper
-from storage.models import Assignment, Need, NeedSeries, ServiceRecord
+from storage.models import Need, NeedSeries, ServiceRecord
 from tests.e2e.test_tasks import _need, _offers, _round
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
@@ -25,11 +25,7 @@ async def _serve(chat: Chat, need_id: int) -> None:
     await _round(chat.app, need_id)
     (offer_id, volunteer, _), *_ = await _offers(chat.app, need_id)
     await chat.say(volunteer, payload=f"offer:{offer_id}:accept")
-    async with chat.app.db.transaction() as session:
-        task_id = (
-            await session.execute(select(Assignment.id).where(Assignment.need_id == need_id))
-        ).scalar_one()
-    await chat.script(volunteer, [(f"/task_done {task_id} 2", "已标记")])
+    await chat.script(volunteer, [(f"/task_done {need_id} 2", "已标记")])  # the need's number
     assert "记录服务时长 2.0 小时" in await chat.text("王凤兰", "确认完成")
 
 

@@ -228,7 +228,7 @@ async def test_nobody_left_alerts_the_organizers(chat: Chat) -> None:
 async def test_done_confirmed_hours_recorded(chat: Chat, clock: FakeClock) -> None:
     need_id, name, task_id = await _accepted_task(chat)
     clock.advance(days=1, hours=1)  # after the task's window (Tuesday 09:00–11:00)
-    assert "已标记任务" in render(await chat.say(name, f"/task_done {task_id} 2"))
+    assert "已标记任务" in render(await chat.say(name, f"/task_done {need_id} 2"))
     asks = await _outbox_to(chat.app, "王凤兰")
     assert any("请确认" in t and "2" in t for t in asks)
     assert "没有权限" in render(await chat.say("李建国", payload=f"taskok:{task_id}"))
@@ -242,17 +242,17 @@ async def test_done_confirmed_hours_recorded(chat: Chat, clock: FakeClock) -> No
 
 
 async def test_dispute_alerts_organizers(chat: Chat, clock: FakeClock) -> None:
-    _, name, task_id = await _accepted_task(chat)
+    need_id, name, task_id = await _accepted_task(chat)
     clock.advance(days=1, hours=1)
-    await chat.say(name, payload=f"taskdone:{task_id}")
+    await chat.say(name, payload=f"taskdone:{need_id}")
     await chat.say(name, "2")  # the hours asked
     assert "已记录您的异议" in render(await chat.say("王凤兰", payload=f"taskbad:{task_id}"))
     assert any("有异议" in t for t in await _outbox_to(chat.app, "王海燕"))
 
 
 async def test_volunteer_cancels_with_a_reason_and_the_need_is_offered_again(chat: Chat) -> None:
-    need_id, name, task_id = await _accepted_task(chat)
-    await chat.script(name, [(f"/task_cancel {task_id}", "取消的原因"), ("家里临时有事", "已取消")])
+    need_id, name, _ = await _accepted_task(chat)
+    await chat.script(name, [(f"/task_cancel {need_id}", "取消的原因"), ("家里临时有事", "已取消")])
     assert any("家里临时有事" in t for t in await _outbox_to(chat.app, "王凤兰"))
     offers = await _offers(chat.app, need_id)
     assert any(status == "pending" for _, _, status in offers)

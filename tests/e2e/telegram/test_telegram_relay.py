@@ -1,8 +1,11 @@
 """The relay over Telegram: a need with a typed place, an offer without it, acceptance with it,
-messages both ways through the outbox sender with a "reply" button, done — no number shown."""
+messages both ways through the outbox sender with a "reply" button, done with hours, the reminder,
+confirmed in words, rated, the hours on /hours — no phone number shown, one need number
+throughout."""
 
 from __future__ import annotations
 
+from handlers.sweeps import Sweeper
 from tests.e2e.telegram.conftest import TelegramBot
 from tests.support.fake_telegram import User
 
@@ -55,3 +58,16 @@ async def test_resident_and_volunteer_talk_through_telegram(bot: TelegramBot) ->
     assert "居民 王凤兰：好的，我在3单元门口等" in bot.new_for(HELPER)
     bot.clock.advance(days=1)  # the task's morning (done is refused before the task starts)
     assert "已标记任务完成" in await bot.send(HELPER, "/task_done 1 2")
+    await _deliver(bot)
+    assert "说需求 #1（陪诊服务）已完成" in bot.new_for(RESIDENT)
+    bot.clock.advance(hours=25)  # nobody answered: the reminder
+    await Sweeper(bot.app.deps, periodic=()).tick()
+    await _deliver(bot)
+    assert "提醒：志愿者 张淑珍 已完成需求 #1" in bot.new_for(RESIDENT)
+    confirmed = await bot.send(RESIDENT, "确认完成")
+    assert "已确认需求 #1 完成，记录服务时长 2.0 小时" in confirmed and "[★5 非常满意]" in confirmed
+    assert "还想说几句吗" in await bot.send(RESIDENT, "[★5 非常满意]")
+    assert "已记录您的意见" in await bot.send(RESIDENT, "小张很耐心")
+    await _deliver(bot)
+    assert "已记录（服务需求 #1）：陪诊服务，2.0 小时" in bot.new_for(HELPER)
+    assert "陪诊服务（服务需求 #1）" in await bot.send(HELPER, "/hours")

@@ -1,6 +1,7 @@
 """The relay over WeChat, signed XML in and customer-service messages out: a need with a typed
 place, the volunteer accepting by number, messages both ways, answering a relayed message by
-its number ("1" = 回复), no number shown."""
+its number ("1" = 回复), done with hours, the reminder, confirmed in words, rated by number, the
+hours on /hours — no phone number shown, one need number throughout."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from sqlalchemy import select
 
 from bot.bootstrap import App
 from bot.channels.wechat import WeChatChannel
+from handlers.sweeps import Sweeper
 from storage.models import Identity, Person
 from tests.e2e.wechat.test_wechat_outbound import drain
 from tests.e2e.wechat.wx import WeChatServer
@@ -67,3 +69,20 @@ async def test_resident_and_volunteer_talk_through_wechat(
     assert "居民 王凤兰：好的，我在3单元门口等" in fake_api.texts_to(HELPER)[-1]
     clock.advance(days=1)  # the task's morning (done is refused before the task starts)
     assert "已标记任务完成" in await wx.say(HELPER, "/task_done 1 2")
+    await drain(demo_app, channel, clock)
+    assert "说需求 #1（陪诊服务）已完成" in fake_api.texts_to(RESIDENT)[-1]
+    # she looks but does not answer (WeChat lets Linli write only 48 h after her last message)
+    assert "确认完成" in await wx.say(RESIDENT, "/need_status 1")
+    clock.advance(hours=25)  # nobody answered: the reminder
+    await Sweeper(demo_app.deps, periodic=()).tick()
+    await drain(demo_app, channel, clock)
+    assert "提醒：志愿者 张淑珍 已完成需求 #1" in fake_api.texts_to(RESIDENT)[-1]
+    confirmed = await wx.say(RESIDENT, "确认完成")
+    assert (
+        "已确认需求 #1 完成，记录服务时长 2.0 小时" in confirmed and "5. ★5 非常满意" in confirmed
+    )
+    assert "还想说几句吗" in await wx.say(RESIDENT, "5")
+    assert "已记录您的意见" in await wx.say(RESIDENT, "小张很耐心")
+    await drain(demo_app, channel, clock)
+    assert "已记录（服务需求 #1）：陪诊服务，2.0 小时" in fake_api.texts_to(HELPER)[-1]
+    assert "陪诊服务（服务需求 #1）" in await wx.say(HELPER, "/hours")
