@@ -10,13 +10,18 @@ proposals' last button is pressed twice at once, two different updates sent to b
 killed with SIGKILL, during the second one serve process (each restarted after 3 s). An update a
 process could not take (connection refused, 5xx) is sent again to the other, as Telegram does.
 
+The open needs are seeded as ranked already; at `--needs-at` of the run they become due and a
+dispatch sweep is due at once, so their sweep runs under load.
+
 At the end it waits for the outbox to drain and checks the database and the fake server:
 soak_updates (distinct updates answered 200), soak_lost (answered but never processed),
 soak_duplicate_effects (extra proposals or consents, double taps included), soak_5xx,
-soak_broadcast_missing / soak_broadcast_duplicates (per recipient chat), soak_p99_ms (whole run)
-and soak_p99_ms_sweeps (requests sent while a dispatch sweep was running), and
-soak_rss_growth_mb_per_min (serve processes, slope over the second half). Merged into
-bench/results.json. `--short`: 30 s, 40 users, 20 updates/s, 100 open needs.
+soak_broadcast_missing / soak_broadcast_duplicates (per recipient chat), the latency figures of
+bench/soak_figures.py (soak_p99_ms: what a live process took; the retry after a kill apart; the
+phases warm-up, steady, sweep, after kill; sweeps timed from the processes' logs), CPU per
+delivery and soak_rss_growth_mb_per_min (serve processes, slope over the second half). Merged
+into bench/results.json; every delivery goes to requests.json in the work directory.
+`--short`: 30 s, 40 users, 20 updates/s, 100 open needs.
 """
 
 from __future__ import annotations
@@ -37,7 +42,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import select, text, update  # noqa: E402
+from sqlalchemy import text, update  # noqa: E402
 
 from bench.bench_sweep import seed  # noqa: E402
 from bench.results import merge  # noqa: E402
@@ -48,14 +53,14 @@ from bench.soak_support import (  # noqa: E402
     check,
     drained,
     free_port,
+    needs_due,
+    queue_notice,
     recreate,
 )
 from bot.bootstrap import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from handlers.broadcasts import queue_broadcast  # noqa: E402
 from storage import migrate  # noqa: E402
-from storage.models import Broadcast, Need, Region  # noqa: E402
-from storage.repos import jobs  # noqa: E402
+from storage.models import Need  # noqa: E402
 from tests.support.fake_telegram import TOKEN, FakeTelegram, User  # noqa: E402
 from tests.support.fake_telegram.protocol import callback_buttons  # noqa: E402
 
@@ -292,38 +297,13 @@ class Soak:
         self.tally.driver_cpu_s = me.cpu_load_s
 
     async def needs_arrive(self, app: Any) -> None:
-        """The open needs become due for ranking now ("1,000 open needs" arrive under load), and
-        a dispatch sweep is due at once rather than at the next minute."""
-        now = datetime.now(UTC)
-        async with app.db.transaction() as session:
-            await session.execute(update(Need).values(considered_at=None, considered=None))
-            await jobs.schedule(session, "dispatch_needs", "soak", now, now, {"period": "soak"})
+        """The open needs become due for ranking now (bench/soak_support.py `needs_due`)."""
+        await needs_due(app)
         self.tally.needs_at = self.now()
-
-    async def broadcast(self, app: Any, label: str) -> int:
-        """A notice to everyone in 劲松北社区; returns its id."""
-        now = datetime.now(UTC)
-        async with app.db.transaction() as session:
-            region = (
-                await session.execute(select(Region).where(Region.code == "CY-JS-01"))
-            ).scalar_one()
-            item = Broadcast(
-                author_id=None,
-                region_id=region.id,
-                audience={"roles": ["everyone"]},
-                text=f"社区通知{label}：本周六上午在社区广场举办便民服务活动。",
-                status="queued",
-                created_at=now,
-                recipients=0,
-            )
-            session.add(item)
-            await session.flush()
-            await queue_broadcast(session, app.deps, item, now)
-            return item.id
 
     async def kill_during(self, app: Any, http: httpx.AsyncClient, proc: Proc, label: str) -> int:
         """Queue a notice, SIGKILL `proc` while it goes out, restart it 3 s later."""
-        broadcast = await self.broadcast(app, label)
+        broadcast = await queue_notice(app, label)
         await asyncio.sleep(0.3)
         killed = self.now()
         if proc.process is not None and proc.alive:

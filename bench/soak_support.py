@@ -10,14 +10,25 @@ import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
 from bench.soak_figures import Delivery, Kill, latency_figures, p, span, sweep_intervals
-from storage.models import AuditEntry, OutboxMessage, ProcessedUpdate, Proposal
+from handlers.broadcasts import queue_broadcast
+from storage.models import (
+    AuditEntry,
+    Broadcast,
+    Need,
+    OutboxMessage,
+    ProcessedUpdate,
+    Proposal,
+    Region,
+)
+from storage.repos import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 LINLI = str(Path(sys.executable).with_name("linli"))
@@ -182,6 +193,16 @@ async def check(app: Any, soak: Any, broadcasts: list[int]) -> dict[str, Any]:
                 got = texts.get(int(chat), []).count(payload["text"])
                 missing += got == 0
                 duplicates += max(got - 1, 0)
+        # The needs that arrived under load and were ranked since (by any sweep: a sweeper
+        # killed mid-chunk leaves the rest of its sweep to the next minute's).
+        arrival = datetime.fromtimestamp(soak.wall0 + (soak.tally.needs_at or 0.0), UTC)
+        ranked, last_ranked = (
+            await session.execute(
+                select(func.count(), func.max(Need.considered_at)).where(
+                    Need.considered_at >= arrival
+                )
+            )
+        ).one()
     lost = len(soak.tally.answered - processed)
     extra = sum(n - 1 for n in per_title.values() if n > 1) + sum(
         n - 1 for _, n in consents if n > 1
@@ -213,9 +234,14 @@ async def check(app: Any, soak: Any, broadcasts: list[int]) -> dict[str, Any]:
             "soak_broadcast_duplicates": duplicates,
             "soak_rss_growth_mb_per_min": max(rss) if rss else 0.0,
             "soak_stuck_dialogs": soak.tally.stuck,
-            # the sweep of the needs that arrived under load: from their arrival to its last chunk
-            "soak_needs_sweep_s": round(arrived[1] - needs_at, 1) if arrived else 0.0,
+            # the needs that arrived under load: how many were ranked, and from their arrival
+            # until the last was; the chunks of the sweep due at their arrival, and its time
+            "soak_needs_ranked": int(ranked),
+            "soak_needs_sweep_s": round((last_ranked - arrival).total_seconds(), 1)
+            if last_ranked is not None
+            else 0.0,
             "soak_needs_sweep_chunks": arrived[2] if arrived else 0,
+            "soak_needs_sweep_chunks_s": round(arrived[1] - needs_at, 1) if arrived else 0.0,
             "soak_driver_lag_p99_ms": p(soak.tally.lag, 99),
         }
         | {f"soak_cpu_s_{name}": seconds for name, seconds in soak.tally.cpu.items()}
@@ -240,3 +266,34 @@ async def drained(app: Any, timeout: float) -> None:
         if not left:
             return
         await asyncio.sleep(0.5)
+
+
+async def needs_due(app: Any) -> None:
+    """The open needs become due for ranking ("1,000 open needs" arrive under load), and a
+    dispatch sweep is due at once rather than at the next minute."""
+    now = datetime.now(UTC)
+    async with app.db.transaction() as session:
+        await session.execute(update(Need).values(considered_at=None, considered=None))
+        await jobs.schedule(session, "dispatch_needs", "soak", now, now, {"period": "soak"})
+
+
+async def queue_notice(app: Any, label: str) -> int:
+    """A notice to everyone in 劲松北社区, queued; returns its id."""
+    now = datetime.now(UTC)
+    async with app.db.transaction() as session:
+        region = (
+            await session.execute(select(Region).where(Region.code == "CY-JS-01"))
+        ).scalar_one()
+        item = Broadcast(
+            author_id=None,
+            region_id=region.id,
+            audience={"roles": ["everyone"]},
+            text=f"社区通知{label}：本周六上午在社区广场举办便民服务活动。",
+            status="queued",
+            created_at=now,
+            recipients=0,
+        )
+        session.add(item)
+        await session.flush()
+        await queue_broadcast(session, app.deps, item, now)
+        return item.id
