@@ -127,8 +127,8 @@ async def _sweep(app: Any, rounds: Any = offer_rounds) -> float:
     """Seconds until the dispatch sweep of this minute is done (all its chunks)."""
     deps = app.deps
 
-    async def dispatch(session: Any, job: Any, now: datetime) -> None:
-        await dispatch_sweep(Sink.bare(session, deps, now), job, rounds=rounds)
+    async def dispatch(sink: Sink, job: Any) -> None:
+        await dispatch_sweep(sink, job, rounds=rounds)
 
     sweeper = Sweeper(deps, {"dispatch_needs": dispatch})
     start = time.perf_counter()

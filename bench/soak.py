@@ -10,13 +10,18 @@ proposals' last button is pressed twice at once, two different updates sent to b
 killed with SIGKILL, during the second one serve process (each restarted after 3 s). An update a
 process could not take (connection refused, 5xx) is sent again to the other, as Telegram does.
 
+The open needs are seeded as ranked already; at `--needs-at` of the run they become due and a
+dispatch sweep is due at once, so their sweep runs under load.
+
 At the end it waits for the outbox to drain and checks the database and the fake server:
 soak_updates (distinct updates answered 200), soak_lost (answered but never processed),
 soak_duplicate_effects (extra proposals or consents, double taps included), soak_5xx,
-soak_broadcast_missing / soak_broadcast_duplicates (per recipient chat), soak_p99_ms (whole run)
-and soak_p99_ms_sweeps (requests sent while a dispatch sweep was running), and
-soak_rss_growth_mb_per_min (serve processes, slope over the second half). Merged into
-bench/results.json. `--short`: 30 s, 40 users, 20 updates/s, 100 open needs.
+soak_broadcast_missing / soak_broadcast_duplicates (per recipient chat), the latency figures of
+bench/soak_figures.py (soak_p99_ms: what a live process took; the retry after a kill apart; the
+phases warm-up, steady, sweep, after kill; sweeps timed from the processes' logs), CPU per
+delivery and soak_rss_growth_mb_per_min (serve processes, slope over the second half). Merged
+into bench/results.json; every delivery goes to requests.json in the work directory.
+`--short`: 30 s, 40 users, 20 updates/s, 100 open needs.
 """
 
 from __future__ import annotations
@@ -37,27 +42,25 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 import httpx  # noqa: E402
-from sqlalchemy import func, select, text  # noqa: E402
+from sqlalchemy import text, update  # noqa: E402
 
 from bench.bench_sweep import seed  # noqa: E402
 from bench.results import merge  # noqa: E402
+from bench.soak_figures import Attempt, Delivery, Interval, Kill, dump, print_table  # noqa: E402
 from bench.soak_support import (  # noqa: E402
     Proc,
     Tally,
     check,
     drained,
     free_port,
+    needs_due,
+    queue_notice,
     recreate,
 )
 from bot.bootstrap import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
-from handlers.broadcasts import queue_broadcast  # noqa: E402
 from storage import migrate  # noqa: E402
-from storage.models import (  # noqa: E402
-    Broadcast,
-    DueJob,
-    Region,
-)
+from storage.models import Need  # noqa: E402
 from tests.support.fake_telegram import TOKEN, FakeTelegram, User  # noqa: E402
 from tests.support.fake_telegram.protocol import callback_buttons  # noqa: E402
 
@@ -77,10 +80,11 @@ class Soak:
         self._keys: dict[int, list[tuple[int, int]]] = {}  # chat → its messages, oldest first
         self._indexed = 0
         self.t0 = time.monotonic()
+        self.wall0 = time.time()  # the same instant on the wall clock (the processes' logs)
         env = {k: v for k, v in os.environ.items() if k != "LINLI_LOG_FORMAT"}
         env |= {
             "DATABASE_URL": opts.database_url,
-            "LINLI_LOG_LEVEL": "WARNING",
+            "LINLI_LOG_LEVEL": "INFO",  # the sweeps' "job … done" lines time them
             "LINLI_SENDER_LOCK_RETRY_SECONDS": "0.5",
             "LINLI_SWEEP_SECONDS": "5",
             "LINLI_QUIET_START": "00:00",
@@ -92,6 +96,10 @@ class Soak:
             "TELEGRAM_WEBHOOK_SECRET": SECRET,
             "WECHAT_TOKEN": "",
         }
+        self.table: list[tuple[str, int, float, float, float]] = []  # phases, set by check()
+        self.sweeps: list[Interval] = []  # set by check()
+        for name in ("a", "b", "w"):  # each run's own logs: the sweeps are read from them
+            (workdir / f"{name}.log").unlink(missing_ok=True)
         self.serves = []
         for name in ("a", "b"):
             port = free_port()
@@ -137,25 +145,32 @@ class Soak:
                     return
                 continue
             if await self.healthy(http, proc):
+                proc.ready()
                 return
         raise RuntimeError(f"{proc.name} did not start: see {proc.log}")
 
-    async def post(self, http: httpx.AsyncClient, update: dict[str, Any], first: int) -> None:
-        """Deliver an update like Telegram: to one process, again to the other if it fails."""
-        sent = self.now()
+    async def post(
+        self, http: httpx.AsyncClient, update: dict[str, Any], first: int, step: str = ""
+    ) -> None:
+        """Deliver an update like Telegram: to one process, again to the other if it fails.
+        Every attempt is kept (process, start, end, status): see bench/soak_figures.py."""
+        delivery = Delivery(update["update_id"], step, self.now())
+        self.tally.deliveries.append(delivery)
         for attempt in range(20):
             proc = self.serves[(first + attempt) % 2]
+            start = self.now()
             try:
                 answer = await http.post(f"{proc.url}/telegram", json=update, headers=HEADERS)
             except httpx.TransportError:
+                delivery.attempts.append(Attempt(proc.name, start, self.now(), None))
                 self.tally.refused += 1
                 await asyncio.sleep(0.2)
                 continue
+            delivery.attempts.append(Attempt(proc.name, start, self.now(), answer.status_code))
             if answer.status_code >= 500:
                 self.tally.status_5xx += 1
                 await asyncio.sleep(0.2)
                 continue
-            self.tally.latencies.append((sent, self.now() - sent))
             self.tally.answered.add(update["update_id"])
             return
 
@@ -191,13 +206,15 @@ class Soak:
         else:
             update = self.tg.text(user, said)
         first = self.rnd.randrange(2)
+        step = said if said.startswith(("/", "[")) else "text"
         if self.rnd.random() < 0.05:
             second = self.rnd.randrange(2)
             await asyncio.gather(
-                self.post(http, update, first), self.post(http, dict(update), second)
+                self.post(http, update, first, step),
+                self.post(http, dict(update), second, step + " again"),
             )
         else:
-            await self.post(http, update, first)
+            await self.post(http, update, first, step)
         return True
 
     async def double_tap(self, http: httpx.AsyncClient, user: User, label: str) -> bool:
@@ -208,7 +225,8 @@ class Soak:
         except AssertionError:
             return False
         self.tally.double_taps += 1
-        await asyncio.gather(self.post(http, one, 0), self.post(http, two, 1))
+        tap = f"[{label}] double tap"
+        await asyncio.gather(self.post(http, one, 0, tap), self.post(http, two, 1, tap))
         return True
 
     def buttons(self, user: User) -> list[str]:
@@ -260,59 +278,41 @@ class Soak:
             await self.say(http, user, "[设施]")
         return []  # next rounds: /help, /me and another proposal only
 
-    async def watch(self, app: Any, until: float) -> None:
-        """RSS of the serve processes and the windows when a dispatch sweep runs."""
-        running_since: float | None = None
+    async def watch(self, until: float) -> None:
+        """RSS and CPU seconds of the processes (the driver's own too), and the driver's loop lag:
+        a late wake-up here is time the driver, not a server, added to what it measured."""
+        me = Proc("driver", [], {}, Path())
         while self.now() < until:
-            for proc in self.serves:
+            for proc in (*self.serves, self.worker):
                 rss = proc.rss_mb()
-                if rss is not None:
+                if rss is not None and proc is not self.worker:
                     proc.rss.append((self.now(), rss))
-            async with app.db.transaction() as session:
-                busy = await session.scalar(
-                    select(func.count())
-                    .select_from(DueJob)
-                    .where(DueJob.kind == "dispatch_needs", DueJob.status == "running")
-                )
-            if busy and running_since is None:
-                running_since = self.now()
-            elif not busy and running_since is not None:
-                self.tally.sweeps.append((running_since, self.now()))
-                running_since = None
+                proc.sample_cpu()
+            me.sample_cpu(os.getpid())
+            me.ready_cpu.setdefault(os.getpid(), me.cpu[os.getpid()])  # its set-up not counted
+            asked = self.now()
             await asyncio.sleep(0.5)
-        if running_since is not None:
-            self.tally.sweeps.append((running_since, self.now()))
+            self.tally.lag.append(self.now() - asked - 0.5)
+        self.tally.cpu = {p.name: p.cpu_s for p in (*self.serves, self.worker, me)}
+        self.tally.driver_cpu_s = me.cpu_load_s
 
-    async def broadcast(self, app: Any, label: str) -> int:
-        """A notice to everyone in 劲松北社区; returns its id."""
-        now = datetime.now(UTC)
-        async with app.db.transaction() as session:
-            region = (
-                await session.execute(select(Region).where(Region.code == "CY-JS-01"))
-            ).scalar_one()
-            item = Broadcast(
-                author_id=None,
-                region_id=region.id,
-                audience={"roles": ["everyone"]},
-                text=f"社区通知{label}：本周六上午在社区广场举办便民服务活动。",
-                status="queued",
-                created_at=now,
-                recipients=0,
-            )
-            session.add(item)
-            await session.flush()
-            await queue_broadcast(session, app.deps, item, now)
-            return item.id
+    async def needs_arrive(self, app: Any) -> None:
+        """The open needs become due for ranking now (bench/soak_support.py `needs_due`)."""
+        await needs_due(app)
+        self.tally.needs_at = self.now()
 
     async def kill_during(self, app: Any, http: httpx.AsyncClient, proc: Proc, label: str) -> int:
         """Queue a notice, SIGKILL `proc` while it goes out, restart it 3 s later."""
-        broadcast = await self.broadcast(app, label)
+        broadcast = await queue_notice(app, label)
         await asyncio.sleep(0.3)
+        killed = self.now()
         if proc.process is not None and proc.alive:
+            proc.sample_cpu()
             proc.process.kill()
             await proc.process.wait()
         await asyncio.sleep(3)
         await self.restart(http, proc)
+        self.tally.kills.append(Kill(proc.name, killed, self.now()))
         return broadcast
 
 
@@ -323,6 +323,8 @@ async def run(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
     app = build(Settings(LINLI_LOG_LEVEL="WARNING", **quiet), database_url=opts.database_url)
     await migrate.upgrade(app.db.engine)
     await seed(app, opts.open_needs, max(opts.open_needs // 2, 50), lambda: datetime.now(UTC))
+    async with app.db.transaction() as session:  # ranked already: they arrive under load
+        await session.execute(update(Need).values(considered_at=datetime.now(UTC)))
     async with app.db.engine.connect() as conn:
         await conn.execute(text("ANALYZE"))
     limits = httpx.Limits(max_connections=None, max_keepalive_connections=opts.users)
@@ -330,22 +332,33 @@ async def run(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         soak = Soak(opts, tg, workdir)
         try:
             await soak.start(http)
-            soak.t0 = time.monotonic()
+            soak.t0, soak.wall0 = time.monotonic(), time.time()
             until = opts.duration
             pace = opts.users / opts.rate  # seconds between one user's updates, on average
-            watcher = asyncio.create_task(soak.watch(app, until))
+            watcher = asyncio.create_task(soak.watch(until))
             users = [
                 asyncio.create_task(soak.user(http, i, until, pace)) for i in range(opts.users)
             ]
-            await asyncio.sleep(until * 0.4)
+            await asyncio.sleep(until * opts.needs_at)
+            await soak.needs_arrive(app)
+            await asyncio.sleep(max(until * 0.4 - soak.now(), 0))
             first = await soak.kill_during(app, http, soak.worker, "一")
-            await asyncio.sleep(until * 0.3)
+            await asyncio.sleep(max(until * 0.7 - soak.now(), 0))
             second = await soak.kill_during(app, http, soak.serves[0], "二")
             await asyncio.gather(*users)
             await watcher
             await drained(app, timeout=120)
             await asyncio.sleep(2)
             figures = await check(app, soak, [first, second])
+            print_table(soak.table)
+            extra = {"needs_at": soak.tally.needs_at, "wall0": soak.wall0, "figures": figures}
+            dump(
+                workdir / "requests.json",
+                soak.tally.deliveries,
+                soak.tally.kills,
+                soak.sweeps,
+                extra,
+            )
         finally:
             for proc in (*soak.serves, soak.worker):
                 if proc.process is not None and proc.alive:
@@ -365,6 +378,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--users", type=int, default=300)
     parser.add_argument("--rate", type=float, default=100.0, help="updates per second, about")
     parser.add_argument("--open-needs", type=int, default=1000)
+    parser.add_argument(
+        "--needs-at",
+        type=float,
+        default=0.2,
+        help="when the open needs become due for ranking, as a fraction of the run (0.2)",
+    )
     parser.add_argument(
         "--worker-sweeps-only", action="store_true", help="serve processes do not sweep"
     )

@@ -4,18 +4,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import socket
 import statistics
 import sys
 import time
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.engine import make_url
 
-from storage.models import AuditEntry, OutboxMessage, ProcessedUpdate, Proposal
+from bench.soak_figures import Delivery, Kill, latency_figures, p, span, sweep_intervals
+from handlers.broadcasts import queue_broadcast
+from storage.models import (
+    AuditEntry,
+    Broadcast,
+    Need,
+    OutboxMessage,
+    ProcessedUpdate,
+    Proposal,
+    Region,
+)
+from storage.repos import jobs
 
 ROOT = Path(__file__).resolve().parents[1]
 LINLI = str(Path(sys.executable).with_name("linli"))
@@ -32,6 +45,8 @@ class Proc:
     url: str = ""
     process: asyncio.subprocess.Process | None = None
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
+    cpu: dict[int, float] = field(default_factory=dict)  # pid → CPU seconds (each life)
+    ready_cpu: dict[int, float] = field(default_factory=dict)  # pid → CPU seconds when ready
 
     async def start(self) -> None:
         """Start (or restart) the process."""
@@ -55,19 +70,50 @@ class Proc:
                     return int(line.split()[1]) / 1024
         return None
 
+    def sample_cpu(self, pid: int | None = None) -> None:
+        """Note the CPU seconds (user + system) the process has used so far (Linux /proc)."""
+        pid = pid or (self.process.pid if self.process is not None and self.alive else None)
+        if pid is None:
+            return
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            stat = Path(f"/proc/{pid}/stat").read_text()
+            fields = stat[stat.rindex(")") + 2 :].split()
+            ticks = int(fields[11]) + int(fields[12])  # utime, stime
+            self.cpu[pid] = ticks / os.sysconf("SC_CLK_TCK")
+
+    def ready(self) -> None:
+        """Note the CPU its start took (imports, warm-up): not counted in `cpu_load_s`."""
+        if self.process is not None:
+            self.sample_cpu()
+            self.ready_cpu[self.process.pid] = self.cpu.get(self.process.pid, 0.0)
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU seconds over every life of the process."""
+        return round(sum(self.cpu.values()), 1)
+
+    @property
+    def cpu_load_s(self) -> float:
+        """CPU seconds over every life of the process, after each start was done."""
+        return sum(cpu - self.ready_cpu.get(pid, 0.0) for pid, cpu in self.cpu.items())
+
 
 @dataclass
 class Tally:
     """What the users saw."""
 
-    latencies: list[tuple[float, float]] = field(default_factory=list)  # (sent at, seconds)
+    deliveries: list[Delivery] = field(default_factory=list)
+    kills: list[Kill] = field(default_factory=list)
     answered: set[int] = field(default_factory=set)
     status_5xx: int = 0
     refused: int = 0
     titles: list[str] = field(default_factory=list)
     double_taps: int = 0
     stuck: int = 0
-    sweeps: list[tuple[float, float]] = field(default_factory=list)  # dispatch sweep windows
+    needs_at: float | None = None  # when the open needs became due for ranking
+    lag: list[float] = field(default_factory=list)  # the driver's late wake-ups, seconds
+    cpu: dict[str, float] = field(default_factory=dict)  # process → CPU seconds
+    driver_cpu_s: float = 0.0  # the driver's CPU seconds under load (users, fake Bot API)
 
 
 def free_port() -> int:
@@ -93,12 +139,6 @@ async def recreate(url: str) -> None:
         await admin.execute(f'CREATE DATABASE "{parsed.database}"')
     finally:
         await admin.close()
-
-
-def _p99(values: list[float]) -> float:
-    if len(values) < 2:
-        return round(values[0] * 1000, 1) if values else 0.0
-    return round(statistics.quantiles(values, n=100)[98] * 1000, 1)
 
 
 def _slope_mb_per_min(samples: list[tuple[float, float]]) -> float:
@@ -153,29 +193,64 @@ async def check(app: Any, soak: Any, broadcasts: list[int]) -> dict[str, Any]:
                 got = texts.get(int(chat), []).count(payload["text"])
                 missing += got == 0
                 duplicates += max(got - 1, 0)
+        # The needs that arrived under load and were ranked since (by any sweep: a sweeper
+        # killed mid-chunk leaves the rest of its sweep to the next minute's).
+        arrival = datetime.fromtimestamp(soak.wall0 + (soak.tally.needs_at or 0.0), UTC)
+        ranked, last_ranked = (
+            await session.execute(
+                select(func.count(), func.max(Need.considered_at)).where(
+                    Need.considered_at >= arrival
+                )
+            )
+        ).one()
     lost = len(soak.tally.answered - processed)
     extra = sum(n - 1 for n in per_title.values() if n > 1) + sum(
         n - 1 for _, n in consents if n > 1
     )
-    latencies = [s for _, s in soak.tally.latencies]
-    during = [
-        s for at, s in soak.tally.latencies if any(a <= at <= b for a, b in soak.tally.sweeps)
-    ]
-    rss = [_slope_mb_per_min(p.rss) for p in soak.serves]
-    return {
-        "soak_updates": len(soak.tally.answered),
-        "soak_lost": lost,
-        "soak_duplicate_effects": extra,
-        "soak_double_taps": soak.tally.double_taps,
-        "soak_5xx": soak.tally.status_5xx,
-        "soak_refused": soak.tally.refused,
-        "soak_broadcast_missing": missing,
-        "soak_broadcast_duplicates": duplicates,
-        "soak_p99_ms": _p99(latencies),
-        "soak_p99_ms_sweeps": _p99(during),
-        "soak_rss_growth_mb_per_min": max(rss) if rss else 0.0,
-        "soak_stuck_dialogs": soak.tally.stuck,
-    }
+    rss = [_slope_mb_per_min(proc.rss) for proc in soak.serves]
+    logs = {proc.name: proc.log for proc in (*soak.serves, soak.worker)}
+    sweeps = sweep_intervals(logs, soak.wall0)
+    latency, soak.table = latency_figures(
+        soak.tally.deliveries, soak.tally.kills, sweeps, soak.opts.duration
+    )
+    soak.sweeps = sweeps
+
+    def per_delivery(seconds: float) -> float:
+        return round(seconds * 1000 / max(latency["soak_deliveries"], 1), 1)
+
+    serve_cpu_ms = per_delivery(sum(proc.cpu_load_s for proc in soak.serves))
+    arrived = span(logs, soak.wall0, "soak")
+    needs_at = soak.tally.needs_at or 0.0
+    return (
+        latency
+        | {
+            "soak_updates": len(soak.tally.answered),
+            "soak_lost": lost,
+            "soak_duplicate_effects": extra,
+            "soak_double_taps": soak.tally.double_taps,
+            "soak_5xx": soak.tally.status_5xx,
+            "soak_refused": soak.tally.refused,
+            "soak_broadcast_missing": missing,
+            "soak_broadcast_duplicates": duplicates,
+            "soak_rss_growth_mb_per_min": max(rss) if rss else 0.0,
+            "soak_stuck_dialogs": soak.tally.stuck,
+            # the needs that arrived under load: how many were ranked, and from their arrival
+            # until the last was; the chunks of the sweep due at their arrival, and its time
+            "soak_needs_ranked": int(ranked),
+            "soak_needs_sweep_s": round((last_ranked - arrival).total_seconds(), 1)
+            if last_ranked is not None
+            else 0.0,
+            "soak_needs_sweep_chunks": arrived[2] if arrived else 0,
+            "soak_needs_sweep_chunks_s": round(arrived[1] - needs_at, 1) if arrived else 0.0,
+            "soak_driver_lag_p99_ms": p(soak.tally.lag, 99),
+        }
+        | {f"soak_cpu_s_{name}": seconds for name, seconds in soak.tally.cpu.items()}
+        # what one answered delivery cost the serve processes (sweeps there included), starts not
+        | {"soak_serve_cpu_ms_per_delivery": serve_cpu_ms}
+        | {"soak_driver_cpu_ms_per_delivery": per_delivery(soak.tally.driver_cpu_s)}
+        # what the users got through, against what they would send if answered at once (--rate)
+        | {"soak_rate_per_s": round(latency["soak_deliveries"] / soak.opts.duration, 1)}
+    )
 
 
 async def drained(app: Any, timeout: float) -> None:
@@ -191,3 +266,34 @@ async def drained(app: Any, timeout: float) -> None:
         if not left:
             return
         await asyncio.sleep(0.5)
+
+
+async def needs_due(app: Any) -> None:
+    """The open needs become due for ranking ("1,000 open needs" arrive under load), and a
+    dispatch sweep is due at once rather than at the next minute."""
+    now = datetime.now(UTC)
+    async with app.db.transaction() as session:
+        await session.execute(update(Need).values(considered_at=None, considered=None))
+        await jobs.schedule(session, "dispatch_needs", "soak", now, now, {"period": "soak"})
+
+
+async def queue_notice(app: Any, label: str) -> int:
+    """A notice to everyone in 劲松北社区, queued; returns its id."""
+    now = datetime.now(UTC)
+    async with app.db.transaction() as session:
+        region = (
+            await session.execute(select(Region).where(Region.code == "CY-JS-01"))
+        ).scalar_one()
+        item = Broadcast(
+            author_id=None,
+            region_id=region.id,
+            audience={"roles": ["everyone"]},
+            text=f"社区通知{label}：本周六上午在社区广场举办便民服务活动。",
+            status="queued",
+            created_at=now,
+            recipients=0,
+        )
+        session.add(item)
+        await session.flush()
+        await queue_broadcast(session, app.deps, item, now)
+        return item.id

@@ -19,6 +19,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import datetime, time, timedelta
+from time import monotonic
 from zoneinfo import ZoneInfo
 
 from handlers import alerts, broadcasts, departments, digests, groups, privacy, volunteers
@@ -219,6 +220,7 @@ class Sweeper:
 
     async def _run(self, job: DueJob, stats: SweepStats) -> None:
         handler = self.registry[job.kind]
+        started = monotonic()
         try:
             async with self.deps.db.transaction() as session:
                 # Marked done first: on PostgreSQL the row stays locked until the job's effects
@@ -232,6 +234,16 @@ class Sweeper:
             return
         stats.ran += 1
         stats.kinds[job.kind] = stats.kinds.get(job.kind, 0) + 1
+        # One line per job, its duration with it: where the sweeps' time goes, and when they ran
+        # (the soak matches requests to the dispatch sweep's intervals from these lines).
+        seconds = round(monotonic() - started, 3)
+        log.info(
+            "job %s %s done in %.3f s",
+            job.kind,
+            job.ref,
+            seconds,
+            extra={"job_kind": job.kind, "job_ref": job.ref, "job_seconds": seconds},
+        )
 
     async def _after_failure(self, job: DueJob, exc: Exception, stats: SweepStats) -> None:
         error = f"{type(exc).__name__}: {exc}"

@@ -73,6 +73,19 @@ async def test_jobs_due_while_down_run_on_the_next_sweep(app: App, clock: FakeCl
     assert (await _statuses(app))["h10"] == "pending"
 
 
+async def test_each_job_done_is_logged_with_its_duration(
+    app: App, clock: FakeClock, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The soak times the sweeps from these lines (bench/soak_figures.py): kind, ref, seconds."""
+    caplog.set_level(logging.INFO, logger="handlers.sweeps")
+    await _schedule(app, {"one": clock(), "bad": clock()})
+    await Sweeper(app.deps, {"probe": Probe()}, periodic=()).tick()
+    done = [r for r in caplog.records if getattr(r, "job_kind", None) == "probe"]
+    assert [r.__dict__["job_ref"] for r in done] == ["one"]  # a failed attempt is not "done"
+    assert done[0].__dict__["job_seconds"] >= 0
+    assert "job probe one done in" in done[0].getMessage()
+
+
 async def test_a_job_claimed_by_a_dead_sweeper_is_taken_back(app: App, clock: FakeClock) -> None:
     await _schedule(app, {"x": clock()})
     async with app.db.transaction() as session:  # a sweeper claims it, then is killed
