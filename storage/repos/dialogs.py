@@ -107,7 +107,7 @@ def _new_state(channel: str, user_id: str) -> DialogState:
 
 
 async def remember_choices(
-    session: AsyncSession, channel: str, user_id: str, payloads: list[str]
+    session: AsyncSession, channel: str, user_id: str, payloads: list[Any]
 ) -> None:
     """Make a pushed message's choices the ones a bare number answers (text-only channels).
 

@@ -7,18 +7,19 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from handlers.routes import build_routes
 from storage.models import DialogState, GridReport, Identity, Person, ProcessedUpdate
-from tests.e2e.test_registration import REGISTRATION  # the same answers, by number
+from tests.e2e.test_registration import REGISTRATION  # the same answers, by label
 from tests.e2e.wechat.wx import WeChatServer
+from tests.support.chat import Pick
 from tests.support.clock import FakeClock
 
 COMMANDS = build_routes().commands
 
 
 async def register(wx: WeChatServer, user: str, name: str = "小林") -> None:
-    """Register a WeChat user in the first community by answering with numbers."""
+    """Register a WeChat user, picking each choice by the number its label has."""
     steps = [(said, expected) for said, expected in REGISTRATION]
     steps[-2] = (name, "隐私政策")
-    steps[-1] = ("1", f"登记完成，{name}")
+    steps[-1] = (Pick("同意"), f"登记完成，{name}")
     await wx.script(user, steps)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import WeChatConfig
 from bot.channels.wechat.protocol import sign
+from tests.support.chat import Pick, numbered_choice
 
 _msg_ids = itertools.count(7_300_000_000_000_000_001)
 _nonces = itertools.count(1_000_001)
@@ -127,10 +128,14 @@ class WeChatServer:
         assert answer.status == 200, answer
         return answer.text
 
-    async def script(self, user: str, pairs: list[tuple[str, str]]) -> None:
-        """Play (said, expected substring) pairs."""
+    async def script(self, user: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Play (said, expected substring) pairs; a `Pick` types the number its label has in
+        the last answer's numbered list (its own text on a script's first step)."""
+        got = ""
         for said, expected in pairs:
-            got = await self.say(user, said)
+            picked = isinstance(said, Pick) and got
+            typed = str(numbered_choice(got, said.label)) if picked else said
+            got = await self.say(user, typed)
             assert expected in got, f"after {said!r} expected {expected!r} in:\n{got}"
 
     async def event(
