@@ -60,6 +60,7 @@ class WeChatServer:
     config: WeChatConfig
     clock: Callable[[], datetime]
     aes: bool = False
+    last: dict[str, str] = field(default_factory=dict)  # per user, the last answer's text
 
     @property
     def now(self) -> int:
@@ -126,15 +127,20 @@ class WeChatServer:
         """The user types `content`; returns the reply text."""
         answer = await self.text(user, content)
         assert answer.status == 200, answer
+        self.last[user] = answer.text
         return answer.text
+
+    async def pick(self, user: str, label: str) -> str:
+        """The user types the number `label` has in the last answer's numbered list."""
+        return await self.say(user, str(numbered_choice(self.last.get(user, ""), label)))
 
     async def script(self, user: str, pairs: Sequence[tuple[str, str]]) -> None:
         """Play (said, expected substring) pairs; a `Pick` types the number its label has in
-        the last answer's numbered list (its own text on a script's first step)."""
-        got = ""
+        the last answer's numbered list (its own text when no answer was seen yet)."""
         for said, expected in pairs:
-            picked = isinstance(said, Pick) and got
-            typed = str(numbered_choice(got, said.label)) if picked else said
+            shown = self.last.get(user, "")
+            picked = isinstance(said, Pick) and shown
+            typed = str(numbered_choice(shown, said.label)) if picked else said
             got = await self.say(user, typed)
             assert expected in got, f"after {said!r} expected {expected!r} in:\n{got}"
 
