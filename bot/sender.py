@@ -310,10 +310,13 @@ class OutboxSender:
             for reply in [Reply.from_dict(row.payload)]
             if reply.choices
         ]
+        if shown:  # in a transaction of its own: its failure must not cost the outcomes
+            try:
+                async with self.db.transaction() as session:
+                    await choices.shown(session, self.channel, shown)
+            except Exception:
+                log.warning("choices shown not remembered", extra={"channel": self.channel})
         async with self.db.transaction() as session:
-            # The identity's turn first (as the dispatcher takes it), then the outbox rows.
-            for external_id, shown_choices in shown:
-                await choices.shown(session, self.channel, external_id, shown_choices)
             await outbox.record(session, changes)
             for external_id in blocked:
                 await outbox.block_identity(session, self.channel, external_id, now)

@@ -28,11 +28,13 @@ def remember(state: DialogState, replies: list[Reply]) -> None:
 
 
 async def shown(
-    session: AsyncSession, channel: str, user_id: str, choices: Sequence[Choice]
+    session: AsyncSession, channel: str, delivered: Sequence[tuple[str, Sequence[Choice]]]
 ) -> None:
-    """A pushed message with `choices` reached the person: a number or a label picks them now
-    (not while a flow waits for an answer: see `storage.repos.dialogs.remember_choices`)."""
-    await dialog_repo.remember_choices(session, channel, user_id, _stored(choices))
+    """Pushed messages with choices reached these (user id, choices): a number or a label picks
+    them now (the last one per person; not while a flow waits for an answer: see
+    `storage.repos.dialogs.remember_choices_of`)."""
+    latest = {user_id: _stored(choices) for user_id, choices in delivered}
+    await dialog_repo.remember_choices_of(session, channel, latest)
 
 
 def of(state: DialogState) -> tuple[Choice, ...]:

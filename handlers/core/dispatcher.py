@@ -180,8 +180,8 @@ class Dispatcher:
                 return None
             # The language too, so that no channel reads it back to render the replay.
             ident = await people.identity(session, message.channel, message.user_id)
-        lang = ident.person.lang if ident is not None else self.deps.config.default_lang
-        person_id = ident.person_id if ident is not None else None
+            lang = ident.person.lang if ident is not None else self.deps.config.default_lang
+            person_id = ident.person_id if ident is not None else None
         replies = [Reply.from_dict(r) for r in stored]
         return Outcome(replies, replayed=True, lang=lang, person_id=person_id)
 

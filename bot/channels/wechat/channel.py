@@ -258,7 +258,9 @@ class WeChatChannel:
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """The channel's own short transactions (languages, reply pieces for the outbox)."""
+        """The channel's own short transactions, none after a dispatch but to queue reply
+        pieces: a LOCATION report's "is a flow waiting?", the language of an unsupported message
+        type, an unsubscribe."""
         async with self._gate, self.app.db.transaction() as session:
             yield session
 
