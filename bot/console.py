@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 import sys
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 from bot.bootstrap import App
+from bot.sender import Limits, OutboxSender, SendResult
 from handlers.core.messages import Location, Message, Reply
-from storage.repos import dialogs, outbox
+from storage.models import OutboxMessage
 
 CHANNEL = "console"
 
@@ -41,6 +43,26 @@ def save_document(files: Path, seq: int, reply: Reply) -> Path | None:
     return path
 
 
+LIMITS = Limits(
+    per_second=1e6, per_chat_per_second=float("inf"), in_flight=1, burst=1e3, urgent_first=False
+)
+
+
+@dataclass
+class ConsoleTransport:
+    """The console as one more transport behind the outbox sender: a message is printed."""
+
+    console: Console
+    channel: str = CHANNEL
+    numbers_choices: bool = True  # the terminal shows choices as a numbered list
+
+    async def send(self, external_id: str, reply: Reply, row: OutboxMessage) -> SendResult:
+        """Print `reply` for `external_id`."""
+        self.console.write(f"  📨 → {external_id}:")
+        self.console.write(self.console.show(reply))
+        return SendResult("sent")
+
+
 class Console:
     """Sends lines as a named user and prints what comes back, including outbox messages."""
 
@@ -52,8 +74,12 @@ class Console:
         self.files = files  # where documents (exports, /mydata) are written; None: not written
         self._seq = 0
         self._saved = 0
+        # One row a round, so messages print in the order they were queued (the sender's
+        # per-chat pacing is for platforms; a terminal takes everything at once).
+        self._sender = OutboxSender(app.db, ConsoleTransport(self), app.deps.clock, LIMITS)
 
-    def _show(self, reply: Reply) -> str:
+    def show(self, reply: Reply) -> str:
+        """A reply as printed (a document saved first, when files are kept)."""
         saved = None
         if self.files is not None and reply.document is not None:
             self._saved += 1
@@ -81,25 +107,13 @@ class Console:
         )
         outcome = await self.app.dispatcher.handle(message)
         for reply in outcome.replies:
-            self.write(self._show(reply))
+            self.write(self.show(reply))
         await self.deliver()
         return outcome.replies
 
     async def deliver(self) -> int:
-        """Print and mark sent every due console message in the outbox."""
-        now = self.app.deps.clock()
-        async with self.app.db.transaction() as session:
-            rows = await outbox.pending(session, CHANNEL, now, limit=1000)
-            for row in rows:
-                reply = Reply.from_dict(row.payload)
-                self.write(f"  📨 → {row.external_id}:")
-                self.write(self._show(reply))
-                if reply.choices:  # so the recipient can answer "1", "2" … as to any list
-                    await dialogs.remember_choices(
-                        session, CHANNEL, row.external_id, [c.payload for c in reply.choices]
-                    )
-            await outbox.mark_sent(session, [row.id for row in rows], now)
-        return len(rows)
+        """Print every due console message in the outbox, through the outbox sender."""
+        return (await self._sender.drain()).sent
 
     async def run(self, lines: Iterable[str], user: str) -> None:
         """Chat line by line; a line "@name text" speaks as another user from then on."""

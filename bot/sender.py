@@ -21,6 +21,7 @@ from aiolimiter import AsyncLimiter
 
 from bot import metrics
 from bot.sender_locks import Lock, sender_lock
+from handlers.core import choices
 from handlers.core.messages import Reply
 from storage.db import Database
 from storage.models import OutboxMessage
@@ -44,7 +45,11 @@ class SendResult:
 
 
 class Transport(Protocol):
-    """A channel's way of sending one message to one user."""
+    """A channel's way of sending one message to one user.
+
+    A transport of a channel without buttons sets `numbers_choices = True`: the choices of a
+    message it delivered are then what "2" (or a typed label) picks (`handlers.core.choices`).
+    """
 
     channel: str
 
@@ -67,6 +72,8 @@ class Limits:
     # How many may go out at once (None: a whole second's worth). A small burst paces sends
     # evenly, which a platform counting per second rewards with fewer 429s.
     burst: float | None = None
+    # Urgent rows go out first; a terminal (the console) prints in the order they were queued.
+    urgent_first: bool = True
 
     def chat_gap_s(self, external_id: str) -> float:
         """The least time between two messages to one chat."""
@@ -110,6 +117,7 @@ class OutboxSender:
         self._prune_at = CHATS_TRACKED
         self._paused_until: datetime | None = None
         self.stats = DrainStats()
+        self._numbers_choices = bool(getattr(transport, "numbers_choices", False))
 
     @property
     def channel(self) -> str:
@@ -217,7 +225,14 @@ class OutboxSender:
         lease = now + timedelta(seconds=self.limits.lease_s)
         async with self.db.transaction() as session:
             self.stats.reclaimed += await outbox.release_expired(session, self.channel, now)
-            rows = await outbox.claim(session, self.channel, now, self.limits.in_flight, lease)
+            rows = await outbox.claim(
+                session,
+                self.channel,
+                now,
+                self.limits.in_flight,
+                lease,
+                urgent_first=self.limits.urgent_first,
+            )
         if not rows:
             return 0
         ready, deferred = self._split_by_chat(rows)
@@ -288,6 +303,19 @@ class OutboxSender:
             self.stats.deferred += 1
         for _row, result in done:
             metrics.count_send(self.channel, result.outcome, result.error)
+        shown = [
+            (row.external_id, reply.choices)
+            for row, result in done
+            if result.outcome == "sent" and self._numbers_choices
+            for reply in [Reply.from_dict(row.payload)]
+            if reply.choices
+        ]
+        if shown:  # in a transaction of its own: its failure must not cost the outcomes
+            try:
+                async with self.db.transaction() as session:
+                    await choices.shown(session, self.channel, shown)
+            except Exception:
+                log.warning("choices shown not remembered", extra={"channel": self.channel})
         async with self.db.transaction() as session:
             await outbox.record(session, changes)
             for external_id in blocked:

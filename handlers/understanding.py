@@ -94,6 +94,9 @@ async def go(ctx: Ctx, intent: str, text: str) -> list[Reply]:
         folded = text.lower()
         command = next((c for words, c in MY_LISTS if any(w in folded for w in words)), "needs")
         return await _run(ctx, command)
+    if intent == "help":  # "你能做什么": the short start, with how to see everything
+        dialogs.clear(ctx)
+        return [ctx.reply("help.starter")]
     if intent == "greeting":
         await dialogs.begin(ctx, UNDERSTOOD, answers={"said": ""})
         return [_menu(ctx, "understanding.greeting", DEFAULT_CHOICES)]

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from handlers.core import dialogs
+from handlers.core import choices, dialogs
 from handlers.core.auth import is_registered
 from handlers.core.batching import Batcher
 from handlers.core.context import Ctx, Deps
@@ -22,7 +22,6 @@ from handlers.core.errors import UserError
 from handlers.core.flood import FloodGuard
 from handlers.core.i18n import normalize_lang
 from handlers.core.messages import Message, Outcome, Reply
-from handlers.core.numbers import parse_int
 from handlers.core.text import clean_text
 from storage.db import DatabaseUnavailable, is_unavailable
 from storage.models import DialogState, Identity
@@ -33,6 +32,9 @@ log = logging.getLogger(__name__)
 
 Command = Callable[[Ctx], Awaitable[list[Reply]]]
 PayloadHandler = Callable[[Ctx, list[str]], Awaitable[list[Reply]]]
+# A channel's last touch to its replies, inside the dispatcher's transaction (WeChat turns files
+# too long to show into download links): (session, message, language, replies) → replies.
+Finisher = Callable[[AsyncSession, Message, str, list[Reply]], Awaitable[list[Reply]]]
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,12 @@ class Dispatcher:
             max_batch=deps.config.dispatch_batch,
             workers=deps.config.dispatch_workers,
         )
+        self._finishers: dict[str, Finisher] = {}
+
+    def finish_replies(self, channel: str, finisher: Finisher) -> None:
+        """Have `finisher` adjust `channel`'s replies in the transaction that produced them, so
+        that the channel writes nothing of its own after dispatch (and a replay serves the same)."""
+        self._finishers[channel] = finisher
 
     async def handle(self, message: Message) -> Outcome:
         """Handle one message: dedupe, flood and size limits, routing, errors, state, commit.
@@ -168,9 +176,14 @@ class Dispatcher:
             stored = await dialog_repo.replies_for(
                 session, message.channel, message.user_id, message.update_key
             )
-        if stored is None:
-            return None
-        return Outcome([Reply.from_dict(r) for r in stored], replayed=True)
+            if stored is None:
+                return None
+            # The language too, so that no channel reads it back to render the replay.
+            ident = await people.identity(session, message.channel, message.user_id)
+            lang = ident.person.lang if ident is not None else self.deps.config.default_lang
+            person_id = ident.person_id if ident is not None else None
+        replies = [Reply.from_dict(r) for r in stored]
+        return Outcome(replies, replayed=True, lang=lang, person_id=person_id)
 
     async def _lang_of(self, message: Message) -> str:
         try:
@@ -247,6 +260,9 @@ class Dispatcher:
             replies = await self._route(ctx)
             self._remember_choices(ctx, replies)
         self._save_state(ctx, before)
+        finisher = self._finishers.get(ctx.message.channel)
+        if finisher is not None and any(r.document for r in replies):
+            replies = await finisher(ctx.session, ctx.message, ctx.lang, replies)
         return replies
 
     @staticmethod
@@ -319,27 +335,30 @@ class Dispatcher:
         return prefix + await route(ctx)
 
     def _chosen_payload(self, ctx: Ctx) -> str | None:
-        """On text-only channels "2" picks the second choice last shown (unless the step asks
-        for a number)."""
-        text = ctx.message.text.strip()
-        flow = self.routes.flows.get(ctx.state.flow or "")
-        if flow is not None and ctx.state.step and flow.step(ctx.state.step).numbers:
+        """On text-only channels "2" (or the label as shown) picks a choice last shown."""
+        if ctx.message.payload is not None:
             return None
-        number = parse_int(text, low=1) if ctx.message.payload is None else None
-        if number is not None and number <= len(ctx.state.choices):
-            return str(ctx.state.choices[number - 1])
-        return None
+        flow = self.routes.flows.get(ctx.state.flow or "")
+        numbers = bool(flow is not None and ctx.state.step and flow.step(ctx.state.step).numbers)
+        return choices.chosen(
+            ctx.state, ctx.message.text, flow_waits=flow is not None, numbers=numbers
+        )
 
     @staticmethod
     def _remember_choices(ctx: Ctx, replies: list[Reply]) -> None:
-        with_choices = [r for r in replies if r.choices]
-        ctx.state.choices = [c.payload for c in with_choices[-1].choices] if with_choices else []
+        choices.remember(ctx.state, replies)
 
 
 def _outcome(ctx: Ctx, replies: list[Reply]) -> Outcome:
     """The outcome of a handled message, with what the dispatcher knows about the conversation."""
     waiting = ctx.state.flow is not None
-    return Outcome(replies, lang=ctx.lang, waiting=waiting, choices=tuple(ctx.state.choices))
+    return Outcome(
+        replies,
+        lang=ctx.lang,
+        waiting=waiting,
+        choices=choices.of(ctx.state),
+        person_id=ctx.person.id,
+    )
 
 
 def _seen(ctx: Ctx, replies: list[Reply]) -> tuple[str, str, str, bool, list[Any]]:

@@ -121,12 +121,14 @@ class Outcome:
 
     `replies` to send now; `replayed`: served again from a redelivery (sent before); `lang`: the
     language the person is answered in ("" when unknown: a replay, the database down);
-    `waiting`: a flow waits for the person's next answer; `choices`: the payloads of the
-    numbered choices last shown, in order (what "2" picks next time).
+    `waiting`: a flow waits for the person's next answer; `choices`: the numbered choices last
+    shown, in order (what "2" or a typed label picks next time, `handlers.core.choices`);
+    `person_id`: who was answered (None when unknown: the database down).
     """
 
     replies: list[Reply] = field(default_factory=list)
     replayed: bool = False
     lang: str = ""
     waiting: bool = False
-    choices: tuple[str, ...] = ()
+    choices: tuple[Choice, ...] = ()
+    person_id: int | None = None

@@ -107,22 +107,32 @@ def _new_state(channel: str, user_id: str) -> DialogState:
 
 
 async def remember_choices(
-    session: AsyncSession, channel: str, user_id: str, payloads: list[str]
+    session: AsyncSession, channel: str, user_id: str, choices: list[Any]
 ) -> None:
-    """Make a pushed message's choices the ones a bare number answers (text-only channels).
+    """`remember_choices_of` for one person."""
+    await remember_choices_of(session, channel, {user_id: choices})
+
+
+async def remember_choices_of(
+    session: AsyncSession, channel: str, shown: dict[str, list[Any]]
+) -> None:
+    """Make pushed messages' choices (per user id) the ones a bare number answers.
 
     Not while a flow waits for input: then a number still answers the flow's question. Takes
-    its turn with the person's updates (the identity's row lock), so a flow one of them is
-    starting meanwhile is seen.
+    its turn with the people's updates (their identities' row locks, in id order as a batch of
+    updates takes them), so a flow one of them is starting meanwhile is seen.
     """
+    if not shown:
+        return
     if _locks(session):
-        await session.execute(_LOCK, {"channel": channel, "user": user_id})
-    state = await session.get(DialogState, (channel, user_id))
-    if state is None:
-        state = _new_state(channel, user_id)
-        session.add(state)
-    if state.flow is None:
-        state.choices = list(payloads)
+        await session.execute(_LOCK_MANY, {"channel": channel, "users": sorted(shown)})
+    for user_id, choices in shown.items():
+        state = await session.get(DialogState, (channel, user_id))
+        if state is None:
+            state = _new_state(channel, user_id)
+            session.add(state)
+        if state.flow is None:
+            state.choices = list(choices)
 
 
 def sender_key(user_id: str) -> str:

@@ -128,9 +128,17 @@ async def release_expired(
 
 
 async def claim(
-    session: AsyncSession, channel: str, now: datetime, limit: int, lease_until: datetime
+    session: AsyncSession,
+    channel: str,
+    now: datetime,
+    limit: int,
+    lease_until: datetime,
+    *,
+    urgent_first: bool = True,
 ) -> list[OutboxMessage]:
     """Atomically move up to `limit` due rows to "sending" under a lease (no two senders share one).
+
+    Urgent rows first, unless `urgent_first` is off (the console: in the order they were queued).
 
     PostgreSQL: the candidate rows are locked with FOR UPDATE SKIP LOCKED. SQLite: the transaction
     began with BEGIN IMMEDIATE, so the single UPDATE … RETURNING is already exclusive.
@@ -142,7 +150,7 @@ async def claim(
             OutboxMessage.status == "pending",
             OutboxMessage.not_before <= now,
         )
-        .order_by(OutboxMessage.urgent.desc(), OutboxMessage.id)
+        .order_by(*((OutboxMessage.urgent.desc(),) if urgent_first else ()), OutboxMessage.id)
         .limit(limit)
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
@@ -154,7 +162,7 @@ async def claim(
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
     )
-    return sorted(result.scalars().all(), key=lambda row: (not row.urgent, row.id))
+    return sorted(result.scalars().all(), key=lambda row: (urgent_first and not row.urgent, row.id))
 
 
 async def record(session: AsyncSession, changes: list[dict[str, Any]]) -> None:

@@ -14,18 +14,20 @@ from handlers.core.i18n import Translator
 from handlers.core.messages import Message
 from handlers.routes import build_routes
 from storage.models import AuditEntry, DialogState, Identity, Person
-from tests.support.chat import Chat
+from tests.support.chat import Chat, Pick, choice_number, render
 from tests.support.clock import FakeClock
 
 # The answers that take a new resident through /start, with what each next prompt says.
+# Choices are picked by label; as plain strings (where scripts cannot see the choices) they are
+# the numbers those labels have today.
 REGISTRATION = [
     ("/start", "请选择语言"),
-    ("1", "您是以什么身份使用"),
-    ("1", "请选择您所在的社区"),
-    ("1", "请选择您所在的网格"),
-    ("2", "我们怎么称呼您"),
+    (Pick("中文", "1"), "您是以什么身份使用"),
+    (Pick("社区居民", "1"), "请选择您所在的社区"),
+    (Pick("劲松北社区", "1"), "请选择您所在的网格"),
+    (Pick("第二网格", "2"), "我们怎么称呼您"),
     ("小林", "隐私政策"),
-    ("1", "登记完成，小林"),
+    (Pick("同意", "1"), "登记完成，小林"),
 ]
 
 
@@ -42,18 +44,17 @@ async def test_resident_registers_in_english(chat: Chat) -> None:
         "tom",
         [
             ("/start", "请选择语言"),
-            ("2", "How will you use Linli"),
-            ("1", "choose your community"),
-            ("2", "choose your grid"),
-            ("3", "What should we call you"),
-            ("1", "Privacy policy"),
-            ("1", "You are registered, tom"),
+            (Pick("English"), "How will you use Linli"),
+            (Pick("Resident"), "choose your community"),
+            (Pick("百环社区"), "choose your grid"),
+            (Pick("Not sure, skip"), "What should we call you"),
+            (Pick('Call me "tom"'), "Privacy policy"),
+            (Pick("I agree"), "You are registered, tom"),
         ],
     )
     assert "Home: 劲松街道 · 百环社区" in await chat.text("tom", "/me")
-    assert "Language set to English" in await chat.text("tom", "/lang") + await chat.text(
-        "tom", "2"
-    )
+    await chat.text("tom", "/lang")
+    assert "Language set to English" in render(await chat.pick("tom", "English"))
 
 
 async def test_first_contact_answers_in_the_platform_language(chat: Chat) -> None:
@@ -111,18 +112,19 @@ async def test_help_inside_a_flow_keeps_the_flow(chat: Chat) -> None:
 async def test_dialog_state_survives_a_restart(
     demo_app: App, db_url: str, clock: FakeClock, translator: Translator
 ) -> None:
-    await Chat(demo_app).script("u", REGISTRATION[:4])
+    before = Chat(demo_app)
+    await before.script("u", REGISTRATION[:4])
     await demo_app.close()
     restarted = build(Settings(), database_url=db_url, clock=clock, translator=translator)
-    try:
-        await Chat(restarted).script("u", REGISTRATION[4:])
+    try:  # the person still sees the choices shown before the restart
+        await Chat(restarted, shown=before.shown).script("u", REGISTRATION[4:])
     finally:
         await restarted.close()
 
 
 async def test_decline_consent_registers_nothing(chat: Chat) -> None:
     await chat.script("u", REGISTRATION[:-1])
-    assert "不会登记您的信息" in await chat.text("u", "2")
+    assert "不会登记您的信息" in render(await chat.pick("u", "不同意"))
     assert "隐私政策：未同意" in await chat.text("u", "/me")
 
 
@@ -139,7 +141,7 @@ async def test_oversized_text_is_refused_in_the_users_language(chat: Chat) -> No
     # nothing was lost: the flow still waits at the same step
     await chat.script("u", REGISTRATION[3:])
     await chat.text("en", "/start")
-    await chat.text("en", "2")
+    await chat.pick("en", "English")
     assert "That is too long" in await chat.text("en", "x" * 10_000)
 
 
@@ -156,8 +158,9 @@ async def test_flood_is_throttled_then_released(demo_app: App, clock: FakeClock)
 
 async def test_a_replayed_update_takes_effect_once(chat: Chat) -> None:
     await chat.script("u", REGISTRATION[:-1])
-    first = await chat.say("u", "1", update_key="update-42")
-    again = await chat.say("u", "1", update_key="update-42")
+    agree = str(choice_number(chat.shown["u"], "同意"))
+    first = await chat.say("u", agree, update_key="update-42")
+    again = await chat.say("u", agree, update_key="update-42")
     assert first == again and "登记完成" in first[0].text
     async with chat.app.db.transaction() as session:
         consents = await session.scalar(
@@ -169,8 +172,9 @@ async def test_a_replayed_update_takes_effect_once(chat: Chat) -> None:
 async def test_one_update_id_from_two_senders_is_two_updates(chat: Chat) -> None:
     await chat.script("甲", REGISTRATION[:-1])
     await chat.script("乙", REGISTRATION[:-1])
-    first = await chat.say("甲", "1", update_key="update-43")
-    second = await chat.say("乙", "1", update_key="update-43")
+    agree = str(choice_number(chat.shown["甲"], "同意"))
+    first = await chat.say("甲", agree, update_key="update-43")
+    second = await chat.say("乙", agree, update_key="update-43")
     assert "登记完成" in first[0].text and "登记完成" in second[0].text
     async with chat.app.db.transaction() as session:
         consents = await session.scalar(
@@ -186,16 +190,20 @@ async def test_invite_code_gives_a_scoped_role_once(chat: Chat) -> None:
         [code] = await roles.create_invites(
             session, "grid_worker", "CY-JS-03-G1", chat.app.deps.clock()
         )
-    invite_steps = [("/start", "请选择语言"), ("1", "身份"), ("2", "请输入邀请码")]
+    invite_steps = [
+        ("/start", "请选择语言"),
+        (Pick("中文"), "身份"),
+        (Pick("我有邀请码"), "请输入邀请码"),
+    ]
     await chat.script(
         "gw",
         [
             *invite_steps,
             (code.lower(), "请选择您所在的社区"),
-            ("3", "网格"),
-            ("4", "称呼"),
+            (Pick("和谐家园社区"), "网格"),
+            (Pick("不清楚，跳过"), "称呼"),
             ("王网格", "隐私政策"),
-            ("1", "已授予您「网格员」角色，管辖范围：第一网格"),
+            (Pick("同意"), "已授予您「网格员」角色，管辖范围：第一网格"),
         ],
     )
     assert "网格员（第一网格）" in await chat.text("gw", "/me")
@@ -242,4 +250,4 @@ async def test_two_first_messages_at_once_both_get_an_answer(demo_app: App) -> N
 
 async def test_nul_characters_are_dropped_not_fatal(chat: Chat) -> None:
     await chat.script("u", REGISTRATION[:5])
-    await chat.script("u", [("小\x00林", "隐私政策"), ("1", "登记完成，小林")])
+    await chat.script("u", [("小\x00林", "隐私政策"), (Pick("同意"), "登记完成，小林")])

@@ -15,6 +15,7 @@ from telegram import Update
 from telegram.error import TelegramError
 
 from bot.bootstrap import App
+from bot.channels.shared import queue_replies
 from bot.channels.telegram.mapping import CHANNEL, Inbound, MalformedUpdate, to_inbound
 from bot.channels.telegram.rendering import Outgoing, foreign, render, settled
 from bot.channels.telegram.transport import Api, classify
@@ -112,18 +113,9 @@ class TelegramAdapter:
     async def _queue(self, inbound: Inbound, replies: list[Reply], result: SendResult) -> None:
         """Hand replies that could not be sent to the outbox sender, which retries under limits."""
         now = self.app.deps.clock()
+        later = now + timedelta(seconds=result.retry_after)
         async with self.app.db.transaction() as session:
-            for reply in replies:
-                outbox.enqueue(
-                    session,
-                    person_id=None,
-                    channel=CHANNEL,
-                    external_id=str(inbound.chat_id),
-                    payload=reply.to_dict(),
-                    kind="reply",
-                    now=now,
-                    not_before=now + timedelta(seconds=result.retry_after),
-                )
+            queue_replies(session, CHANNEL, str(inbound.chat_id), replies, now, not_before=later)
         log.info("%d telegram replies queued after %s", len(replies), result.error)
 
     async def _blocked(self, inbound: Inbound) -> None:

@@ -20,6 +20,7 @@ from telegram.ext import Application
 
 from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelError
+from bot.channels.shared import read_capped
 from bot.channels.telegram.adapter import TelegramAdapter
 from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL
 from bot.channels.telegram.photos import TelegramPhotos
@@ -157,7 +158,7 @@ class TelegramChannel:
         given = request.headers.get(SECRET_HEADER, "").encode()
         if self.secret is None or not hmac.compare_digest(given, self.secret):
             return Response(status_code=403)
-        body = await _read_capped(request, MAX_BODY)
+        body = await read_capped(request, MAX_BODY)
         if body is None:
             return Response(status_code=413)
         try:
@@ -184,20 +185,6 @@ class TelegramChannel:
 def _kind(exc: Exception) -> str:
     """What was wrong with a body, without quoting it."""
     return "not JSON" if isinstance(exc, json.JSONDecodeError) else type(exc).__name__
-
-
-async def _read_capped(request: Request, limit: int) -> bytes | None:
-    """The body, or None if it is larger than `limit` bytes (read no further than that)."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
 
 
 async def _publish_menu(app: App, bot: Bot) -> None:

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import dataclasses
 import logging
-from collections.abc import AsyncIterator, Callable, Coroutine
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,7 @@ from starlette.routing import BaseRoute, Route
 
 from bot.bootstrap import App
 from bot.channels import ChannelError
+from bot.channels.shared import queue_replies, read_capped
 from bot.channels.wechat.api import WeChatApi
 from bot.channels.wechat.mapping import (
     CHANNEL,
@@ -89,6 +90,8 @@ class WeChatChannel:
         # out when flooded. Dispatches are bounded by the dispatcher's batcher instead.
         self._gate = asyncio.Semaphore(1 if app.db.dialect == "sqlite" else PG_TRANSACTIONS)
         self.nonces = NonceGuard(app.db.engine.begin)
+        # Files too long to show become download links in the dispatcher's own transaction.
+        self.dispatcher.finish_replies(CHANNEL, self._linked)
 
     @classmethod
     def from_app(cls, app: App) -> WeChatChannel:
@@ -262,64 +265,64 @@ class WeChatChannel:
 
     @contextlib.asynccontextmanager
     async def _transaction(self) -> AsyncIterator[AsyncSession]:
-        """The channel's own short transactions (languages, reply pieces for the outbox)."""
+        """The channel's own short transactions, none after a dispatch but to queue reply
+        pieces: a LOCATION report's "is a flow waiting?", the language of an unsupported message
+        type, an unsubscribe."""
         async with self._gate, self.app.db.transaction() as session:
             yield session
 
     async def _passive(self, message: Message, outcome: Outcome) -> str | None:
         """The first piece of the rendered replies; the rest (long text, photos) via the outbox."""
-        pieces = await self._pieces(message.user_id, outcome.replies, outcome.lang)
+        pieces = self._pieces(outcome)
         passive = pieces[0].text if pieces and pieces[0].text else None
         later = pieces[1:] if passive else pieces
         if later and not outcome.replayed:  # a replay's rest was queued the first time
-            await self._enqueue(message.user_id, later)
+            await self._enqueue(message.user_id, outcome, later)
         return passive
 
-    async def _pieces(self, user_id: str, replies: list[Reply], lang: str = "") -> list[Reply]:
-        """Replies as WeChat messages: text pieces under the size limit, then photos (in the
-        outcome's language; looked up only for a replay, which carries none)."""
-        needs_words = any(r.choices or r.document for r in replies)
-        if not needs_words:
-            lang = self.app.deps.config.default_lang
-        elif not lang:
-            lang = await self._lang(user_id)
+    def _pieces(self, outcome: Outcome) -> list[Reply]:
+        """Replies as WeChat messages: text pieces under the size limit, then photos, in the
+        language the dispatcher answered in (it knows it, a replay included)."""
+        lang = outcome.lang or self.app.deps.config.default_lang
 
         def t(key: str, **params: object) -> str:
             return self.app.deps.i18n.translate(lang, key, **params)
 
-        text = render(await self._linked(user_id, replies, t), t)
+        text = render(outcome.replies, t)
         pieces = [Reply(piece) for piece in split(text) if piece]
-        pieces += [Reply("", photo=f"wechat:{media}") for media in photos(replies)]
+        pieces += [Reply("", photo=f"wechat:{media}") for media in photos(outcome.replies)]
         # Another channel's photo goes as an upload of its fetched bytes (the transport's job).
-        return pieces + [Reply("", photo=r.photo) for r in replies if _foreign(r.photo)]
+        return pieces + [Reply("", photo=r.photo) for r in outcome.replies if _foreign(r.photo)]
 
     async def _linked(
-        self, user_id: str, replies: list[Reply], t: Callable[..., str]
+        self, session: AsyncSession, message: Message, lang: str, replies: list[Reply]
     ) -> list[Reply]:
         """Files too long to show in a message become download links (when the server's public
-        address is known; else rendering says the file is too long)."""
+        address is known; else rendering says the file is too long). Run by the dispatcher, in
+        its transaction."""
         public_url = self.app.settings.public_url
         if not public_url or not any(map(too_long, replies)):
             return replies
         linked = []
-        async with self._transaction() as session:
-            for reply in replies:
-                if reply.document is not None and too_long(reply):
-                    name, content = reply.document
-                    token = downloads_repo.create(
-                        session,
-                        channel=CHANNEL,
-                        user_id=user_id,
-                        name=name,
-                        content=content,
-                        now=self.clock(),
-                        ttl=DOWNLOAD_TTL,
-                    )
-                    minutes = int(DOWNLOAD_TTL.total_seconds() // 60)
-                    label = t(N_("wechat.download_link"), name=name, minutes=minutes)
-                    link = Link(label, url_for(public_url, token))
-                    reply = dataclasses.replace(reply, document=None, links=(*reply.links, link))
-                linked.append(reply)
+        for reply in replies:
+            if reply.document is not None and too_long(reply):
+                name, content = reply.document
+                token = downloads_repo.create(
+                    session,
+                    channel=CHANNEL,
+                    user_id=message.user_id,
+                    name=name,
+                    content=content,
+                    now=self.clock(),
+                    ttl=DOWNLOAD_TTL,
+                )
+                minutes = int(DOWNLOAD_TTL.total_seconds() // 60)
+                label = self.app.deps.i18n.translate(
+                    lang, N_("wechat.download_link"), name=name, minutes=minutes
+                )
+                link = Link(label, url_for(public_url, token))
+                reply = dataclasses.replace(reply, document=None, links=(*reply.links, link))
+            linked.append(reply)
         return linked
 
     async def _deliver_late(self, task: asyncio.Task[Outcome], message: Message) -> None:
@@ -333,27 +336,21 @@ class WeChatChannel:
             self._deferred.discard(key)
         if outcome.replayed:  # another delivery of the same update answered it
             return
-        await self._enqueue(
-            message.user_id, await self._pieces(message.user_id, outcome.replies, outcome.lang)
-        )
+        await self._enqueue(message.user_id, outcome, self._pieces(outcome))
 
-    async def _enqueue(self, user_id: str, pieces: list[Reply]) -> None:
+    async def _enqueue(self, user_id: str, outcome: Outcome, pieces: list[Reply]) -> None:
         if not pieces:
             return
-        now = self.clock()
         async with self._transaction() as session:
-            ident = await people.identity(session, CHANNEL, user_id)
-            for piece in pieces:
-                outbox.enqueue(
-                    session,
-                    person_id=ident.person_id if ident else None,
-                    channel=CHANNEL,
-                    external_id=user_id,
-                    payload=piece.to_dict(),
-                    kind="reply",
-                    urgent=True,
-                    now=now,
-                )
+            queue_replies(
+                session,
+                CHANNEL,
+                user_id,
+                pieces,
+                self.clock(),
+                person_id=outcome.person_id,
+                urgent=True,
+            )
 
     async def _in_flow(self, user_id: str) -> bool:
         async with self._transaction() as session:
@@ -387,16 +384,10 @@ async def _logged(work: Coroutine[Any, Any, None]) -> None:
 
 async def _body(request: Request) -> bytes:
     """The request body, refused (413) past the cap before it is all read."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+    body = await read_capped(request, MAX_BODY_BYTES)
+    if body is None:
         raise Rejected(413, "body too large")
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > MAX_BODY_BYTES:
-            raise Rejected(413, "body too large")
-        chunks.append(chunk)
-    return b"".join(chunks)
+    return body
 
 
 def _refused(exc: Rejected) -> Response:

@@ -23,7 +23,7 @@ from handlers.core.i18n import Translator
 from handlers.core.messages import Reply
 from storage.db import Database
 from storage.models import OutboxMessage
-from storage.repos import dialogs, people
+from storage.repos import people
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +40,7 @@ class WeChatTransport:
     """Sends one outbox row to one openid; platform errors come back as `SendResult`s."""
 
     channel = CHANNEL
+    numbers_choices = True  # choices are shown as a numbered list (bot/sender.py remembers them)
 
     def __init__(
         self,
@@ -70,8 +71,6 @@ class WeChatTransport:
                 media = await self.api.upload_image(upload) if isinstance(upload, bytes) else None
                 result = await self._customer_service(external_id, text, reply, media)
                 if result is not None:
-                    if result.outcome == "sent" and reply.choices:
-                        await self._remember_choices(external_id, reply)
                     return result
             return await self._outside_window(external_id, text, row)
         except ChannelError as exc:
@@ -129,13 +128,6 @@ class WeChatTransport:
             if ident is None:
                 return None, self.default_lang
             return ident.last_inbound_at, ident.person.lang
-
-    async def _remember_choices(self, openid: str, reply: Reply) -> None:
-        """So that "2" picks the second option of this message (unless a flow awaits input)."""
-        async with self.db.transaction() as session:
-            await dialogs.remember_choices(
-                session, CHANNEL, openid, [c.payload for c in reply.choices]
-            )
 
 
 def _failure(code: object, answer: dict[str, Any]) -> SendResult:

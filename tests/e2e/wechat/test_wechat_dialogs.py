@@ -7,18 +7,19 @@ from sqlalchemy import select
 from bot.bootstrap import App
 from handlers.routes import build_routes
 from storage.models import DialogState, GridReport, Identity, Person, ProcessedUpdate
-from tests.e2e.test_registration import REGISTRATION  # the same answers, by number
+from tests.e2e.test_registration import REGISTRATION  # the same answers, by label
 from tests.e2e.wechat.wx import WeChatServer
+from tests.support.chat import Pick, numbered_choice
 from tests.support.clock import FakeClock
 
 COMMANDS = build_routes().commands
 
 
 async def register(wx: WeChatServer, user: str, name: str = "小林") -> None:
-    """Register a WeChat user in the first community by answering with numbers."""
+    """Register a WeChat user, picking each choice by the number its label has."""
     steps = [(said, expected) for said, expected in REGISTRATION]
     steps[-2] = (name, "隐私政策")
-    steps[-1] = ("1", f"登记完成，{name}")
+    steps[-1] = (Pick("同意"), f"登记完成，{name}")
     await wx.script(user, steps)
 
 
@@ -54,7 +55,7 @@ async def test_keywords_start_flows(wx: WeChatServer) -> None:
     await register(wx, "oKeyword00001")
     assert "称呼：小林" in await wx.say("oKeyword00001", "我的")
     assert "请选择语言" in await wx.say("oKeyword00001", "语言")
-    assert "Language set to English" in await wx.say("oKeyword00001", "2")
+    assert "Language set to English" in await wx.pick("oKeyword00001", "English")
     assert "Name: 小林" in await wx.say("oKeyword00001", "我的")
 
 
@@ -130,9 +131,9 @@ async def test_proposal_over_wechat(wx: WeChatServer, demo_app: App) -> None:
     text = await wx.say("oProposer0001", "六层老楼没有电梯，老人上下楼太难，希望加装电梯。")
     if "范围" in text:
         assert "回复数字：" in text
-        text = await wx.say("oProposer0001", "1")
+        text = await wx.pick("oProposer0001", "本网格")
     assert "类别" in text and "回复数字：" in text
-    done = await wx.say("oProposer0001", "1")
+    done = await wx.pick("oProposer0001", "环境")
     assert "加装电梯" in done and "#" in done
     if "proposals" in COMMANDS:
         assert "加装电梯" in await wx.say("oProposer0001", "/proposals")
@@ -148,11 +149,11 @@ async def test_service_need_over_wechat(wx: WeChatServer, clock: FakeClock) -> N
         [
             ("需求", "您需要什么服务"),
             ("陪老人看病", "回复数字：\n1. 陪诊服务"),
-            ("1", "什么时间方便"),
-            ("2", "在哪里提供服务"),
-            ("1", "还有什么需要说明"),
+            (Pick("陪诊服务", "1"), "什么时间方便"),
+            (Pick("明天上午"), "在哪里提供服务"),
+            (Pick("在家"), "还有什么需要说明"),
             ("需要轮椅", "服务：陪诊服务"),
-            ("1", "已提交服务需求 #1（陪诊服务）"),
+            (Pick("确认提交"), "已提交服务需求 #1（陪诊服务）"),
         ],
     )
 
@@ -166,12 +167,17 @@ async def test_grid_report_with_a_wechat_photo_and_location(
     clock.advance(minutes=1)
     await wx.script(
         "oReport000001",
-        [("报事", "请选择问题类别"), ("5", "请简单描述问题"), ("楼下有人私装地锁", "有照片吗")],
+        [
+            ("报事", "请选择问题类别"),
+            (Pick("私装地锁"), "请简单描述问题"),
+            ("楼下有人私装地锁", "有照片吗"),
+        ],
     )
     assert "问题在哪里" in (await wx.image("oReport000001", "MEDIA_lock_42")).text
     shown = (await wx.location("oReport000001", 39.8883, 116.4618, "劲松一区103号楼")).text
     assert "照片：有" in shown and "位置：劲松一区103号楼" in shown
-    assert "已提交报事 #1" in await wx.say("oReport000001", "1")
+    confirm = numbered_choice(shown, "确认")
+    assert "已提交报事 #1" in await wx.say("oReport000001", str(confirm))
     async with demo_app.db.transaction() as session:
         report = (await session.execute(select(GridReport))).scalar_one()
     assert report.photo_ref == "wechat:MEDIA_lock_42"
@@ -185,7 +191,11 @@ async def test_volunteering_by_keyword_and_number(wx: WeChatServer, clock: FakeC
     clock.advance(minutes=1)
     await wx.script(
         "oVolunteer001",
-        [("志愿者", "您能提供哪些志愿服务"), ("1", "养老助老"), ("1", "已选 1/10")],
+        [
+            ("志愿者", "您能提供哪些志愿服务"),
+            (Pick("养老助老"), "养老助老"),
+            (Pick("陪诊"), "已选 1/10"),
+        ],
     )
     assert "已取消" in await wx.say("oVolunteer001", "取消")
     if "hours" in COMMANDS:

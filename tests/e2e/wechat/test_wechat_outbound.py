@@ -263,8 +263,20 @@ async def test_choices_in_a_notification_can_be_picked_by_number(
     assert sent.endswith("回复数字：\n1. English\n2. 查看帮助")
     async with demo_app.db.transaction() as session:
         state = await session.get(DialogState, ("wechat", "oChoice000001"))
-        assert state is not None and state.choices == ["/lang", "/help"]
+        assert state is not None and state.choices == [["English", "/lang"], ["查看帮助", "/help"]]
     assert "请选择语言" in await wx.say("oChoice000001", "1")
+
+
+async def test_the_label_of_a_choice_in_a_notification_picks_it(
+    wx: WeChatServer, channel: WeChatChannel, demo_app: App, fake_api: FakeWeChat, clock: FakeClock
+) -> None:
+    """Typed instead of its number, the label as shown picks the choice (not understanding)."""
+    await register(wx, "oChoice000002")
+    await notify_row(
+        demo_app, "oChoice000002", "要看看吗？", choices=[["近期安排", "/help"], ["先不用", "/me"]]
+    )
+    await drain(demo_app, channel, clock)
+    assert "称呼：小林" in await wx.say("oChoice000002", "先不用")
 
 
 async def test_publish_menu_offers_the_main_flows(

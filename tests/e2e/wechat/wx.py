@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -14,6 +14,7 @@ from wechatpy.crypto import WeChatCrypto
 
 from bot.channels.wechat import WeChatConfig
 from bot.channels.wechat.protocol import sign
+from tests.support.chat import Pick, numbered_choice
 
 _msg_ids = itertools.count(7_300_000_000_000_000_001)
 _nonces = itertools.count(1_000_001)
@@ -59,6 +60,7 @@ class WeChatServer:
     config: WeChatConfig
     clock: Callable[[], datetime]
     aes: bool = False
+    last: dict[str, str] = field(default_factory=dict)  # per user, the last answer's text
 
     @property
     def now(self) -> int:
@@ -125,12 +127,21 @@ class WeChatServer:
         """The user types `content`; returns the reply text."""
         answer = await self.text(user, content)
         assert answer.status == 200, answer
+        self.last[user] = answer.text
         return answer.text
 
-    async def script(self, user: str, pairs: list[tuple[str, str]]) -> None:
-        """Play (said, expected substring) pairs."""
+    async def pick(self, user: str, label: str) -> str:
+        """The user types the number `label` has in the last answer's numbered list."""
+        return await self.say(user, str(numbered_choice(self.last.get(user, ""), label)))
+
+    async def script(self, user: str, pairs: Sequence[tuple[str, str]]) -> None:
+        """Play (said, expected substring) pairs; a `Pick` types the number its label has in
+        the last answer's numbered list (its own text when no answer was seen yet)."""
         for said, expected in pairs:
-            got = await self.say(user, said)
+            shown = self.last.get(user, "")
+            picked = isinstance(said, Pick) and shown
+            typed = str(numbered_choice(shown, said.label)) if picked else said
+            got = await self.say(user, typed)
             assert expected in got, f"after {said!r} expected {expected!r} in:\n{got}"
 
     async def event(
