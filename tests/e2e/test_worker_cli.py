@@ -17,6 +17,8 @@ from tests.support.audience import demo_audience
 ROOT = Path(__file__).resolve().parents[2]
 LINLI = str(Path(sys.executable).with_name("linli"))
 
+pytestmark = pytest.mark.slow  # every test starts `linli` processes
+
 
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
