@@ -57,9 +57,11 @@ async def _seed(engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """A migrated SQLite database with the demo district, built once per run."""
-    return databases.sqlite_template(tmp_path_factory.mktemp("seeded"), seed=_seed)
+    return databases.sqlite_template(
+        tmp_path_factory.mktemp("seeded"), seed=_seed, migrated=sqlite_template
+    )
 
 
 @pytest.fixture(scope="session")

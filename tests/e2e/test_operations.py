@@ -350,7 +350,7 @@ def test_serve_with_two_workers_answers_health_and_metrics_and_logs_json(
                 break
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
+                time.sleep(0.05)
         assert health.status_code == 200 and health.json()["ok"]
         for _ in range(4):
             metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)

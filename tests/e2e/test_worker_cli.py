@@ -63,7 +63,7 @@ def test_worker_sweeps_until_sigterm(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     done = 0
     while not done and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
         with sqlite3.connect(database, timeout=10) as conn:
             done = conn.execute("SELECT count(*) FROM due_jobs WHERE status = 'done'").fetchone()[0]
     worker.send_signal(signal.SIGTERM)

@@ -27,14 +27,19 @@ def engines() -> list[str]:
 
 
 def sqlite_template(
-    directory: Path, seed: Callable[[AsyncEngine], Awaitable[None]] | None = None
+    directory: Path,
+    seed: Callable[[AsyncEngine], Awaitable[None]] | None = None,
+    migrated: Path | None = None,
 ) -> Path:
-    """A migrated (and optionally seeded) SQLite file to copy for each test."""
+    """A migrated (and optionally seeded) SQLite file to copy for each test (starting from a copy
+    of the `migrated` one, when given, instead of running the migrations again)."""
     path = directory / "template.db"
+    if migrated is not None:
+        shutil.copy(migrated, path)
 
     async def build() -> None:
         engine = create_engine(f"sqlite+aiosqlite:///{path}")
-        await migrate.upgrade(engine)
+        await migrate.upgrade(engine)  # nothing to do on a migrated copy
         if seed is not None:
             await seed(engine)
         await engine.dispose()
@@ -80,15 +85,20 @@ def pg_templates(seed: Callable[[AsyncEngine], Awaitable[None]]) -> tuple[str, s
     empty, seeded = f"{base}_empty", f"{base}_seeded"
 
     async def build() -> None:
-        for name, seeder in ((empty, None), (seeded, seed)):
-            await _pg_admin(
-                f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)', f'CREATE DATABASE "{name}"'
-            )
-            engine = create_engine(_pg_named(name))
-            await migrate.upgrade(engine)
-            if seeder is not None:
-                await seeder(engine)
-            await engine.dispose()
+        await _pg_admin(
+            f'DROP DATABASE IF EXISTS "{empty}" WITH (FORCE)', f'CREATE DATABASE "{empty}"'
+        )
+        engine = create_engine(_pg_named(empty))
+        await migrate.upgrade(engine)
+        await engine.dispose()
+        # the seeded one starts as a copy of the migrated one (no second run of the migrations)
+        await _pg_admin(
+            f'DROP DATABASE IF EXISTS "{seeded}" WITH (FORCE)',
+            f'CREATE DATABASE "{seeded}" TEMPLATE "{empty}"',
+        )
+        engine = create_engine(_pg_named(seeded))
+        await seed(engine)
+        await engine.dispose()
 
     asyncio.run(build())
     return empty, seeded
