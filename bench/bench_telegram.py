@@ -372,7 +372,8 @@ def _area(filename: str) -> str:
 
 async def run(args: argparse.Namespace) -> dict[str, Any]:
     """Every measurement; PostgreSQL when a URL is given."""
-    n_users, n_updates, n_send = (20, 200, 120) if args.quick else (200, 3_000, 450)
+    # quick: a smoke run (tests/e2e/telegram/test_bench_smoke.py), every figure but tiny samples
+    n_users, n_updates, n_send = (10, 60, 60) if args.quick else (200, 3_000, 450)
     figures: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
         sqlite_url = f"sqlite+aiosqlite:///{tmp}/bench.db"

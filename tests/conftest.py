@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -20,6 +19,12 @@ from tests.support.offline import loopback_only
 from tests.support.outage import Outage, outage_for
 
 os.environ.setdefault("LINLI_DATA_DIR", "/nonexistent-use-fixtures")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first (in their order, then the rest in theirs): with `-n 2` a long test
+    handed out last would leave the other worker idle to the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
 
 
 @pytest.fixture(autouse=True)
@@ -52,9 +57,11 @@ async def _seed(engine) -> None:
 
 
 @pytest.fixture(scope="session")
-def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def sqlite_seeded_template(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """A migrated SQLite database with the demo district, built once per run."""
-    return databases.sqlite_template(tmp_path_factory.mktemp("seeded"), seed=_seed)
+    return databases.sqlite_template(
+        tmp_path_factory.mktemp("seeded"), seed=_seed, migrated=sqlite_template
+    )
 
 
 @pytest.fixture(scope="session")
@@ -75,13 +82,23 @@ def engine_name(request: pytest.FixtureRequest) -> str:
 
 @pytest.fixture
 async def db_url(
-    engine_name: str, tmp_path: Path, sqlite_template: Path, pg_templates: tuple[str, str] | None
+    request: pytest.FixtureRequest,
+    engine_name: str,
+    tmp_path: Path,
+    sqlite_template: Path,
+    sqlite_seeded_template: Path,
+    pg_templates: tuple[str, str] | None,
 ) -> str:
-    """A fresh migrated database for one test, on each engine in turn."""
+    """A fresh migrated database for one test, on each engine in turn.
+
+    It holds the demo district already when the test asks for `demo_app` (one copy, not two).
+    """
+    seeded = "demo_app" in request.fixturenames
     if engine_name == "sqlite":
-        return databases.sqlite_copy(sqlite_template, tmp_path)
+        template = sqlite_seeded_template if seeded else sqlite_template
+        return databases.sqlite_copy(template, tmp_path)
     assert pg_templates
-    return await databases.pg_copy(pg_templates[0])
+    return await databases.pg_fresh(pg_templates[1] if seeded else pg_templates[0])
 
 
 @pytest.fixture
@@ -107,16 +124,8 @@ async def app(
 
 
 @pytest.fixture
-async def demo_app(
-    app: App, db_url: str, sqlite_seeded_template: Path, pg_templates: tuple[str, str] | None
-) -> App:
-    """The application with the demo district loaded (copied from a seeded template on SQLite)."""
-    await app.db.dispose()
-    if db_url.startswith("sqlite"):
-        shutil.copy(sqlite_seeded_template, db_url.split("///", 1)[1])
-    else:
-        assert pg_templates
-        assert await databases.pg_copy(pg_templates[1]) == db_url
+def demo_app(app: App) -> App:
+    """The application with the demo district loaded (`db_url` is a copy of a seeded template)."""
     return app
 
 

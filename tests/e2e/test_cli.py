@@ -12,6 +12,8 @@ from openpyxl import load_workbook
 
 LINLI = [str(Path(sys.executable).with_name("linli"))]
 
+pytestmark = pytest.mark.slow  # every test starts `linli` processes
+
 
 def run(
     args: list[str],

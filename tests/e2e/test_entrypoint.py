@@ -7,7 +7,11 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = pytest.mark.slow  # every test starts `linli` processes
 ENTRYPOINT = ROOT / "docker" / "entrypoint.sh"
 
 

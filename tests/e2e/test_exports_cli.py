@@ -16,6 +16,8 @@ from openpyxl import load_workbook
 LINLI = str(Path(sys.executable).with_name("linli"))
 ROOT = Path(__file__).resolve().parents[2]
 
+pytestmark = pytest.mark.slow  # every test starts `linli` processes
+
 
 def _run(args: list[str], data: Path, stdin: str = "") -> subprocess.CompletedProcess[bytes]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}

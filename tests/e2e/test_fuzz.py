@@ -188,6 +188,7 @@ async def _play(
         await app.close()
 
 
+@pytest.mark.slow
 def test_the_dispatcher_answers_anything_without_crashing(
     sqlite_seeded_template: Path,
     tmp_path_factory: pytest.TempPathFactory,

@@ -72,6 +72,7 @@ async def test_a_used_code_cannot_be_revoked(chat: Chat) -> None:
     assert refused.value.key == "admin.invite_used"
 
 
+@pytest.mark.slow  # it starts `linli` processes
 def test_cli_revokes_a_code_and_the_audit_log_lists_it(tmp_path: Path) -> None:
     assert run(["admin", "seed-demo"], tmp_path).returncode == 0
     created = run(["admin", "invite", "organizer", "CY-JS-02"], tmp_path)

@@ -112,7 +112,7 @@ async def test_served_requests_leave_no_secret_in_the_log(
                     break
                 except httpx.TransportError:
                     assert process.poll() is None and time.monotonic() < deadline, "no server"
-                    time.sleep(0.2)
+                    time.sleep(0.05)
             assert (await http.get(f"/files/{token}")).status_code == 200
             assert (await http.get(f"/files/{token[:-2]}xx")).status_code == 404
             answer = await http.post("/wechat", params=query, content=body.encode())

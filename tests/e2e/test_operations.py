@@ -201,13 +201,26 @@ async def test_outbox_depth_and_age_are_read_from_the_table(
 
 async def test_one_sender_per_channel_and_a_survivor_takes_over(app: App, engine_name: str) -> None:
     if engine_name != "postgresql":
-        # SQLite: one process, no lock; the sender simply runs.
+        # SQLite: one process, no lock; the sender simply runs (and sends what is queued).
+        async with app.db.transaction() as session:
+            outbox.enqueue(
+                session,
+                person_id=None,
+                channel="console",
+                external_id="c1",
+                payload={"text": "本周六社区义诊"},
+                now=app.deps.clock(),
+            )
         stop = asyncio.Event()
-        sender = OutboxSender(app.db, ScriptedTransport(), app.deps.clock, FAST)
+        transport = ScriptedTransport()
+        sender = OutboxSender(app.db, transport, app.deps.clock, FAST)
         task = asyncio.create_task(sender.run_exclusive(stop, retry_s=0.05, idle_s=0.01))
-        await asyncio.sleep(0.1)
+        deadline = time.monotonic() + 10
+        while not transport.texts and time.monotonic() < deadline:
+            await asyncio.sleep(0.01)
         stop.set()
         await asyncio.wait_for(task, 5)
+        assert transport.texts == [("c1", "本周六社区义诊")]
         return
     first, second = SenderLock(app.db, "telegram"), SenderLock(app.db, "telegram")
     other = SenderLock(app.db, "wechat")
@@ -337,7 +350,7 @@ def test_serve_with_two_workers_answers_health_and_metrics_and_logs_json(
                 break
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline, "serve did not start"
-                time.sleep(0.2)
+                time.sleep(0.05)
         assert health.status_code == 200 and health.json()["ok"]
         for _ in range(4):
             metrics = httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=5)

@@ -206,8 +206,21 @@ async def test_two_serve_processes_behave_as_one_bot(
     async def notified() -> bool:
         return any(heard in t for t in tg.texts(LIN.id))
 
+    async def all_sent() -> bool:  # nothing due is waiting or on its way: a duplicate is out too
+        async with demo_app.db.transaction() as session:
+            waiting = await session.scalar(
+                select(func.count())
+                .select_from(OutboxMessage)
+                .where(
+                    OutboxMessage.channel == "telegram",
+                    OutboxMessage.status.in_(("pending", "sending")),
+                    OutboxMessage.not_before <= datetime.now(UTC),
+                )
+            )
+        return waiting == 0
+
     await _until(notified)
-    await asyncio.sleep(1.0)  # time for a duplicate to show up, if there were one
+    await _until(all_sent)
     assert sum(heard in t for t in tg.texts(LIN.id)) == 1
 
     # exactly one process holds the Telegram sender lock …

@@ -17,6 +17,8 @@ from tests.support.audience import demo_audience
 ROOT = Path(__file__).resolve().parents[2]
 LINLI = str(Path(sys.executable).with_name("linli"))
 
+pytestmark = pytest.mark.slow  # every test starts `linli` processes
+
 
 def _env(tmp_path: Path) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
@@ -61,7 +63,7 @@ def test_worker_sweeps_until_sigterm(tmp_path: Path) -> None:
     deadline = time.monotonic() + 60
     done = 0
     while not done and time.monotonic() < deadline:
-        time.sleep(0.2)
+        time.sleep(0.05)
         with sqlite3.connect(database, timeout=10) as conn:
             done = conn.execute("SELECT count(*) FROM due_jobs WHERE status = 'done'").fetchone()[0]
     worker.send_signal(signal.SIGTERM)

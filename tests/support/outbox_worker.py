@@ -40,7 +40,7 @@ async def drain(args: argparse.Namespace) -> dict[str, object]:
     deadline = loop.time() + args.max_seconds
     try:
         while loop.time() < deadline:
-            await asyncio.sleep(0.2)
+            await asyncio.sleep(0.05)
             async with app.db.transaction() as session:
                 counts = await outbox.counts(session, channel=args.channel)
             if not counts.get("pending") and not counts.get("sending"):

@@ -8,8 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 LINLI = str(Path(sys.executable).with_name("linli"))
 ROOT = Path(__file__).resolve().parents[3]
+
+pytestmark = pytest.mark.slow  # every test starts `linli` processes
 
 
 def _run(args: list[str], data: Path, stdin: str = "") -> subprocess.CompletedProcess[bytes]:

@@ -52,10 +52,16 @@ class Poller:
         )
         before = len(self.tg.sent(user.id))
         self.tg.queue(update)
-        await until(lambda: len(self.tg.sent(user.id)) > before)
-        await asyncio.sleep(0.05)  # a reply may come in several messages
+        # a reply may come in several messages: all are sent once polling confirms the update
+        await until(lambda: self._confirmed(update["update_id"]))
+        assert len(self.tg.sent(user.id)) > before
         self.seen[user.id] = len(self.tg.sent(user.id))
         return self.tg.transcript(user.id, since=before)
+
+    def _confirmed(self, update_id: int) -> bool:
+        """Polling asked for the updates after this one: it has handled it and sent its replies."""
+        calls = self.tg.calls_of("getUpdates")
+        return any(int(c.params.get("offset") or 0) > update_id for c in calls)
 
     async def script(self, user: User, pairs: list[tuple[str, str]]) -> None:
         """Play (said, expected substring) pairs."""
@@ -109,18 +115,31 @@ async def test_long_polling_runs_a_dialog_and_the_sender(demo_app: App, tg: Fake
 
 
 async def test_polling_sends_only_while_it_holds_the_sender_lock(
-    demo_app: App, tg: FakeTelegram
+    demo_app: App, tg: FakeTelegram, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     if demo_app.db.dialect != "postgresql":
         pytest.skip("the sender lock is PostgreSQL's (SQLite has one process)")
     demo_app.settings = demo_app.settings.model_copy(update={"sender_lock_retry_s": 0.1})
     elsewhere = SenderLock(demo_app.db, "telegram")  # `linli worker` in another process
     assert await elsewhere.acquire()
+    refused: list[bool] = []  # the real lock, watched: each try of polling's that came back empty
+    take = SenderLock.acquire
+
+    async def watched(lock: SenderLock) -> bool:
+        got = await take(lock)
+        if not got:
+            refused.append(True)
+        return got
+
+    monkeypatch.setattr(SenderLock, "acquire", watched)
     try:
         async with _polling(demo_app):
             await until(lambda: bool(tg.calls_of("getUpdates")))
             await _enqueue_notice(demo_app, LIN, "本周六社区义诊")
-            await asyncio.sleep(2)  # a sender would have sent it within its 0.5 s idle wait
+            tries = len(refused)
+            # polling tried for the lock twice since the notice was queued, and was refused: a
+            # sender holding it would have sent the notice in its first round
+            await until(lambda: len(refused) >= tries + 2)
             assert "本周六社区义诊" not in tg.texts(LIN.id)  # the other process sends it
             await elsewhere.release()  # that process stops: polling takes over the sending
             await until(lambda: "本周六社区义诊" in tg.texts(LIN.id))
