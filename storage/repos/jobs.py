@@ -139,8 +139,8 @@ async def claim(
     """Atomically move up to `limit` due jobs of `kinds` to "running" under a lease.
 
     PostgreSQL: candidates are locked with FOR UPDATE SKIP LOCKED, so concurrent sweepers take
-    disjoint sets. SQLite: the transaction began with BEGIN IMMEDIATE, so the one UPDATE …
-    RETURNING is already exclusive. Kinds this worker has no handler for are left alone (a newer
+    disjoint sets. SQLite: the transaction began with BEGIN IMMEDIATE, so reading the ids and
+    updating them is already exclusive. Kinds this worker has no handler for are left alone (a newer
     worker may know them).
     """
     if not kinds:
@@ -153,9 +153,14 @@ async def claim(
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # The ids first, then the UPDATE: as a subquery of the UPDATE, PostgreSQL may scan the
+    # SKIP LOCKED candidates more than once and so claim more rows than `limit`.
+    ids = list((await session.execute(candidates)).scalars())
+    if not ids:
+        return []
     result = await session.execute(
         update(DueJob)
-        .where(DueJob.id.in_(candidates.scalar_subquery()))
+        .where(DueJob.id.in_(ids))
         .values(status="running", lease_until=lease_until, attempts=DueJob.attempts + 1)
         .returning(DueJob)
         .execution_options(synchronize_session=False)

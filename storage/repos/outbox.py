@@ -141,7 +141,7 @@ async def claim(
     Urgent rows first, unless `urgent_first` is off (the console: in the order they were queued).
 
     PostgreSQL: the candidate rows are locked with FOR UPDATE SKIP LOCKED. SQLite: the transaction
-    began with BEGIN IMMEDIATE, so the single UPDATE … RETURNING is already exclusive.
+    began with BEGIN IMMEDIATE, so reading the ids and updating them is already exclusive.
     """
     candidates = (
         select(OutboxMessage.id)
@@ -155,9 +155,14 @@ async def claim(
     )
     if session.bind is not None and session.bind.dialect.name == "postgresql":
         candidates = candidates.with_for_update(skip_locked=True)
+    # The ids first, then the UPDATE: as a subquery of the UPDATE, PostgreSQL may scan the
+    # SKIP LOCKED candidates more than once and so claim more rows than `limit`.
+    ids = list((await session.execute(candidates)).scalars())
+    if not ids:
+        return []
     result = await session.execute(
         update(OutboxMessage)
-        .where(OutboxMessage.id.in_(candidates.scalar_subquery()))
+        .where(OutboxMessage.id.in_(ids))
         .values(status="sending", lease_until=lease_until, attempts=OutboxMessage.attempts + 1)
         .returning(OutboxMessage)
         .execution_options(synchronize_session=False)
