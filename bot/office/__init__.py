@@ -11,7 +11,17 @@ from starlette.routing import BaseRoute, Mount
 from starlette.staticfiles import StaticFiles
 
 from bot.bootstrap import App
-from bot.office import agencies, api, item_pages, meetings, pages, password, photos, signin
+from bot.office import (
+    agencies,
+    api,
+    item_pages,
+    meeting_actions,
+    meetings,
+    pages,
+    password,
+    photos,
+    signin,
+)
 from bot.office.cache import Recent
 from bot.office.web import HERE, Templates
 
@@ -27,6 +37,7 @@ def mount(app: App) -> Mount:
         *item_pages.routes(app, templates),
         *password.routes(app, templates),
         *meetings.routes(app, templates),
+        *meeting_actions.routes(app, templates),
         *agencies.routes(app, templates),
         *photos.routes(app, templates),
     ]

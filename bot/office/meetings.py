@@ -1,7 +1,8 @@
 """联席会议 in the office: a region's meetings, a meeting's page, scheduling, moving, cancelling.
 
 GET /region/{id}/meetings · /meetings/{id} · /api/regions/{id}/meetings · /api/meetings/{id};
-POST /region/{id}/meetings (schedule) · /meetings/{id}/move · /meetings/{id}/cancel.
+POST /region/{id}/meetings (schedule) · /meetings/{id}/move · /meetings/{id}/cancel; the
+organizer's other actions (invite, outcome, minutes, 公示) are in bot/office/meeting_actions.py.
 Each action runs the chat's use case (handlers.meetings.schedule.schedule, .change.move,
 .change.cancel), which checks the organizer's role over the community again and audits.
 """
@@ -29,6 +30,7 @@ from handlers.meetings.common import (
     OUTCOME_LABELS,
     PLACE_MAX,
     STATUS_LABELS,
+    TEXT_MAX,
     VOTE_LABELS,
 )
 from handlers.meetings.schedule import schedule
@@ -36,7 +38,8 @@ from handlers.office import governance
 from handlers.office.context import office_ctx
 from storage.models import Meeting, Region
 
-DONE = ("scheduled", "moved", "cancelled")
+# the ?done= messages (the last four from bot/office/meeting_actions.py)
+DONE = ("scheduled", "moved", "cancelled", "invited", "outcome", "minutes", "published")
 LABELS = {
     "answers": ANSWER_LABELS,
     "capacities": CAPACITY_LABELS,
@@ -125,6 +128,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
         )
         detail = await governance.meeting_detail(ctx_of(visit), meeting)
         done = visit.request.query_params.get("done", "")
+        sent = visit.request.query_params.get("sent", "")
         return await page(
             visit,
             templates,
@@ -135,7 +139,9 @@ def routes(app: App, templates: Templates) -> list[Route]:
             community=community,
             organizer=visit.staff.sees(community, ORGANIZER_ROLES),
             done=done if done in DONE else "",
+            sent=int(sent) if sent.isdigit() else 0,
             place_max=PLACE_MAX,
+            text_max=TEXT_MAX,
             **LABELS,
         )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass, field
 
 from handlers.core.context import Ctx
 from handlers.core.dialogs import NEXT, Flow, Step, choice_step, optional_text_step
@@ -20,6 +21,7 @@ from handlers.meetings.common import (
     require_participant,
 )
 from storage.models import MeetingParticipant
+from storage.repos import audit
 from storage.repos import meetings as repo
 
 NAMES_MAX = 20
@@ -46,13 +48,18 @@ async def _ask_names(ctx: Ctx) -> Reply:
     return ctx.reply("meetings.ask_names", limit=NAMES_MAX)
 
 
-async def _take_names(ctx: Ctx, message: Message) -> str | None:
-    names = [n for n in _SPLIT.split(message.text.strip()) if n]
+def parse_names(text: str) -> list[str]:
+    """Names separated by spaces, commas or 、, each once; InvalidInput if none or too many."""
+    names = [n for n in _SPLIT.split(text.strip()) if n]
     if not names:
         raise InvalidInput("meetings.names_empty")
     if len(names) > NAMES_MAX or any(len(n) > 50 for n in names):
         raise InvalidInput("meetings.names_too_many", limit=NAMES_MAX)
-    ctx.data["names"] = list(dict.fromkeys(names))
+    return list(dict.fromkeys(names))
+
+
+async def _take_names(ctx: Ctx, message: Message) -> str | None:
+    ctx.data["names"] = parse_names(message.text)
     return NEXT
 
 
@@ -66,31 +73,61 @@ AFFILIATION = optional_text_step(
 )
 
 
-async def _finish(ctx: Ctx) -> list[Reply]:
-    meeting = await load(ctx, ctx.data["id"], lock=True)
+@dataclass
+class Invited:
+    """What one invitation did, by name."""
+
+    invited: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    ambiguous: list[str] = field(default_factory=list)
+
+    def lines(self, ctx: Ctx, meeting_id: int) -> list[str]:
+        """The answer, a line per kind of outcome."""
+        lines = [ctx.t("meetings.invited", id=meeting_id, names="、".join(self.invited) or "—")]
+        for key, names in (
+            ("meetings.invite_already", self.already),
+            ("meetings.invite_missing", self.missing),
+            ("meetings.invite_ambiguous", self.ambiguous),
+        ):
+            if names:
+                lines.append(ctx.t(key, names="、".join(names)))
+        return lines
+
+
+async def invite(
+    ctx: Ctx, meeting_id: int, capacity: str, names: list[str], affiliation: str | None
+) -> Invited:
+    """Invite registered people by name in one capacity; each gets the attend/decline buttons.
+
+    Shared by the chat flow and the office page: the organizer's role over the community is
+    checked again here, and the invitation audited.
+    """
+    if capacity not in CAPACITY_LABELS:
+        raise InvalidInput("common.pick_from_list")
+    meeting = await load(ctx, meeting_id, lock=True)
     community = await require_organizer(ctx, meeting)
     require_open(meeting)
-    found = await repo.people_named(ctx.session, ctx.data["names"])
-    invited, already, missing, ambiguous = [], [], [], []
-    capacity, affiliation = ctx.data["capacity"], ctx.data.get("affiliation") or None
-    for name in ctx.data["names"]:
+    found = await repo.people_named(ctx.session, names)
+    done = Invited()
+    for name in names:
         people = found.get(name, [])
         if not people:
-            missing.append(name)
+            done.missing.append(name)
             continue
         if len(people) > 1:
-            ambiguous.append(name)
+            done.ambiguous.append(name)
             continue
         person = people[0]
         if await repo.participant(ctx.session, meeting.id, person.id) is not None:
-            already.append(name)
+            done.already.append(name)
             continue
         ctx.session.add(
             MeetingParticipant(
                 meeting_id=meeting.id,
                 person_id=person.id,
                 capacity=capacity,
-                affiliation=affiliation,
+                affiliation=affiliation or None,
             )
         )
         await notify(
@@ -107,17 +144,28 @@ async def _finish(ctx: Ctx) -> list[Reply]:
             place=meeting.place,
             capacity=Key(CAPACITY_LABELS[capacity]),
         )
-        invited.append(name)
+        done.invited.append(name)
     await ctx.session.flush()
-    lines = [ctx.t("meetings.invited", id=meeting.id, names="、".join(invited) or "—")]
-    if already:
-        lines.append(ctx.t("meetings.invite_already", names="、".join(already)))
-    if missing:
-        lines.append(ctx.t("meetings.invite_missing", names="、".join(missing)))
-    if ambiguous:
-        lines.append(ctx.t("meetings.invite_ambiguous", names="、".join(ambiguous)))
-    more = Choice(ctx.t("meetings.btn.invite_more"), f"/meeting_invite {meeting.id}")
-    return [Reply("\n".join(lines), (more,))]
+    if done.invited:
+        audit.record(
+            ctx.session,
+            actor_id=ctx.person.id,
+            action="meeting.invite",
+            target=f"meeting:{meeting.id}",
+            now=ctx.now,
+            capacity=capacity,
+            count=len(done.invited),
+        )
+    return done
+
+
+async def _finish(ctx: Ctx) -> list[Reply]:
+    meeting_id = ctx.data["id"]
+    done = await invite(
+        ctx, meeting_id, ctx.data["capacity"], ctx.data["names"], ctx.data.get("affiliation")
+    )
+    more = Choice(ctx.t("meetings.btn.invite_more"), f"/meeting_invite {meeting_id}")
+    return [Reply("\n".join(done.lines(ctx, meeting_id)), (more,))]
 
 
 MEETING_INVITE = Flow(

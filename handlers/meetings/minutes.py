@@ -21,15 +21,29 @@ from storage.repos import audit
 from storage.repos import meetings as repo
 
 
-async def _prepare(ctx: Ctx) -> None:
-    meeting = await load(ctx, ctx.data.get("meeting") or parse_meeting_id(ctx.args))
-    await require_organizer(ctx, meeting)
+async def _ready(ctx: Ctx, meeting: Meeting) -> Region:
+    """The organizer's community, once every agenda item has its outcome."""
+    community = await require_organizer(ctx, meeting)
     require_open(meeting)
     items = await repo.items(ctx.session, meeting.id)
     undecided = [str(n) for n, i in enumerate(items, start=1) if not i.outcome]
     if undecided:
         raise UserError("meetings.undecided_left", id=meeting.id, items="、".join(undecided))
+    return community
+
+
+async def _prepare(ctx: Ctx) -> None:
+    meeting = await load(ctx, ctx.data.get("meeting") or parse_meeting_id(ctx.args))
+    await _ready(ctx, meeting)
     ctx.data["meeting"] = meeting.id
+
+
+def check_minutes(text: str) -> str:
+    """The minutes as typed, or InvalidInput if empty or too long."""
+    minutes = text.strip()
+    if not minutes or len(minutes) > TEXT_MAX:
+        raise InvalidInput("meetings.minutes_invalid", limit=TEXT_MAX)
+    return minutes
 
 
 async def _ask_minutes(ctx: Ctx) -> Reply:
@@ -37,16 +51,13 @@ async def _ask_minutes(ctx: Ctx) -> Reply:
 
 
 async def _take_minutes(ctx: Ctx, message: Message) -> str | None:
-    minutes = message.text.strip()
-    if not minutes or len(minutes) > TEXT_MAX:
-        raise InvalidInput("meetings.minutes_invalid", limit=TEXT_MAX)
-    ctx.data["minutes"] = minutes
+    ctx.data["minutes"] = check_minutes(message.text)
     return NEXT
 
 
 async def _ask_confirm(ctx: Ctx) -> Reply:
     meeting = await load(ctx, ctx.data["meeting"])
-    text = await notice_text(ctx, meeting, ctx.lang)
+    text = await notice_text(ctx, meeting, ctx.lang, ctx.data["minutes"])
     return ctx.reply(
         "meetings.ask_publish",
         notice=text,
@@ -64,8 +75,9 @@ async def _take_confirm(ctx: Ctx, message: Message) -> str | None:
     return NEXT
 
 
-async def notice_text(ctx: Ctx, meeting: Meeting, lang: str) -> str:
-    """The public notice in `lang`: each item's outcome and votes, and the minutes' summary."""
+async def notice_text(ctx: Ctx, meeting: Meeting, lang: str, minutes: str | None = None) -> str:
+    """The public notice in `lang`: each item's outcome and votes, and the minutes (`minutes`
+    when previewing ones not yet kept)."""
     i18n = ctx.deps.i18n
     community = await ctx.session.get(Region, meeting.community_id)
     items = await repo.items(ctx.session, meeting.id)
@@ -98,18 +110,33 @@ async def notice_text(ctx: Ctx, meeting: Meeting, lang: str) -> str:
                 note=f" — {item.outcome_note}" if item.outcome_note else "",
             ).rstrip()
         )
-    minutes = ctx.data.get("minutes") or meeting.minutes or ""
+    minutes = minutes if minutes is not None else meeting.minutes or ""
     lines.append(i18n.translate(lang, "meetings.notice_minutes", minutes=minutes))
     return "\n".join(lines)
 
 
-async def _finish(ctx: Ctx) -> list[Reply]:
-    meeting = await load(ctx, ctx.data["meeting"], lock=True)
-    community = await require_organizer(ctx, meeting)
-    require_open(meeting)
-    meeting.minutes = ctx.data["minutes"]
-    if ctx.data.get("publish") != "publish":
-        return [ctx.reply("meetings.minutes_saved", id=meeting.id)]
+async def write_minutes(ctx: Ctx, meeting_id: int, minutes: str) -> Meeting:
+    """Keep the minutes (every item decided first); audited. Shared with the office page."""
+    meeting = await load(ctx, meeting_id, lock=True)
+    await _ready(ctx, meeting)
+    meeting.minutes = check_minutes(minutes)
+    audit.record(
+        ctx.session,
+        actor_id=ctx.person.id,
+        action="meeting.minutes",
+        target=f"meeting:{meeting.id}",
+        now=ctx.now,
+    )
+    return meeting
+
+
+async def publish(ctx: Ctx, meeting_id: int) -> tuple[Broadcast, int]:
+    """Broadcast the public notice (公示) to the whole community, in each resident's language;
+    the meeting is then published and shown with its proposals. Needs the minutes written."""
+    meeting = await load(ctx, meeting_id, lock=True)
+    community = await _ready(ctx, meeting)
+    if not meeting.minutes:
+        raise InvalidInput("meetings.minutes_invalid", limit=TEXT_MAX)
     texts = {code: await notice_text(ctx, meeting, code) for code in LANGUAGES}
     broadcast = Broadcast(
         author_id=ctx.person.id,
@@ -133,6 +160,14 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         broadcast=broadcast.id,
         recipients=written,
     )
+    return broadcast, written
+
+
+async def _finish(ctx: Ctx) -> list[Reply]:
+    meeting = await write_minutes(ctx, ctx.data["meeting"], ctx.data["minutes"])
+    if ctx.data.get("publish") != "publish":
+        return [ctx.reply("meetings.minutes_saved", id=meeting.id)]
+    broadcast, written = await publish(ctx, meeting.id)
     return [
         ctx.reply(
             "meetings.published",

@@ -22,9 +22,11 @@ from handlers.meetings.common import (
     require_open,
     require_organizer,
 )
+from handlers.meetings.votes import record_votes
 from handlers.proposals import decide as proposal_decisions
+from handlers.proposals.common import FUNDING_MAX, OWNER_MAX, local_today, status_label
 from handlers.proposals.common import load as load_proposal
-from handlers.proposals.common import status_label
+from matching.understand import when
 from storage.models import MeetingItem
 from storage.repos import audit
 from storage.repos import meetings as repo
@@ -40,9 +42,10 @@ async def _prepare(ctx: Ctx) -> None:
     ctx.data["meeting"] = meeting.id
 
 
-async def _item(ctx: Ctx) -> MeetingItem:
-    item = await ctx.session.get(MeetingItem, ctx.data["item"])
-    assert item is not None
+async def _item(ctx: Ctx, meeting_id: int, item_id: int) -> MeetingItem:
+    item = await ctx.session.get(MeetingItem, item_id)
+    if item is None or item.meeting_id != meeting_id:
+        raise InvalidInput("common.pick_from_list")
     return item
 
 
@@ -120,12 +123,20 @@ async def _finish(ctx: Ctx) -> list[Reply]:
         return [ctx.reply(exc.key, **exc.params)]
 
 
-async def record(ctx: Ctx, answers: dict) -> list[Reply]:
-    """Record one item's outcome once; apply it to the item's proposal."""
+async def record(ctx: Ctx, answers: dict, votes: dict[int, str] | None = None) -> list[Reply]:
+    """Record one item's outcome once; apply it to the item's proposal.
+
+    `answers`: meeting, item, outcome, note and, for a proposal passed, owner, owner_unit,
+    funding and target (ISO date). `votes` (participant id → for/against/abstain) are votes
+    cast in the room that the organizer records with the outcome (the office form); the chat's
+    participants vote themselves with the ballot buttons.
+    """
     meeting = await load(ctx, answers["meeting"], lock=True)
     await require_organizer(ctx, meeting)
     require_open(meeting)
-    item = await _item(ctx)
+    if votes:
+        await record_votes(ctx, meeting, answers["item"], votes)
+    item = await _item(ctx, meeting.id, answers["item"])
     if item.outcome:
         raise Conflict("meetings.item_decided", n=item.position)
     outcome, note = answers["outcome"], answers.get("note") or None
@@ -172,6 +183,36 @@ async def record(ctx: Ctx, answers: dict) -> list[Reply]:
         ),
     )
     return replies
+
+
+def form_answers(ctx: Ctx, meeting_id: int, item: MeetingItem, fields: dict[str, str]) -> dict:
+    """The answers the chat flow's steps collect, from one form's fields (the office page):
+    outcome, note (a rejection's reason is required) and, for a proposal passed, owner,
+    owner_unit, funding and target date — refused with the same messages as in chat."""
+    outcome = fields.get("outcome", "")
+    if outcome not in OUTCOME_LABELS:
+        raise InvalidInput("common.pick_from_list")
+    note = fields.get("note", "").strip()
+    if len(note) > TEXT_MAX or (outcome == "rejected" and not note):
+        raise InvalidInput("meetings.note_invalid", limit=TEXT_MAX)
+    answers: dict = {"meeting": meeting_id, "item": item.id, "outcome": outcome, "note": note}
+    if item.proposal_id and outcome == "passed":
+        owner = " ".join(fields.get("owner", "").split())
+        unit = " ".join(fields.get("owner_unit", "").split())
+        if not owner or len(owner) > OWNER_MAX or len(unit) > OWNER_MAX:
+            raise InvalidInput("proposals.owner_invalid", limit=OWNER_MAX)
+        funding = " ".join(fields.get("funding", "").split())
+        if len(funding) > FUNDING_MAX:
+            raise InvalidInput("proposals.funding_invalid", limit=FUNDING_MAX)
+        today = local_today(ctx)
+        target = when.day(fields.get("target", ""), today)
+        if target is None:
+            raise InvalidInput("proposals.date_invalid")
+        if target < today:
+            raise InvalidInput("proposals.date_past", date=target.isoformat())
+        answers |= {"owner": owner, "owner_unit": unit, "funding": funding}
+        answers["target"] = target.isoformat()
+    return answers
 
 
 MEETING_DECIDE = Flow(

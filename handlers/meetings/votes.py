@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from handlers.core.context import Ctx
-from handlers.core.errors import Conflict, NotAllowed, UserError
+from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
 from handlers.core.messages import Reply
 from handlers.core.notify import notify
 from handlers.core.numbers import require_id
@@ -15,7 +15,7 @@ from handlers.meetings.common import (
     require_organizer,
     require_participant,
 )
-from storage.models import MeetingItem, MeetingVote
+from storage.models import Meeting, MeetingItem, MeetingParticipant, MeetingVote
 from storage.repos import meetings as repo
 
 
@@ -73,15 +73,7 @@ async def cast(ctx: Ctx, item_id: int, choice: str) -> list[Reply]:
     require_open(meeting)
     if item.outcome:
         raise Conflict("meetings.item_decided_vote", title=item.title)
-    vote = await repo.vote_of(ctx.session, item.id, participant.id)
-    if vote is None:
-        ctx.session.add(
-            MeetingVote(item_id=item.id, participant_id=participant.id, choice=choice, at=ctx.now)
-        )
-    else:
-        vote.choice, vote.at = choice, ctx.now
-    if participant.answer == "invited":  # voting is attending
-        participant.answer, participant.answered_at = "attend", ctx.now
+    await _put(ctx, item, participant, choice)
     await ctx.session.flush()
     return [ctx.reply("meetings.voted", title=item.title, choice=ctx.t(VOTE_LABELS[choice]))]
 
@@ -91,3 +83,38 @@ async def vote_button(ctx: Ctx, args: list[str]) -> list[Reply]:
     if len(args) != 2 or args[1] not in VOTE_LABELS:
         raise UserError("meetings.item_gone")
     return await cast(ctx, require_id(args[0], "meetings.item_gone"), args[1])
+
+
+async def record_votes(ctx: Ctx, meeting: Meeting, item_id: int, votes: dict[int, str]) -> None:
+    """Votes cast in the room, recorded by the organizer (already checked) for participants.
+
+    Each must be a participant of this meeting who has not declined; a vote they cast with the
+    ballot buttons is replaced by what was recorded in the room.
+    """
+    item = await ctx.session.get(MeetingItem, item_id)
+    if item is None or item.meeting_id != meeting.id:
+        raise InvalidInput("common.pick_from_list")
+    if item.outcome:
+        raise Conflict("meetings.item_decided", n=item.position)
+    present = {p.id: p for p in await repo.participants(ctx.session, meeting.id)}
+    for participant_id, choice in votes.items():
+        participant = present.get(participant_id)
+        if participant is None or choice not in VOTE_LABELS:
+            raise InvalidInput("common.pick_from_list")
+        if participant.answer == "decline":
+            raise InvalidInput("gov.vote_declined")
+        await _put(ctx, item, participant, choice)
+    await ctx.session.flush()
+
+
+async def _put(ctx: Ctx, item: MeetingItem, participant: MeetingParticipant, choice: str) -> None:
+    """A participant's vote on an item, new or changed; voting is attending."""
+    vote = await repo.vote_of(ctx.session, item.id, participant.id)
+    if vote is None:
+        ctx.session.add(
+            MeetingVote(item_id=item.id, participant_id=participant.id, choice=choice, at=ctx.now)
+        )
+    else:
+        vote.choice, vote.at = choice, ctx.now
+    if participant.answer == "invited":
+        participant.answer, participant.answered_at = "attend", ctx.now

@@ -84,6 +84,7 @@ async def meeting_detail(ctx: Ctx, meeting: Meeting) -> dict[str, Any]:
     return meetings_repo.as_row(meeting) | {
         "participants": [
             {
+                "id": p.id,
                 "name": names.get(p.person_id or 0, "—"),
                 "capacity": p.capacity,
                 "affiliation": p.affiliation or "",

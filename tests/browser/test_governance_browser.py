@@ -1,6 +1,7 @@
 """Governance pages in a real headless Chromium: a joint meeting scheduled from the meetings page
-and opened (agenda with the month's hot issue), a report handed to 城管 from its page, and the
-hand-offs page listing it with the departments' rates; the department's staff told in chat.
+and opened (agenda with the month's hot issue), participants invited from its page (told in
+chat), a report handed to 城管 from its page, and the hand-offs page listing it with the
+departments' rates; the department's staff told in chat.
 Skipped, saying why, without Chromium (the fixtures are test_office_browser.py's)."""
 
 from __future__ import annotations
@@ -63,6 +64,14 @@ async def test_a_meeting_and_a_hand_off_in_the_browser(
             and "每月一题：报事·私装地锁" in agenda
             and "3 件（前期 1 件）" in agenda
         )
+        # participants invited from the page: told through the bot (checked below)
+        await page.select_option("#invite-capacity", label="居民代表")
+        await page.fill("#invite-names", "王凤兰、李福海")
+        await page.click("#do-invite")
+        await page.wait_for_selector("#done")
+        assert "已邀请" in await page.inner_text("#done")
+        invited = await page.inner_text("#participants")
+        assert "王凤兰" in invited and "李福海" in invited and "居民代表" in invited
         if shots:
             await page.screenshot(path=str(shots / "meeting.png"), full_page=True)
         await page.click("#tab-meetings")
@@ -91,4 +100,6 @@ async def test_a_meeting_and_a_hand_off_in_the_browser(
     await Console(app, write=said.append).deliver()
     told = [said[i + 1] for i, line in enumerate(said) if line.endswith("→ 赵志强:")]
     assert any(f"#{report}" in text and "占道严重" in text for text in told), said
+    to_wang = [said[i + 1] for i, line in enumerate(said) if line.endswith("→ 王凤兰:")]
+    assert any("邀请您以居民代表身份参加" in text for text in to_wang), said
     assert not errors, errors

@@ -73,7 +73,12 @@ async def test_a_meeting_is_moved_and_participants_are_told(invited: Chat) -> No
         ],
     )
     assert (await meeting(chat, 1)).place == "社区活动室"
-    assert await meeting_audit(chat) == ["meeting.schedule", "meeting.move", "meeting.move"]
+    assert await meeting_audit(chat) == [
+        "meeting.schedule",
+        "meeting.invite",
+        "meeting.move",
+        "meeting.move",
+    ]
 
 
 async def test_a_meeting_is_cancelled_and_its_proposal_waits_for_the_next(invited: Chat) -> None:

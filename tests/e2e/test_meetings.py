@@ -187,8 +187,10 @@ async def test_a_meeting_from_invitation_to_public_notice(
     assert "王凤兰：赞成、李福海：赞成、陈永福：弃权" in await chat.text("王秀兰", "/meeting 1")
     assert await meeting_audit(chat) == [
         "meeting.schedule",
+        *["meeting.invite"] * 3,
         "meeting.outcome",
         "meeting.outcome",
+        "meeting.minutes",
         "meeting.publish",
     ]
 

@@ -18,7 +18,7 @@ from sqlalchemy import select, text, update
 from bot import office
 from bot.office.web import COOKIE
 from bot.settings import Settings
-from storage.models import Base, Meeting, Person, Region, RoleGrant
+from storage.models import Base, Meeting, MeetingItem, Person, Region, RoleGrant
 from storage.repos import agencies
 from storage.repos import office as office_repo
 from tests.support.chat import Chat
@@ -92,6 +92,15 @@ TABLE: list[tuple[str, str, dict[str, str]]] = [
         {"date": "2026-12-21", "time": "09:30", "place": "社区活动室"},
     ),
     ("POST", "/office/meetings/{meeting}/cancel", {"reason": "停电"}),
+    # the organizer's actions on a meeting ({held}: one agenda item; bot/office/meeting_actions.py)
+    ("POST", "/office/meetings/{held}/invite", {"capacity": "resident_rep", "names": "王凤兰"}),
+    (
+        "POST",
+        "/office/meetings/{held}/outcome",
+        {"item": "{held_item}", "outcome": "deferred", "note": "下次再议"},
+    ),
+    ("POST", "/office/meetings/{held}/minutes", {"minutes": "下次再议。"}),
+    ("POST", "/office/meetings/{held}/publish", {"minutes": "下次再议。"}),
     ("GET", "/office/region/{community}/handoffs", {}),
     ("GET", "/office/region/{grid}/handoffs?status=overdue", {}),
     ("GET", "/office/api/regions/{community}/handoffs", {}),
@@ -134,14 +143,28 @@ async def _items(chat: Chat) -> dict[str, int]:
             status="scheduled",
             hot_issue={},
         )
-        session.add(meeting)
+        held = Meeting(
+            community_id=int(ids["CY-JS-01"] or 0),
+            organizer_id=organizer,
+            starts_at=app.deps.clock() + timedelta(days=3),
+            place="社区活动室",
+            status="scheduled",
+            hot_issue={},
+        )
+        session.add_all([meeting, held])
+        await session.flush()
+        item = MeetingItem(meeting_id=held.id, position=1, kind="hot_issue", title="每月一题")
+        session.add(item)
         await session.flush()
         chengguan = await agencies.department_by_code(session, "CY-JS-CG")
         assert chengguan is not None
         meeting_id, department = meeting.id, chengguan.id
+        held_id, held_item = held.id, item.id
     report = await make_report(app)
     return {
         "meeting": meeting_id,
+        "held": held_id,
+        "held_item": held_item,
         "department": department,
         "record": record,
         "community": int(ids["CY-JS-01"] or 0),
@@ -209,6 +232,7 @@ async def test_the_table_names_every_office_route(chat: Chat) -> None:
         .replace("{need}", "{need:int}")
         .replace("{proposal}", "{proposal:int}")
         .replace("{meeting}", "{meeting:int}")
+        .replace("{held}", "{meeting:int}")
         .replace("{photo}", "{photo:int}")
         .replace("/office", "", 1)
         for p in named
