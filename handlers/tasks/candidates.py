@@ -224,9 +224,9 @@ class Pools:
         await repo.add_offers(
             self.session, {cid: n for cid, n in sorted(self._made.items()) if cid > 0}
         )
-        for kept in self._kept.values():
+        for kept in self._kept.values():  # as a fresh load would count them: volunteers'
             for cid, made in self._made.items():
-                if cid in kept.base:
+                if cid > 0 and cid in kept.base:
                     kept.earlier[cid] = kept.earlier.get(cid, 0) + made
 
     def capped(self) -> frozenset[int]:

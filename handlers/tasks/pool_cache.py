@@ -12,10 +12,10 @@ here when it is still good, and loads it otherwise:
 - dropped at once when a volunteer of the street signed up, edited, paused or resumed, or an
   organization was added (the same change stamps that make the sweep rank needs again), and when
   a new week starts (loads and offer caps start again);
-- offers the earlier chunks made through it are carried (`earlier`), so the weekly offer cap
-  holds across chunks as it holds within one. They are counted when the chunk writes them; a chunk
-  rolled back afterwards leaves them counted until the entry goes (a candidate skipped, never
-  one offered too often by this process).
+- offers the earlier chunks made to volunteers through it are carried (`earlier`), so the weekly
+  offer cap holds across chunks as a fresh load would make it hold (organizations' offers are not
+  counted by a load, so they are not carried either). They are counted when the chunk writes
+  them; a chunk that fails drops the whole cache (`dispatch_chunk`).
 """
 
 from __future__ import annotations

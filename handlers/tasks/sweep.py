@@ -122,12 +122,14 @@ async def dispatch_chunk(
     return SweepChunk(min(limit, len(needs)), offers, last, len(needs) > limit)
 
 
-async def dispatch_sweep(sink: Sink, job: DueJob, *, rounds: Rounds = offer_rounds) -> SweepChunk:
+async def dispatch_sweep(
+    sink: Sink, job: DueJob, *, rounds: Rounds = offer_rounds, keep_pools: bool = True
+) -> SweepChunk:
     """The "dispatch_needs" job: one chunk, and the next chunk's row if due needs are left."""
     config = sink.config
     period = str(job.payload.get("period") or job.ref)
     after = int(job.payload.get("after", 0))
-    done = await dispatch_chunk(sink, config, after_id=after, rounds=rounds)
+    done = await dispatch_chunk(sink, config, after_id=after, rounds=rounds, keep_pools=keep_pools)
     if done.more:
         await jobs.ensure(
             sink.session,
