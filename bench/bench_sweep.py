@@ -12,7 +12,10 @@ spread among them), in one run and on the same seeded data:
 - the query listing the open needs (a floor no sweep can beat);
 - SQL statements per need and CPU seconds (less sensitive to a busy machine than wall time);
 - `/help` answered by the dispatcher on the same event loop while each first sweep runs, against
-  idle (p50 / p99 per message).
+  idle (p50 / p99 per message);
+- with `--apart`, the same first sweep again on fresh data, run as `linli serve` runs it now: on
+  a thread of its own with its own event loop and engine (bot/sweep_thread.py), `/help` on the
+  main loop meanwhile (`sweep_apart_*`).
 Merges `sweep_dispatch_s_1k`, `sweep_dispatch_s_10k` and the figures beside them into
 bench/results.json.
 """
@@ -26,7 +29,9 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -49,7 +54,7 @@ from handlers.tasks.sweep import dispatch_sweep, one_by_one  # noqa: E402
 from handlers.warmup import warm_up  # noqa: E402
 from matching.taxonomy import SLOTS  # noqa: E402
 from storage import migrate  # noqa: E402
-from storage.db import create_engine  # noqa: E402
+from storage.db import Database, create_engine  # noqa: E402
 from storage.models import (  # noqa: E402
     Need,
     Person,
@@ -137,15 +142,32 @@ async def _sweep(app: Any, rounds: Any = offer_rounds) -> float:
     return time.perf_counter() - start
 
 
-def _statements(app: Any) -> list[int]:
+def _statements(app: Any, count: list[int] | None = None) -> list[int]:
     """A counter of the SQL statements the app's engine runs from now on."""
-    count = [0]
+    count = count if count is not None else [0]
+    lock = threading.Lock()  # the sweep thread's engine counts into it too (--apart)
 
     def counted(*_: Any) -> None:
-        count[0] += 1
+        with lock:
+            count[0] += 1
 
     event.listen(app.db.engine.sync_engine, "before_cursor_execute", counted)
     return count
+
+
+async def _sweep_apart(app: Any, rounds: Any, count: list[int]) -> float:
+    """`_sweep` on a thread with its own event loop and engine, as `linli serve` sweeps."""
+
+    async def sweep() -> float:
+        db = Database.connect(app.db.engine.url.render_as_string(hide_password=False))
+        own = replace(app, db=db, deps=replace(app.deps, db=db))
+        _statements(own, count)
+        try:
+            return await _sweep(own, rounds)
+        finally:
+            await db.dispose()
+
+    return await asyncio.to_thread(asyncio.run, sweep())
 
 
 async def _helps(app: Any, stop: asyncio.Event, tag: str, every_s: float = 0.02) -> list[float]:
@@ -181,7 +203,9 @@ async def _fresh(url: str) -> None:
     await engine.dispose()
 
 
-async def one_size(url: str, needs: int, rounds: Any, idle: bool) -> dict[str, float]:
+async def one_size(
+    url: str, needs: int, rounds: Any, idle: bool, apart: bool = False
+) -> dict[str, float]:
     """Figures for one number of open needs and one way of making the rounds, on fresh data."""
     await _fresh(url)
     clock = Clock()
@@ -207,7 +231,7 @@ async def one_size(url: str, needs: int, rounds: Any, idle: bool) -> dict[str, f
     stop = asyncio.Event()
     during = asyncio.create_task(_helps(app, stop, "busy"))
     cpu = time.process_time()
-    f["first"] = await _sweep(app, rounds)
+    f["first"] = await (_sweep_apart(app, rounds, statements) if apart else _sweep(app, rounds))
     f["cpu"] = time.process_time() - cpu
     stop.set()
     busy_took = await during
@@ -247,7 +271,11 @@ def _label(needs: int) -> str:
 
 
 async def run(
-    quick: bool, url: str | None, needs: list[int] | None = None, yardstick_max: int = 1000
+    quick: bool,
+    url: str | None,
+    needs: list[int] | None = None,
+    yardstick_max: int = 1000,
+    apart: bool = False,
 ) -> dict[str, Any]:
     """Every figure for each size (with a database URL: each variant empties it first)."""
     global _HELP_STATEMENTS
@@ -274,6 +302,15 @@ async def run(
                 f"idle_help_p50_ms_{label}": f["idle_p50"],
                 f"idle_help_p99_ms_{label}": f["idle_p99"],
             }
+            if apart:
+                a = await one_size(db(f"apart{n}"), n, offer_rounds, idle=False, apart=True)
+                assert int(a["offers"]) == int(f["offers"]), "the sweep apart made other offers"
+                figures |= {
+                    f"sweep_apart_s_{label}": round(a["first"], 3),
+                    f"sweep_apart_cpu_s_{label}": round(a["cpu"], 3),
+                    f"sweep_apart_help_p50_ms_{label}": a["busy_p50"],
+                    f"sweep_apart_help_p99_ms_{label}": a["busy_p99"],
+                }
             if n > yardstick_max:
                 continue
             y = await one_size(db(f"one{n}"), n, one_by_one, idle=False)
@@ -302,12 +339,17 @@ def main(argv: list[str] | None = None) -> int:
         default=1000,
         help="largest size also swept need after need (the same-run yardstick)",
     )
+    parser.add_argument(
+        "--apart",
+        action="store_true",
+        help="also sweep on a thread of its own, /help on the main loop (as linli serve does)",
+    )
     parser.add_argument("--chunk", type=int, help="needs per sweep transaction (default: setting)")
     parser.add_argument("--results", type=Path, default=DEFAULT_RESULTS)
     args = parser.parse_args(argv)
     if args.chunk:
         CHUNK["LINLI_DISPATCH_CHUNK"] = args.chunk
-    f = asyncio.run(run(args.quick, args.database_url, args.needs, args.yardstick_max))
+    f = asyncio.run(run(args.quick, args.database_url, args.needs, args.yardstick_max, args.apart))
     print(f"dispatch sweep benchmark ({'quick' if args.quick else 'full'})")
     for key in sorted(f):
         print(f"{key:<32}{f[key]:>12}")

@@ -24,6 +24,7 @@ from bot.bootstrap import App, settle_heap
 from bot.channels import ChannelRuntime
 from bot.scheduler import Scheduler
 from bot.sender import OutboxSender
+from bot.sweep_thread import SweepThread, sweeps_apart
 from handlers.warmup import warm_up
 from storage import migrate
 
@@ -38,9 +39,11 @@ def create_web_app(
 ) -> Starlette:
     """One ASGI app serving every configured channel; senders drain each channel's outbox.
 
-    With `sweeps`, the scheduler (bot/scheduler.py) runs the due jobs in this process too. The
-    heavy parts (jieba's dictionary, the matchers) load in the lifespan, before uvicorn listens;
-    `/healthz` says ready only once they have, `/livez` only that the process answers.
+    With `sweeps`, the scheduler (bot/scheduler.py) runs the due jobs in this process too, on a
+    thread of its own with its own engine (bot/sweep_thread.py), off the loop that answers, on
+    PostgreSQL; on SQLite on this loop, sharing the process's one connection. The heavy parts
+    (jieba's dictionary, the matchers) load in the lifespan, before uvicorn listens; `/healthz`
+    says ready only once they have, `/livez` only that the process answers.
     """
     ready = asyncio.Event()
     migration_ok: list[tuple[float, bool]] = []  # (checked at, at head), the last check
@@ -79,7 +82,7 @@ def create_web_app(
         return Response(metrics.scrape(), media_type=metrics.CONTENT_TYPE)
 
     @contextlib.asynccontextmanager
-    async def lifespan(_: Starlette) -> AsyncIterator[None]:
+    async def lifespan(web: Starlette) -> AsyncIterator[None]:
         stop = asyncio.Event()
         tasks: list[asyncio.Task[None]] = []
         for channel in channels:
@@ -92,9 +95,11 @@ def create_web_app(
         if senders:  # photos users sent are fetched where the platforms are reached
             tasks += photos.start_fetchers(app.db, channels, app.deps.clock, stop)
         await warm_up(app.deps)  # before the first request and the first sweep
-        scheduler = Scheduler(app) if sweeps else None
-        if scheduler is not None:
+        scheduler: SweepThread | Scheduler | None = None
+        if sweeps:
+            scheduler = SweepThread(app) if sweeps_apart(app) else Scheduler(app)
             scheduler.start()
+        web.state.sweeps = scheduler  # which thread sweeps (tests look)
         settle_heap()
         ready.set()
         try:

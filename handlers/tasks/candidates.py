@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from handlers.tasks.pool_cache import Kept, PoolCache, Stamp
 from matching import Candidate, MatchIndex, NeedSpec, Weights
 from matching.taxonomy import SLOTS, slot_of
 from storage.models import Need, Region, ServiceItem, TaskOffer
@@ -151,35 +153,70 @@ def _path_ids(path: str) -> tuple[int, ...]:
 
 
 class Pools:
-    """Candidates and their match index per scope, built once for many needs (one sweep chunk).
+    """Candidates and their match index per scope, built once for many needs (one sweep chunk),
+    or taken from a `PoolCache` that keeps them across a sweep's chunks (handlers/tasks/
+    pool_cache.py: `changes` are the streets' latest volunteer changes, which invalidate it).
 
-    Offers made through the cache are counted, so a candidate reaching the weekly offer cap
-    during the chunk is excluded from the needs that follow, as a fresh load would.
+    Offers made through the pools are counted, so a candidate reaching the weekly offer cap
+    during the chunk (or, with a cache, an earlier chunk) is excluded from the needs that follow,
+    as a fresh load would.
     """
 
-    def __init__(self, session: AsyncSession, now: datetime, tz: str, weights: Weights) -> None:
+    def __init__(
+        self,
+        session: AsyncSession,
+        now: datetime,
+        tz: str,
+        weights: Weights,
+        *,
+        cache: PoolCache | None = None,
+        changes: Sequence[tuple[str, datetime]] = (),
+        organizations_at: datetime | None = None,
+    ) -> None:
         self.session, self.now, self.tz, self.weights = session, now, tz, weights
-        self._indexes: dict[int, MatchIndex] = {}
-        self._base: dict[int, int] = {}
+        self.cache, self.changes, self.organizations_at = cache, changes, organizations_at
+        self._kept: dict[int, Kept] = {}
+        self._prior: dict[int, int] = {}  # offers this week before this chunk's
         self._made: dict[int, int] = {}
 
+    def _stamp(self, scope: Region) -> Stamp:
+        """The latest change of the volunteers in `scope` (and of organizations)."""
+        times = [
+            at
+            for path, at in self.changes
+            if path.startswith(scope.path) or scope.path.startswith(path)
+        ]
+        return (max(times) if times else None, self.organizations_at)
+
     async def index(self, scope: Region) -> MatchIndex:
-        """The match index of the candidates in `scope` (loaded on first use)."""
-        if scope.id not in self._indexes:
-            pool = await candidates(self.session, scope, self.now, self.tz)
-            self._base |= {c.id: c.offers_this_week for c in pool}
-            # Building the index is pure CPU (tens of ms per thousand candidates): off the loop,
-            # so the process goes on answering messages meanwhile.
-            index = await asyncio.to_thread(MatchIndex, pool, weights=self.weights)
-            self._indexes[scope.id] = index
-        return self._indexes[scope.id]
+        """The match index of the candidates in `scope` (loaded on first use, or kept)."""
+        kept = self._kept.get(scope.id)
+        if kept is None:
+            week, stamp = week_start(self.now, self.tz), self._stamp(scope)
+            if self.cache is not None:
+                kept = self.cache.get(scope.id, self.now, week, stamp)
+            if kept is None:
+                pool = await candidates(self.session, scope, self.now, self.tz)
+                # Building the index is pure CPU (tens of ms per thousand candidates): off the
+                # loop, so the process goes on answering messages meanwhile.
+                index = await asyncio.to_thread(MatchIndex, pool, weights=self.weights)
+                base = {c.id: c.offers_this_week for c in pool}
+                kept = Kept(index, base, self.now, week, stamp)
+                if self.cache is not None:
+                    self.cache.put(scope.id, kept)
+            self._kept[scope.id] = kept
+            for cid, offers in kept.base.items():
+                prior = offers + kept.earlier.get(cid, 0)
+                self._prior[cid] = max(prior, self._prior.get(cid, 0))
+        return kept.index
 
     def offered(self, candidate_id: int) -> None:
         """Count an offer made to a candidate since the pools were loaded."""
         self._made[candidate_id] = self._made.get(candidate_id, 0) + 1
 
     async def count_offers(self) -> None:
-        """Add the offers made through the cache to the volunteers' totals, in id order.
+        """Add the offers made through the pools to the volunteers' totals, in id order (and to
+        the kept entries', for the chunks that follow).
 
         Sweeps in two processes offer to the same volunteers; updating their rows one by one, in
         the order offers were made, deadlocks on PostgreSQL.
@@ -187,10 +224,17 @@ class Pools:
         await repo.add_offers(
             self.session, {cid: n for cid, n in sorted(self._made.items()) if cid > 0}
         )
+        for kept in self._kept.values():  # as a fresh load would count them: volunteers'
+            for cid, made in self._made.items():
+                if cid > 0 and cid in kept.base:
+                    kept.earlier[cid] = kept.earlier.get(cid, 0) + made
 
     def capped(self) -> frozenset[int]:
-        """Candidates who reached the weekly offer cap through this cache's offers."""
+        """Candidates who reached the weekly offer cap through offers made since their load."""
         cap = self.weights.max_offers_per_week
+        counted = set(self._made)
+        for kept in self._kept.values():
+            counted |= kept.earlier.keys()
         return frozenset(
-            cid for cid, made in self._made.items() if self._base.get(cid, 0) + made >= cap
+            cid for cid in counted if self._prior.get(cid, 0) + self._made.get(cid, 0) >= cap
         )

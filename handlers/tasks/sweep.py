@@ -9,9 +9,11 @@ caps start again) or a day old. Lapsed and declined offers move on at once (`exp
 
 The work is cut into chunks of `chunk` needs, each one transaction: a chunk that leaves more due
 needs plans the next one as a DueJob due now (ref "<period>><last id>"), which the same tick
-claims, and the event loop runs other coroutines between needs and between chunks. A chunk's
-rounds are made in bulk (`rounds.offer_rounds`: a few queries and one insert per table for the
-whole chunk); `one_by_one` makes them need after need, the yardstick it is checked against.
+claims, and the event loop runs other coroutines between needs and between chunks. The chunks
+of a pass share the streets' candidates (handlers/tasks/pool_cache.py: kept a minute, dropped when
+a volunteer of the street changes), so a chunk's cost follows its needs, not its street's size.
+A chunk's rounds are made in bulk (`rounds.offer_rounds`: a few queries and one insert per table
+for the whole chunk); `one_by_one` makes them need after need, the yardstick it is checked against.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from handlers.core.notify import Sink
 from handlers.needs import open_needs, set_status
 from handlers.tasks.candidates import Pools, candidates, need_spec, scope_of, week_start
 from handlers.tasks.offers import NeedView, make_offer, offer_round, rules_of, weights_of
+from handlers.tasks.pool_cache import pool_cache
 from handlers.tasks.rounds import offer_rounds
 from matching import MatchIndex, assign_batch
 from storage.models import DueJob, Need, Region
@@ -52,14 +55,14 @@ def chunk_of(config: CoreConfig) -> int:
 
 
 async def _street_changes(sink: Sink) -> list[tuple[str, datetime]]:
-    """(street path, latest volunteer change there), capped at now so ranking catches up."""
+    """(street path, latest volunteer change there)."""
     grids = await repo.volunteers_changed(sink.session)
     streets = await regions.at_level(sink.session, "street")
     latest: dict[str, datetime] = {}
     for grid_path, at in grids:
         street = next((s.path for s in streets if grid_path.startswith(s.path)), grid_path)
         latest[street] = max(at, latest.get(street, at))
-    return [(path, min(at, sink.now)) for path, at in latest.items()]
+    return list(latest.items())
 
 
 async def one_by_one(sink: Sink, config: CoreConfig, needs: list[Need], pools: Pools) -> int:
@@ -79,33 +82,54 @@ async def dispatch_chunk(
     after_id: int = 0,
     limit: int | None = None,
     rounds: Rounds = offer_rounds,
+    keep_pools: bool = True,
 ) -> SweepChunk:
-    """Rank up to `limit` due open needs with ids above `after_id`; offer, or record why not."""
+    """Rank up to `limit` due open needs with ids above `after_id`; offer, or record why not.
+
+    The street's candidates come from the pools kept across chunks (handlers/tasks/
+    pool_cache.py) unless `keep_pools` is false; a chunk that fails drops them."""
     limit = limit or chunk_of(config)
     stale_before = max(week_start(sink.now, config.tz), sink.now - RECHECK)
     org_at = await repo.organizations_changed(sink.session)
     if org_at is not None:
         stale_before = max(stale_before, min(org_at, sink.now))
+    changes = await _street_changes(sink)
     needs = await repo.needs_to_consider(
         sink.session,
         stale_before=stale_before,
-        changed=await _street_changes(sink),
+        changed=[(path, min(at, sink.now)) for path, at in changes],  # ranking catches up
         after_id=after_id,
         limit=limit + 1,
     )
-    pools = Pools(sink.session, sink.now, config.tz, weights_of(config))
-    offers = await rounds(sink, config, needs[:limit], pools)
-    await pools.count_offers()
+    cache = pool_cache(sink.deps.db.engine) if keep_pools else None
+    pools = Pools(
+        sink.session,
+        sink.now,
+        config.tz,
+        weights_of(config),
+        cache=cache,
+        changes=changes,
+        organizations_at=org_at,
+    )
+    try:
+        offers = await rounds(sink, config, needs[:limit], pools)
+        await pools.count_offers()
+    except BaseException:  # rolled back: what the kept pools were told may not have happened
+        if cache is not None:
+            cache.clear()
+        raise
     last = needs[min(limit, len(needs)) - 1].id if needs else after_id
     return SweepChunk(min(limit, len(needs)), offers, last, len(needs) > limit)
 
 
-async def dispatch_sweep(sink: Sink, job: DueJob, *, rounds: Rounds = offer_rounds) -> SweepChunk:
+async def dispatch_sweep(
+    sink: Sink, job: DueJob, *, rounds: Rounds = offer_rounds, keep_pools: bool = True
+) -> SweepChunk:
     """The "dispatch_needs" job: one chunk, and the next chunk's row if due needs are left."""
     config = sink.config
     period = str(job.payload.get("period") or job.ref)
     after = int(job.payload.get("after", 0))
-    done = await dispatch_chunk(sink, config, after_id=after, rounds=rounds)
+    done = await dispatch_chunk(sink, config, after_id=after, rounds=rounds, keep_pools=keep_pools)
     if done.more:
         await jobs.ensure(
             sink.session,

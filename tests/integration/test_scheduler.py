@@ -4,15 +4,22 @@ from __future__ import annotations
 
 import asyncio
 import gc
+import threading
 from dataclasses import dataclass, field
 
+import httpx
+import pytest
 from sqlalchemy import select
+from starlette.requests import Request
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
 
 from bot.bootstrap import App
 from bot.scheduler import Scheduler, run_worker
 from bot.sender import Limits
+from bot.sweep_thread import SweepThread
 from bot.web import create_web_app
-from handlers.sweeps import Sweeper
+from handlers.sweeps import JOBS, Sweeper
 from storage.models import DueJob, OutboxMessage
 from storage.repos import jobs
 from tests.support.audience import queue_notice, seed_recipients
@@ -63,6 +70,53 @@ async def test_serve_runs_the_sweeps_in_its_lifespan(app: App) -> None:
 
     async with web.router.lifespan_context(web):
         await _eventually(swept)
+
+
+async def test_serve_sweeps_on_a_thread_of_their_own_not_the_answering_one(
+    app: App, clock: FakeClock, engine_name: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL; on SQLite the sweeps share the answering loop and its one connection."""
+    swept: list[int] = []  # the thread each job ran on, and each request was answered on
+    answered: list[int] = []
+
+    async def probe(sink, job) -> None:  # type: ignore[no-untyped-def]
+        swept.append(threading.get_ident())
+
+    async def hook(_: Request) -> PlainTextResponse:
+        answered.append(threading.get_ident())
+        return PlainTextResponse("ok")
+
+    channel = FakeChannel()
+    channel.routes = lambda: [Route("/hook", hook, methods=["POST"])]  # type: ignore[method-assign]
+    monkeypatch.setitem(JOBS, "probe", probe)
+    async with app.db.transaction() as session:
+        await jobs.schedule(session, "probe", "a", clock(), clock())
+    web = create_web_app(app, [channel], senders=False, sweeps=True)
+    async with web.router.lifespan_context(web):
+        sweeps = web.state.sweeps
+        if engine_name != "postgresql":
+            assert isinstance(sweeps, Scheduler)
+            sweeps = None
+        else:
+            assert isinstance(sweeps, SweepThread)
+
+        async def done() -> bool:
+            return bool(swept)
+
+        await _eventually(done)
+        transport = httpx.ASGITransport(app=web)
+        async with httpx.AsyncClient(transport=transport, base_url="http://serve") as client:
+            assert (await client.post("/hook")).text == "ok"
+    assert answered == [threading.get_ident()]  # the loop the test serves on
+    if sweeps is None:
+        assert swept == answered
+    else:
+        assert swept == [sweeps.ident]
+        assert sweeps.ident != answered[0]
+    assert not any(t.name == "linli-sweeps" for t in threading.enumerate())  # stopped with it
+    async with app.db.transaction() as session:  # its job was done and committed there
+        status = await session.scalar(select(DueJob.status).where(DueJob.kind == "probe"))
+    assert status == "done"
 
 
 async def test_a_started_server_moves_its_startup_heap_out_of_the_collectors_way(

@@ -291,3 +291,24 @@ async def test_two_sweepers_on_separate_engines_offer_each_need_once(
     assert all(per_need[n] <= 3 * wanted[n] for n in per_need)  # k per place, not twice k
     assert all(n == 1 for n in notices.values())  # open → matching recorded once per need
     assert all(why is not None for why in considered.values())
+
+
+async def test_pools_kept_across_chunks_make_the_offers_fresh_pools_make(
+    twin: tuple[App, App],
+) -> None:
+    """The street's candidates kept across chunks (handlers/tasks/pool_cache.py) decide as the
+    chunks did when each loaded them afresh: the weekly offer cap counted the same way."""
+    kept, fresh = twin
+
+    async def reloading(sink: Sink, job: DueJob) -> None:
+        await dispatch_sweep(sink, job, keep_pools=False)
+
+    keeping = {"dispatch_needs": Sweeper(kept.deps).registry["dispatch_needs"]}
+    ran = (await Sweeper(kept.deps, keeping).tick()).kinds.get("dispatch_needs")
+    assert ran == (await Sweeper(fresh.deps, {"dispatch_needs": reloading}).tick()).kinds.get(
+        "dispatch_needs"
+    )
+    assert ran and ran >= 4
+    a, b = await _snapshot(kept), await _snapshot(fresh)
+    assert a["offers"] and any(o[3] is not None for o in a["offers"])  # organizations too
+    assert a == b
