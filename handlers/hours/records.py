@@ -103,10 +103,11 @@ async def record_service(
     if announce:
         total = before + rounded
         sender = Announcer(sink)
+        ref = await ref_of(session, record)
         await sender.send(
             person_id,
-            N_("hours.thanks"),
-            ref=await ref_of(session, record),
+            N_("hours.thanks_named") if ref.names(content) else N_("hours.thanks"),
+            ref=ref,
             content=await content_of(session, content),
             hours=show(rounded),
             date=served_at,
