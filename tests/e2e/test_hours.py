@@ -179,8 +179,8 @@ async def test_export_has_the_recording_rules_fields(chat: Chat, clock: FakeCloc
         "organizer",
         "recorder",
         "evaluation",
-        "assignment_id",
-        "activity_id",
+        "need_id",
+        "activity",
         "recorded_at",
         "correction_pending",
     ]
@@ -256,6 +256,8 @@ async def test_an_activity_is_named_once_not_twice(
     listing = await talk.text(name, "/hours")
     [row] = [r for r in listing.splitlines() if r.startswith("2026-")]
     assert row.endswith(line) and row.count("楼道清扫日") == 1
+    [exported] = await _export(talk)  # the export names the activity, not an id
+    assert (exported["activity"], exported["need_id"]) == ("楼道清扫日", "")
 
 
 async def test_the_review_names_an_activity_once(talk: Talk, clock: FakeClock) -> None:
