@@ -3,7 +3,8 @@
 The file beside it (handlers/privacy.py) stays machine-readable JSON with English keys; this
 text tells the same story in words: who we think they are, where they live, what they consented
 to, their roles, and the items they made or took part in, each with its status in words and
-local times. Long lists show their latest few and say how many more the file has.
+local times, and how many of their photos are kept (the pictures are only in the file). Long
+lists show their latest few and say how many more the file has.
 """
 
 from __future__ import annotations
@@ -133,6 +134,9 @@ async def summary(ctx: Ctx, data: dict[str, Any], masked_phone: str) -> str:
             for s in data.get("activity_signups", [])
         ],
     )
+    photos = [p for p in data.get("photos", []) if p.get("jpeg_base64")]
+    if photos:  # the pictures themselves are only in the file
+        parts.append(ctx.t("exports.mydata_photos", n=len(photos)))
     records = data.get("service_records", [])
     if records:
         hours = f"{float(data.get('service_hours_total', 0)):g}"

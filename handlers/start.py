@@ -305,7 +305,12 @@ async def show_me(ctx: Ctx) -> list[Reply]:
         roles=roles_text,
         consent=consent,
     )
-    edit = Choice(ctx.t("relay.address_edit"), "/address")  # the door, for whoever serves me
+    # The door, for whoever serves me: change the one on file, or give one now (asked at once).
+    edit = (
+        Choice(ctx.t("relay.address_edit"), "/address")
+        if person.address
+        else Choice(ctx.t("relay.address_offer"), "addr:ask")
+    )
     return [Reply(profile.text + "\n" + relay.profile_line(ctx), (edit,))]
 
 

@@ -92,12 +92,15 @@ def proposals(d: DemoContext) -> Section:
 
 
 def service_needs(d: DemoContext) -> Section:
-    """An elderly resident asks for someone to take her to the doctor and follows it; a grid worker
-    enters a need for a neighbour without a phone after a home visit, tagging target groups."""
+    """An elderly resident gives her door (🏠 填写门牌地址 under /me), asks for someone to take her
+    to the doctor and follows it; a grid worker enters a need for a neighbour without a phone
+    after a home visit, tagging target groups."""
     return Section(
         "demo.needs",
         (
-            Say("王凤兰", d.pick("/address 3单元 502", "/address Entrance 3, Room 502")),
+            Say("王凤兰", "/me"),
+            Say("王凤兰", "1"),  # 🏠 填写门牌地址: the door, seen only by whoever accepts her need
+            Say("王凤兰", d.pick("3单元 502", "Entrance 3, Room 502")),
             Say("王凤兰", "需求"),
             Say("王凤兰", d.pick("陪老人看病", "medical escort to hospital")),
             Say("王凤兰", "1"),  # 陪诊服务

@@ -68,7 +68,10 @@ async def show_hours(ctx: Ctx) -> list[Reply]:
         return [Reply(text + "\n\n" + ctx.t("hours.no_records"))]
     refs = {r.id: await ref_of(ctx.session, r) for r in records}
     named = {i: ref.localize(ctx.deps.i18n, ctx.lang) for i, ref in refs.items()}
-    lines = [_line(ctx, r, await content_for(ctx, r.content), named[r.id]) for r in records]
+    lines = [
+        _line(ctx, r, await content_for(ctx, r.content), named[r.id], refs[r.id].names(r.content))
+        for r in records
+    ]
     choices = [
         Choice(ctx.t("hours.fix_button", ref=named[r.id]), f"/hours_fix {refs[r.id].code()}")
         for r in records
@@ -77,9 +80,9 @@ async def show_hours(ctx: Ctx) -> list[Reply]:
     return [Reply("\n".join([text, "", ctx.t("hours.recent"), *lines]), tuple(choices))]
 
 
-def _line(ctx: Ctx, record: ServiceRecord, content: str, ref: str) -> str:
+def _line(ctx: Ctx, record: ServiceRecord, content: str, ref: str, named: bool) -> str:
     line = ctx.t(
-        "hours.record_line",
+        "hours.record_line_named" if named else "hours.record_line",
         ref=ref,
         date=ctx.deps.i18n.datetime(ctx.lang, record.served_at, "yyyy-MM-dd"),
         content=content,
@@ -122,9 +125,10 @@ async def _start_fix(ctx: Ctx) -> None:
 
 async def _ask_fix_hours(ctx: Ctx) -> Reply:
     record = await _own_record(ctx, str(ctx.data["record"]))
+    named = await ref_of(ctx.session, record)
     return ctx.reply(
-        "hours.ask_fix_hours",
-        ref=await ref_for(ctx, record),
+        "hours.ask_fix_hours_named" if named.names(record.content) else "hours.ask_fix_hours",
+        ref=named.localize(ctx.deps.i18n, ctx.lang),
         content=await content_for(ctx, record.content),
         hours=show(record.hours),
         choices=[
@@ -167,7 +171,7 @@ async def _finish_fix(ctx: Ctx) -> list[Reply]:
             await notify(
                 ctx,
                 reviewer,
-                "hours.fix_request",
+                "hours.fix_request_named" if ref.names(record.content) else "hours.fix_request",
                 name=ctx.person.display_name,
                 ref=ref,
                 content=await content_of(ctx.session, record.content),
@@ -215,10 +219,11 @@ async def review(ctx: Ctx) -> list[Reply]:
     choices: list[Choice] = []
     for record, name in pending:
         assert record.correction_requested is not None
-        ref = await ref_for(ctx, record)
+        named = await ref_of(ctx.session, record)
+        ref = named.localize(ctx.deps.i18n, ctx.lang)
         lines.append(
             ctx.t(
-                "hours.review_line",
+                "hours.review_line_named" if named.names(record.content) else "hours.review_line",
                 ref=ref,
                 name=name or "—",
                 content=await content_for(ctx, record.content),

@@ -103,10 +103,11 @@ async def record_service(
     if announce:
         total = before + rounded
         sender = Announcer(sink)
+        ref = await ref_of(session, record)
         await sender.send(
             person_id,
-            N_("hours.thanks"),
-            ref=await ref_of(session, record),
+            N_("hours.thanks_named") if ref.names(content) else N_("hours.thanks"),
+            ref=ref,
             content=await content_of(session, content),
             hours=show(rounded),
             date=served_at,
@@ -142,7 +143,8 @@ async def export_records(
     """Service records as the national recording rules list them, one flat row each.
 
     Columns: the volunteer (id, name), service content, time served (UTC ISO), place and region,
-    hours, organizer, recorder, evaluation, and where the record came from.
+    hours, organizer, recorder, evaluation, and where the record came from: the need's number
+    (as /hours names it, handlers/hours/refs.py) or the activity's title.
     """
     rows: list[dict[str, object]] = []
     for found in await repo.export(session, scope):
@@ -160,8 +162,8 @@ async def export_records(
                 "organizer": found["organizer"],
                 "recorder": found["recorder"],
                 "evaluation": record.evaluation or "",
-                "assignment_id": record.assignment_id or "",
-                "activity_id": record.activity_id or "",
+                "need_id": found["need_id"] or "",
+                "activity": found["activity"],
                 "recorded_at": record.created_at.isoformat(),
                 "correction_pending": record.correction_requested is not None,
             }

@@ -32,6 +32,11 @@ class Ref:
         """The name in `lang`."""
         return i18n.translate(lang, self.key, id=self.need or self.record, title=self.title)
 
+    def names(self, content: str) -> bool:
+        """The name already says what the record's content says (an activity's hours carry
+        its title): messages then leave the content out instead of repeating it."""
+        return self.key == "hours.ref_activity" and self.title.strip() == content.strip()
+
     def code(self) -> str:
         """What /hours_fix takes for this record (a button's payload)."""
         return str(self.need) if self.need is not None else f"r{self.record}"
@@ -48,7 +53,7 @@ async def ref_of(session: AsyncSession, record: ServiceRecord) -> Ref:
     if record.activity_id is not None:
         activity = await session.get(Activity, record.activity_id)
         if activity is not None:
-            return Ref("hours.ref_activity", title=activity.title)
+            return Ref("hours.ref_activity", title=activity.title, record=record.id)
     return Ref("hours.ref_record", record=record.id)
 
 

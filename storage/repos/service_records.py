@@ -11,7 +11,15 @@ from sqlalchemy import false, func, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from storage.models import Person, Region, ServiceItem, ServiceRecord, VolunteerProfile
+from storage.models import (
+    Activity,
+    Assignment,
+    Person,
+    Region,
+    ServiceItem,
+    ServiceRecord,
+    VolunteerProfile,
+)
 
 _ITEM_NAMES = "service_records.item_names"
 
@@ -143,7 +151,9 @@ async def pending_corrections(
 
 
 async def export(session: AsyncSession, scope: Region | None) -> list[dict[str, Any]]:
-    """Every record (in a region subtree, if given) with the names it refers to, oldest first."""
+    """Every record (in a region subtree, if given) with the names it refers to, oldest first:
+    the need it came from by the need's number (the one number people use), an activity by its
+    title."""
     volunteer, organizer, recorder = aliased(Person), aliased(Person), aliased(Person)
     query = (
         select(
@@ -152,11 +162,15 @@ async def export(session: AsyncSession, scope: Region | None) -> list[dict[str, 
             organizer.display_name,
             recorder.display_name,
             Region.name,
+            Assignment.need_id,
+            Activity.title,
         )
         .outerjoin(volunteer, volunteer.id == ServiceRecord.person_id)
         .outerjoin(organizer, organizer.id == ServiceRecord.organizer_id)
         .outerjoin(recorder, recorder.id == ServiceRecord.recorded_by_id)
         .outerjoin(Region, Region.id == ServiceRecord.region_id)
+        .outerjoin(Assignment, Assignment.id == ServiceRecord.assignment_id)
+        .outerjoin(Activity, Activity.id == ServiceRecord.activity_id)
         .order_by(ServiceRecord.id)
     )
     if scope is not None:
@@ -169,6 +183,8 @@ async def export(session: AsyncSession, scope: Region | None) -> list[dict[str, 
             "organizer": org or "",
             "recorder": rec or "",
             "region": region or "",
+            "need_id": need_id,
+            "activity": activity or "",
         }
-        for record, name, org, rec, region in rows.all()
+        for record, name, org, rec, region, need_id, activity in rows.all()
     ]

@@ -19,6 +19,7 @@ async def test_what_can_you_do_answers_with_the_short_start_in_english(chat: Cha
 
 async def test_typing_the_label_of_a_shown_choice_picks_it(chat: Chat) -> None:
     """Outside a flow, the label as shown ("修改门牌" under /me) is the choice, not free text."""
+    await chat.text("王凤兰", "/address 3单元 502")
     assert "修改门牌" in await chat.text("王凤兰", "/me")
     picked = await chat.text("王凤兰", "修改门牌")
     assert picked == await chat.text("王凤兰", payload="/address")
@@ -26,6 +27,7 @@ async def test_typing_the_label_of_a_shown_choice_picks_it(chat: Chat) -> None:
 
 
 async def test_a_label_no_longer_shown_goes_to_understanding(chat: Chat) -> None:
+    await chat.text("王凤兰", "/address 3单元 502")
     await chat.text("王凤兰", "/me")
     await chat.text("王凤兰", "/help")  # shows no choices: the label means nothing now
     assert "修改门牌" not in await chat.text("王凤兰", "修改门牌")

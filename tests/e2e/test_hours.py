@@ -11,6 +11,7 @@ from sqlalchemy import select
 from handlers.core.errors import InvalidInput
 from handlers.hours import export_records
 from storage.models import AuditEntry
+from tests.e2e.test_activities import publish
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
 from tests.support.volunteering import (
@@ -178,8 +179,8 @@ async def test_export_has_the_recording_rules_fields(chat: Chat, clock: FakeCloc
         "organizer",
         "recorder",
         "evaluation",
-        "assignment_id",
-        "activity_id",
+        "need_id",
+        "activity",
         "recorded_at",
         "correction_pending",
     ]
@@ -218,3 +219,57 @@ async def test_a_service_items_record_reads_in_the_volunteers_language(
 async def _export(talk: Talk) -> list[dict[str, object]]:
     async with talk.chat.app.db.transaction() as session:
         return await export_records(session)
+
+
+@pytest.mark.parametrize(
+    ("name", "thanks", "line"),
+    [
+        (
+            "王秀兰",
+            "已记录活动「楼道清扫日」，2.0 小时",
+            "活动「楼道清扫日」 · 朝阳医院 · 2.0 小时",
+        ),
+        (
+            "James Miller",
+            "Recorded: activity “楼道清扫日”, 2.0 h",
+            "activity “楼道清扫日” · 朝阳医院 · 2.0 h",
+        ),
+    ],
+)
+async def test_an_activity_is_named_once_not_twice(
+    talk: Talk, clock: FakeClock, name: str, thanks: str, line: str
+) -> None:
+    """Hours from an activity carry its title as their content: the thanks, /hours and the
+    review say the title once ("已记录（活动「X」）：X" was the old wording)."""
+    chat = talk.chat
+    activity = await publish(chat)
+    await record(
+        chat,
+        name,
+        "2",
+        clock.now - timedelta(days=1),
+        content=activity.title,
+        activity_id=activity.id,
+    )
+    [said] = [t for t in await outbox_texts(chat, name) if "楼道清扫日" in t]
+    assert thanks in said and said.count("楼道清扫日") == 1
+    listing = await talk.text(name, "/hours")
+    [row] = [r for r in listing.splitlines() if r.startswith("2026-")]
+    assert row.endswith(line) and row.count("楼道清扫日") == 1
+    [exported] = await _export(talk)  # the export names the activity, not an id
+    assert (exported["activity"], exported["need_id"]) == ("楼道清扫日", "")
+
+
+async def test_the_review_names_an_activity_once(talk: Talk, clock: FakeClock) -> None:
+    chat = talk.chat
+    activity = await publish(chat)
+    served = clock.now - timedelta(days=2)
+    await record(chat, "王秀兰", "2", served, content=activity.title, activity_id=activity.id)
+    assert "申请更正 活动「楼道清扫日」" in await talk.text("王秀兰", "/hours")
+    asked = await talk.text("王秀兰", "1")  # the button names the record, not "rNone"
+    assert "活动「楼道清扫日」，现在是 2.0 小时" in asked and asked.count("楼道清扫日") == 1
+    await talk.script("王秀兰", [("3", "原因"), ("多干了一小时", "从 2.0 小时改为 3.0 小时")])
+    [request] = [t for t in await outbox_texts(chat, "王海燕") if "申请更正服务记录" in t]
+    assert "（活动「楼道清扫日」）：2.0 → 3.0 小时" in request
+    review = await talk.text("王海燕", "/hours_review")
+    assert "王秀兰：活动「楼道清扫日」（2026-11-28）2.0 → 3.0 小时" in review

@@ -13,6 +13,8 @@ import re
 
 from sqlalchemy import func, select
 
+from handlers.admin.present import present
+from handlers.hours import export_records
 from handlers.sweeps import Sweeper
 from storage.models import Assignment, OutboxMessage, ServiceRecord
 from tests.support.chat import Chat
@@ -123,6 +125,7 @@ async def test_one_number_from_the_request_to_the_hours_in_chinese(
     assert thanks and "服务需求 #3" in thanks[-1]
     assert await _ids(chat) == (1, 1)
     assert "服务需求 #3：陪诊服务，现在是 2.0 小时" in await seen.text(volunteer, "/hours_fix 3")
+    assert await _exported(chat, "zh_CN") == {"服务需求编号": 3, "活动": ""}  # the same number
     assert await seen.numbers() == {"3"}, seen.replies
     for _, name in others:  # those only offered hear it was taken, by the same number
         assert any("#3" in t and "承接" in t for t in await outbox_texts(chat, name))
@@ -181,4 +184,15 @@ async def test_one_number_in_english(chat: Chat, clock: FakeClock) -> None:
     assert "★★★★★" in await seen.text("Michael Brown", "5")
     await seen.text("Michael Brown", "skip")
     assert "(request #3)" in await seen.text(volunteer, "/hours")
+    assert await _exported(chat, "en") == {"Request no.": 3, "Activity": ""}
     assert await seen.numbers() == {"3"}, seen.replies
+
+
+async def _exported(chat: Chat, lang: str) -> dict[str, object]:
+    """Where the one hours record came from, as the hours export and ledger show it."""
+    async with chat.app.db.transaction() as session:
+        [row] = await export_records(session)
+    assert "assignment_id" not in row  # the task's own id means nothing to anyone
+    [shown] = present([row], chat.app.deps.i18n, lang, "records")
+    wanted = ("服务需求编号", "活动") if lang == "zh_CN" else ("Request no.", "Activity")
+    return {column: shown[column] for column in wanted}

@@ -31,6 +31,18 @@ async def test_mydata_holds_the_photos_one_sent(chat: Chat) -> None:
     [photo] = json.loads(document[1])["photos"]  # hers, not the grid worker's
     assert photo["report_id"] == report and photo["role"] == "before"
     assert opened(base64.b64decode(photo["jpeg_base64"])).size == (640, 480)
+    assert "您发送的照片：保存了 1 张（原图在附件中）" in replies[0].text  # said in words too
+
+
+async def test_mydata_in_words_counts_the_photos_kept(chat: Chat) -> None:
+    assert "照片" not in (await chat.say("王凤兰", "/mydata"))[0].text  # none sent, none said
+    pid = await person_id(chat, "Michael Brown")
+    for ref in ("telegram:e1", "telegram:e2"):
+        await stored_photo(
+            chat.app, await make_report(chat.app, "Michael Brown", photo_ref=ref), person_id=pid
+        )
+    text = (await chat.say("Michael Brown", "/mydata"))[0].text
+    assert "Photos you sent: 2 kept (the pictures are in the file)" in text
 
 
 async def test_forget_deletes_the_photos_one_sent_and_keeps_the_offices(chat: Chat) -> None:

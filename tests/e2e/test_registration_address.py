@@ -64,3 +64,17 @@ async def test_the_door_is_offered_in_english(chat: Chat) -> None:
     assert await _home(chat, "tom") == ("Unit 2, 301", "百环家园7号楼")
     await chat.script("amy", [*ENGLISH, ("1", "Later")])
     assert "send /address" in await chat.text("amy", "2")
+
+
+async def test_me_offers_the_door_when_none_is_on_file(chat: Chat) -> None:
+    """Skipped at registration (or registered before it was asked): /me's button asks the door
+    at once; with one on file the button changes it."""
+    me = await chat.text("王凤兰", "/me")
+    assert "门牌：未登记" in me and "1. 🏠 填写门牌地址" in me and "修改门牌" not in me
+    assert "请写下您家的楼号、单元和门牌" in await chat.text("王凤兰", "1")
+    assert "已登记门牌：3单元 502" in await chat.text("王凤兰", "3单元 502")
+    assert await _home(chat, "王凤兰") == ("3单元 502", "劲松一区103号楼")  # her building kept
+    me = await chat.text("王凤兰", "/me")
+    assert "门牌：3单元 502" in me and "1. 修改门牌" in me and "填写门牌地址" not in me
+    english = await chat.text("Michael Brown", "/me")
+    assert "1. 🏠 Add my building and door" in english

@@ -159,7 +159,8 @@ async def test_an_english_resident_and_volunteer_talk_through_the_relay(
     assert f"has been taken by {volunteer}" in told
     assert "Passed on" in await talk.text(volunteer, "/msg 1 I will be at your door at 9")
     heard = (await inbox(chat.app, "Michael Brown"))[-1]
-    assert f"volunteer {volunteer}: I will be at your door at 9" in heard
+    assert heard.startswith("💬 Request #1 (Medical escort service)\n")  # a title: capitalised
+    assert f"\nVolunteer {volunteer}: I will be at your door at 9" in heard
     await talk.script(
         "Michael Brown",
         [("message", "Write to the other side of which item?"), ("1", "type what you want")],
@@ -167,7 +168,7 @@ async def test_an_english_resident_and_volunteer_talk_through_the_relay(
     assert "Passed on" in await talk.text("Michael Brown", "Thank you, ring 301 please")
     assert "Conversation closed" in await talk.text("Michael Brown", "end")
     assert (
-        "resident Michael Brown: Thank you, ring 301 please"
+        "Resident Michael Brown: Thank you, ring 301 please"
         in (await inbox(chat.app, volunteer))[-1]
     )
 

@@ -1,4 +1,5 @@
-"""Every key the code uses is translated in both catalogs, with the same placeholders."""
+"""Every key the code uses is translated in both catalogs, with the same placeholders, and every
+key in the catalogs is used."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from handlers.core.i18n import LANGUAGES, LOCALES_DIR, Translator
+from handlers.core.i18n import BUILT_KEYS, LANGUAGES, LOCALES_DIR, Translator
+from tests.unit.test_office_catalog import TEMPLATES
+from tests.unit.test_office_catalog import keys as office_keys
 
 ROOT = Path(__file__).resolve().parents[2]
 # Calls whose argument at this index (0-based) is a catalog key.
@@ -31,6 +34,8 @@ KEY_ARGUMENT = {
 } | {"notify": 2, "translate": 1, "require_id": 1}
 KEY = re.compile(r"[a-z0-9_]+(\.[a-z0-9_]+)+")
 PLACEHOLDER = re.compile(r"\{(\w+)\}")
+PACKAGES = ("handlers", "bot", "storage", "matching")
+TEMPLATE_KEY = re.compile(r"""'([a-z0-9_]+(?:\.[a-z0-9_]+)+)'""")
 
 
 def used_keys() -> dict[str, str]:
@@ -60,6 +65,25 @@ def used_keys() -> dict[str, str]:
     return found
 
 
+def named_strings() -> tuple[set[str], set[str]]:
+    """Every string constant in the code (keys sit in calls, dicts, tuples …), and the leading
+    text of every f-string (a key built at run time starts with its family's prefix)."""
+    constants: set[str] = set()
+    prefixes: set[str] = set()
+    for package in PACKAGES:
+        for path in sorted((ROOT / package).rglob("*.py")):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and isinstance(node.value, str):
+                    constants.add(node.value)
+                elif isinstance(node, ast.JoinedStr) and node.values:
+                    head = node.values[0]
+                    if isinstance(head, ast.Constant) and isinstance(head.value, str):
+                        prefixes.add(head.value)
+    for page in TEMPLATES.glob("*.html"):  # the office's pages: t('key'), t('prefix.' + name)
+        constants |= set(TEMPLATE_KEY.findall(page.read_text(encoding="utf-8")))
+    return constants, prefixes
+
+
 def catalog(lang: str) -> dict[str, str]:
     """All entries of every domain of a language."""
     entries: dict[str, str] = {}
@@ -85,6 +109,25 @@ def test_every_used_key_is_translated(lang: str) -> None:
         f"{key} (in {where})" for key, where in sorted(used_keys().items()) if not entries.get(key)
     ]
     assert not missing, f"missing in {lang}:\n" + "\n".join(missing)
+
+
+def test_every_catalog_key_is_used() -> None:
+    """A key no code names is dead text; keys built at run time are tolerated only under a
+    prefix `BUILT_KEYS` documents."""
+    constants, _ = named_strings()
+    used = constants | office_keys()
+    unused = [
+        key
+        for key in sorted(catalog("zh_CN"))
+        if key not in used and not key.startswith(tuple(BUILT_KEYS))
+    ]
+    assert not unused, "in the catalogs but used nowhere:\n" + "\n".join(unused)
+
+
+def test_built_key_prefixes_are_still_built() -> None:
+    _, prefixes = named_strings()
+    stale = [p for p in BUILT_KEYS if p not in prefixes]
+    assert not stale, f"BUILT_KEYS names prefixes no f-string builds: {stale}"
 
 
 def test_languages_have_the_same_keys_and_placeholders() -> None:

@@ -2,8 +2,8 @@
 
 Customer-service messages reach a user only within 48 hours of their last message (and only a
 few per window). Outside it a message goes out as a template message when one is configured for
-its kind (`WECHAT_TEMPLATES`), else it is held until the user writes again — the dispatcher then
-releases held rows.
+its kind (`WECHAT_TEMPLATES`, or the template of the kind it is a variant of: `TEMPLATE_FALLBACK`),
+else it is held until the user writes again — the dispatcher then releases held rows.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ QUOTA_EXCEEDED = 45047  # too many customer-service messages in this window
 NOT_FOLLOWING = 43004  # the user unfollowed the account
 INVALID_OPENID = 40003
 BUSY = frozenset({-1, 45009, 45011})  # system busy, daily API limit, call frequency
+# A kind without a template of its own goes out with the template of the kind it is a variant of
+# (an urgent offer is an offer): configuring "offer" must not leave urgent offers held.
+TEMPLATE_FALLBACK: dict[str, str] = {"urgent_offer": "offer"}
 
 
 class WeChatTransport:
@@ -106,7 +109,9 @@ class WeChatTransport:
         return SendResult("sent", platform_id=str(last.get("msgid", "")) or None)
 
     async def _outside_window(self, openid: str, text: str, row: OutboxMessage) -> SendResult:
-        template = self.templates.get(row.kind)
+        template = self.templates.get(row.kind) or self.templates.get(
+            TEMPLATE_FALLBACK.get(row.kind, "")
+        )
         if not template:
             return SendResult("held", error="outside the 48-hour window")
         spec = template if isinstance(template, dict) else {"id": str(template)}

@@ -40,7 +40,7 @@ async def test_a_text_message_and_its_replay_cost_the_dispatcher_only(
     body = envelope("oCount0000001", wx.now, "text", {"Content": "/me", "MsgId": 9101})
     with begins(demo_app) as first:
         answer = await wx.post(body, query=query)
-    assert "1. 修改门牌" in answer.text  # choices: rendered in the person's language
+    assert "1. 🏠 填写门牌地址" in answer.text  # choices: rendered in the person's language
     # The signature's nonce claimed, then the dispatcher's one transaction.
     assert first == [2]
     with begins(demo_app) as replay:
