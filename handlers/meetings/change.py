@@ -9,7 +9,6 @@ The office's meeting page runs the same two use cases (`cancel`, `move`).
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
@@ -18,8 +17,13 @@ from handlers.core.errors import InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.core.notify import notify_each
-from handlers.meetings.common import PLACE_MAX, load, parse_meeting_id, require_organizer
-from matching.understand import when
+from handlers.meetings.common import (
+    PLACE_MAX,
+    load,
+    parse_meeting_id,
+    require_organizer,
+    take_when,
+)
 from storage.models import Meeting, Proposal
 from storage.repos import audit
 from storage.repos import meetings as repo
@@ -147,17 +151,6 @@ async def _ask_when(ctx: Ctx) -> Reply:
     return ctx.reply("meetings.ask_move_when", id=meeting.id, when=ctx.when(meeting.starts_at))
 
 
-async def _take_when(ctx: Ctx, message: Message) -> str | None:
-    local_now = ctx.now.astimezone(ZoneInfo(ctx.deps.config.tz))
-    meant = when.moment(message.text, local_now)
-    if meant is None:
-        raise InvalidInput("meetings.when_invalid")
-    if meant <= local_now:
-        raise InvalidInput("meetings.when_past")
-    ctx.data["at"] = meant.isoformat()
-    return NEXT
-
-
 async def _ask_place(ctx: Ctx) -> Reply:
     meeting = await load(ctx, int(ctx.data["id"]))
     keep = Choice(ctx.t("meetings.btn.keep_place", place=meeting.place), KEEP_PLACE)
@@ -184,6 +177,6 @@ async def _finish(ctx: Ctx) -> list[Reply]:
 MEETING_MOVE = Flow(
     name="meeting_move",
     guard=_guard,
-    steps=(Step("when", _ask_when, _take_when), Step("place", _ask_place, _take_place)),
+    steps=(Step("when", _ask_when, take_when), Step("place", _ask_place, _take_place)),
     finish=_finish,
 )

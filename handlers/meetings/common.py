@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 from handlers.core.auth import require_registered, require_role
 from handlers.core.context import Ctx
-from handlers.core.errors import NotAllowed, UserError
+from handlers.core.dialogs import NEXT
+from handlers.core.errors import InvalidInput, NotAllowed, UserError
 from handlers.core.i18n import N_
+from handlers.core.messages import Message
 from handlers.core.numbers import require_id
+from matching.understand import when
 from storage.models import Meeting, MeetingParticipant, Region
 from storage.repos import meetings as repo
 from storage.repos import regions, roles
@@ -105,3 +110,15 @@ async def communities_in_scope(ctx: Ctx) -> list[Region]:
             for community in await regions.at_level(ctx.session, "community", within=grant.region):
                 found[community.id] = community
     return sorted(found.values(), key=lambda r: r.code)
+
+
+async def take_when(ctx: Ctx, message: Message) -> str | None:
+    """The meeting's time, in words ("下周三下午两点"), not in the past: a step's answer."""
+    local_now = ctx.now.astimezone(ZoneInfo(ctx.deps.config.tz))
+    meant = when.moment(message.text, local_now)
+    if meant is None:
+        raise InvalidInput("meetings.when_invalid")
+    if meant <= local_now:
+        raise InvalidInput("meetings.when_past")
+    ctx.data["at"] = meant.isoformat()
+    return NEXT

@@ -7,7 +7,6 @@ The agenda: every proposal of the community that reached its co-sign threshold (
 from __future__ import annotations
 
 from datetime import datetime
-from zoneinfo import ZoneInfo
 
 from handlers.core.auth import require_role
 from handlers.core.context import Ctx
@@ -20,9 +19,9 @@ from handlers.meetings.common import (
     ORGANIZER_ROLES,
     PLACE_MAX,
     communities_in_scope,
+    take_when,
 )
 from handlers.proposals.common import push
-from matching.understand import when
 from storage.models import Meeting, MeetingItem, Region
 from storage.repos import audit, regions
 from storage.repos import meetings as repo
@@ -54,17 +53,6 @@ async def _take_community(ctx: Ctx, message: Message) -> str | None:
 
 async def _ask_when(ctx: Ctx) -> Reply:
     return ctx.reply("meetings.ask_when")
-
-
-async def _take_when(ctx: Ctx, message: Message) -> str | None:
-    local_now = ctx.now.astimezone(ZoneInfo(ctx.deps.config.tz))
-    meant = when.moment(message.text, local_now)
-    if meant is None:
-        raise InvalidInput("meetings.when_invalid")
-    if meant <= local_now:
-        raise InvalidInput("meetings.when_past")
-    ctx.data["at"] = meant.isoformat()
-    return NEXT
 
 
 async def _ask_place(ctx: Ctx) -> Reply:
@@ -177,7 +165,7 @@ MEETING_NEW = Flow(
     guard=_prepare,
     steps=(
         Step("community", _ask_community, _take_community, skip=lambda c: "community" in c.data),
-        Step("when", _ask_when, _take_when),
+        Step("when", _ask_when, take_when),
         Step("place", _ask_place, _take_place),
     ),
     finish=_finish,
