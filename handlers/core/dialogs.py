@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 
 from rapidfuzz import fuzz
 
 from handlers.core.auth import is_registered
+from handlers.core.choices import folded
 from handlers.core.context import Ctx
 from handlers.core.errors import InvalidInput
 from handlers.core.messages import Choice, Message, Reply
@@ -122,23 +122,19 @@ async def _finish(ctx: Ctx, flow: Flow) -> list[Reply]:
 WORDS_MIN_RATIO = 80  # a typed answer this close to one option's label picks it
 
 
-def _folded(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).lower().split())
-
-
 async def _by_words(ctx: Ctx, step: Step, message: Message) -> Message:
     """A typed answer that names one of the step's options ("私搭乱建", "陪诊") as if pressed.
 
     The option's label as shown, a part of it ("陪诊" for 陪诊服务), or the label with a typo;
     only when exactly one option fits, and never for answers with digits in them.
     """
-    said = _folded(message.text)
+    said = folded(message.text)
     if step.numbers or message.payload is not None or not said:
         return message
     if any(ch.isdigit() for ch in said):  # "25人", "3": numbers are the step's own to read
         return message
     choices = (await step.ask(ctx)).choices
-    labels = [(_folded(choice.label), choice.payload) for choice in choices]
+    labels = [(folded(choice.label), choice.payload) for choice in choices]
     exact = [payload for label, payload in labels if label == said]
     if len(exact) != 1:
         exact = [payload for label, payload in labels if len(said) >= 2 and said in label]
