@@ -14,7 +14,6 @@ from starlette.routing import Route
 
 from bot.bootstrap import App
 from bot.office.api import report_in_reach
-from bot.office.meetings import form_of
 from bot.office.pages import page
 from bot.office.web import Templates, Visit, headers, redirect, signed_in
 from handlers.core.errors import InvalidInput
@@ -78,7 +77,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def hand_report(visit: Visit) -> Response:
         report, _ = await report_in_reach(visit, int(visit.request.path_params["report"]))
-        form = await form_of(visit)
+        form = await visit.form()
         department, days = form.get("department", ""), form.get("days", "")
         if not department.isdigit() or not days.isdigit():
             raise InvalidInput("office.field_missing")

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.bootstrap import App
-from bot.office.meetings import form_of, meeting_in_reach
+from bot.office.meetings import meeting_in_reach
 from bot.office.web import Templates, Visit, redirect, signed_in
 from handlers.core.errors import Conflict, InvalidInput
 from handlers.meetings.common import VOTE_LABELS
@@ -54,7 +54,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def invite_people(visit: Visit) -> Response:
         meeting, _ = await meeting_in_reach(visit, meeting_id(visit))
-        form = await form_of(visit)
+        form = await visit.form()
         affiliation = " ".join(form.get("affiliation", "").split())
         if len(affiliation) > AFFILIATION_MAX:
             raise InvalidInput("meetings.affiliation_too_long", limit=AFFILIATION_MAX)
@@ -73,7 +73,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def record_outcome(visit: Visit) -> Response:
         meeting, _ = await meeting_in_reach(visit, meeting_id(visit))
-        form = await form_of(visit, limit=4000)
+        form = await visit.form(4000)
         given = form.get("item", "")
         item = await visit.session.get(MeetingItem, int(given)) if given.isdigit() else None
         if item is None or item.meeting_id != meeting.id:
@@ -85,14 +85,14 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def save_minutes(visit: Visit) -> Response:
         meeting, _ = await meeting_in_reach(visit, meeting_id(visit))
-        form = await form_of(visit, limit=4000)
+        form = await visit.form(4000)
         await write_minutes(ctx_of(visit), meeting.id, form.get("minutes", ""))
         return redirect(f"/office/meetings/{meeting.id}?done=minutes")
 
     @signed_in(app, templates, form=True)
     async def publish_notice(visit: Visit) -> Response:
         meeting, _ = await meeting_in_reach(visit, meeting_id(visit))
-        form = await form_of(visit, limit=4000)
+        form = await visit.form(4000)
         ctx = ctx_of(visit)
         if form.get("minutes", "").strip():  # the minutes as finally edited, kept first
             await write_minutes(ctx, meeting.id, form["minutes"])

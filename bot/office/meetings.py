@@ -21,7 +21,6 @@ from bot.office.pages import page
 from bot.office.web import Templates, Visit, headers, redirect, signed_in
 from handlers.core.auth import require_role
 from handlers.core.errors import InvalidInput, NotAllowed
-from handlers.core.text import clean_text
 from handlers.meetings.change import cancel, move
 from handlers.meetings.common import (
     ANSWER_LABELS,
@@ -47,11 +46,6 @@ LABELS = {
     "meeting_states": STATUS_LABELS,
     "vote_labels": VOTE_LABELS,
 }
-
-
-async def form_of(visit: Visit, limit: int = 500) -> dict[str, str]:
-    """The posted fields, cut to `limit` and cleaned like chat text."""
-    return {k: clean_text(str(v)[:limit]) for k, v in (await visit.request.form()).items()}
 
 
 def local_moment(visit: Visit, form: dict[str, str]) -> datetime:
@@ -111,7 +105,7 @@ def routes(app: App, templates: Templates) -> list[Route]:
             raise NotAllowed()
         ctx = ctx_of(visit)
         await require_role(ctx, ORGANIZER_ROLES, region)
-        form = await form_of(visit)
+        form = await visit.form()
         starts = local_moment(visit, form)
         if starts <= ctx.now:
             raise InvalidInput("meetings.when_past")
@@ -148,14 +142,14 @@ def routes(app: App, templates: Templates) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def move_meeting(visit: Visit) -> Response:
         meeting, _ = await meeting_in_reach(visit, int(visit.request.path_params["meeting"]))
-        form = await form_of(visit)
+        form = await visit.form()
         await move(ctx_of(visit), meeting.id, local_moment(visit, form), form.get("place", ""))
         return redirect(f"/office/meetings/{meeting.id}?done=moved")
 
     @signed_in(app, templates, form=True)
     async def cancel_meeting(visit: Visit) -> Response:
         meeting, _ = await meeting_in_reach(visit, int(visit.request.path_params["meeting"]))
-        form = await form_of(visit)
+        form = await visit.form()
         await cancel(ctx_of(visit), meeting.id, form.get("reason", ""))
         return redirect(f"/office/meetings/{meeting.id}?done=cancelled")
 

@@ -16,7 +16,6 @@ from bot.office.cache import Recent
 from bot.office.web import Templates, Visit, redirect, signed_in
 from handlers.broadcasts.compose import preview
 from handlers.core.errors import InvalidInput, NotAllowed
-from handlers.core.text import clean_text
 from handlers.office import governance, items, ledgers
 from handlers.office.context import office_ctx
 from handlers.proposals.common import EVENT_LABELS as PROPOSAL_EVENT_LABELS
@@ -150,7 +149,7 @@ def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
         if run is None:
             raise NotAllowed()
         await _item_region(visit, kind, item_id)
-        form = await _form(visit, 1000)
+        form = await visit.form(1000)
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         replies = await run(ctx, item_id, form)
         recent.clear()  # the figures show this change at once
@@ -175,7 +174,7 @@ def routes(app: App, templates: Templates, recent: Recent) -> list[Route]:
     @signed_in(app, templates, form=True)
     async def broadcast_preview(visit: Visit) -> Response:
         region = await visit.region(rid(visit))
-        form = await _form(visit, 2000)
+        form = await visit.form(2000)
         ctx = office_ctx(app.deps, visit.session, visit.person, app.deps.clock())
         shown = await preview(ctx, items.broadcast_answers(region.id, form))
         return await page(
@@ -290,8 +289,3 @@ async def _item_region(visit: Visit, kind: str, item_id: int) -> Region:
     if region is None or not visit.staff.sees(region):
         raise NotAllowed()
     return region
-
-
-async def _form(visit: Visit, limit: int) -> dict[str, str]:
-    """The posted fields, cut to `limit` and cleaned of control characters like chat text."""
-    return {k: clean_text(str(v)[:limit]) for k, v in (await visit.request.form()).items()}

@@ -15,6 +15,7 @@ from starlette.responses import HTMLResponse, JSONResponse, RedirectResponse, Re
 
 from bot.bootstrap import App
 from handlers.core.errors import Conflict, InvalidInput, NotAllowed, UserError
+from handlers.core.text import clean_text
 from handlers.office.scope import Staff, staff_of
 from storage.models import OfficeSession, Person, Region
 from storage.repos import office
@@ -57,6 +58,10 @@ class Visit:
     def t(self, key: str, /, **params: Any) -> str:
         """Catalog text in their language."""
         return self.app.deps.i18n.translate(self.lang, key, **params)
+
+    async def form(self, limit: int = 500) -> dict[str, str]:
+        """The posted fields, cut to `limit` and cleaned of control characters like chat text."""
+        return {k: clean_text(str(v)[:limit]) for k, v in (await self.request.form()).items()}
 
     async def region(self, region_id: int) -> Region:
         """A region they may see (NotAllowed otherwise, and for unknown ids)."""
