@@ -79,7 +79,7 @@ async def test_sigterm_during_a_sweep_stops_the_process_and_rolls_the_sweep_back
                 LINLI, *args, "--no-senders", env=env, cwd=ROOT, stdout=sink, stderr=sink
             )
         try:
-            await databases.until_a_lock_wait(demo_app.db.engine)  # the first sweep has begun
+            await databases.until_a_lock_wait(demo_app.db.engine, "due_jobs")  # the sweep has begun
             worker.send_signal(signal.SIGTERM)
             # Before the fix it waited for the sweep, that is for this lock: forever.
             code = await asyncio.wait_for(worker.wait(), 120)

@@ -247,11 +247,25 @@ def pg_drop_all() -> None:
     asyncio.run(_pg_admin(*(f'DROP DATABASE IF EXISTS "{n}" WITH (FORCE)' for n in names)))
 
 
-async def until_a_lock_wait(engine: AsyncEngine, polls: int = 6000) -> None:
-    """Until some PostgreSQL backend waits for a lock (polled every 10 ms on another connection)."""
+async def until_a_lock_wait(
+    engine: AsyncEngine, relation: str | None = None, polls: int = 6000
+) -> None:
+    """Until a backend of this database waits for a lock (on `relation`, if given), polled every
+    10 ms on another connection. Other databases are left out: tests running in parallel
+    (pytest-xdist) wait for locks of their own."""
+    query = (
+        "SELECT count(*) FROM pg_stat_activity a"
+        " WHERE a.datname = current_database() AND a.wait_event_type = 'Lock'"
+    )
+    if relation is not None:
+        query += (
+            " AND EXISTS (SELECT 1 FROM pg_locks l WHERE l.pid = a.pid AND NOT l.granted"
+            " AND l.relation = CAST(:relation AS regclass))"
+        )
+    params = {} if relation is None else {"relation": relation}
     for _ in range(polls):
         async with engine.connect() as conn:
-            waiting = await conn.scalar(text("SELECT count(*) FROM pg_locks WHERE NOT granted"))
+            waiting = await conn.scalar(text(query), params)
         if waiting:
             return
         await asyncio.sleep(0.01)
