@@ -298,7 +298,9 @@ class Dispatcher:
             return await dialogs.back(ctx, flow)
         if lowered in dialogs.CANCEL_WORDS:
             return [ctx.reply("common.nothing_to_cancel")]
-        command = _command_of(text) or self.routes.keywords.get(lowered)
+        # Keywords are words people type; a button's payload ("confirm") is never one.
+        keyword = self.routes.keywords.get(lowered) if value is None else None
+        command = _command_of(text) or keyword
         if command is not None:
             return await self._run_command(ctx, command, flow)
         if value is not None and ":" in value and flow is None:

@@ -64,6 +64,8 @@ FEATURE = Feature(
         "我的任务": "tasks",
         "确认完成": "task_confirm",
         "完成了": "task_confirm",
+        "confirm": "task_confirm",
+        "confirm done": "task_confirm",
     },
     payloads={"offer": answer_offer, "taskdone": mark_done, "taskok": confirm, "taskbad": dispute},
     help=[

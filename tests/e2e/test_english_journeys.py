@@ -82,8 +82,9 @@ async def test_an_english_speaker_asks_for_a_parent(chat: Chat, clock: FakeClock
     assert "Ruth Brown" in await chat.text(volunteer, payload=f"offer:{offer_id}:accept")
     clock.advance(days=1, hours=1)
     assert "marked done" in await chat.text(volunteer, "/task_done 1 2")
-    assert any("Please confirm" in t for t in await _outbox_to(chat.app, ASKER))
-    confirmed = await chat.text(ASKER, "/task_confirm 1")
+    asked = [t for t in await _outbox_to(chat.app, ASKER) if "Please confirm" in t]
+    assert asked and 'reply "confirm"' in asked[0]  # the word it suggests is one it understands
+    confirmed = await chat.text(ASKER, "Confirm")
     assert "Request #1 confirmed; 2.0 h recorded" in confirmed and "rate" in confirmed
 
 
