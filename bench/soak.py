@@ -57,6 +57,7 @@ from bench.soak_support import (  # noqa: E402
     queue_notice,
     recreate,
 )
+from bot import loop  # noqa: E402
 from bot.bootstrap import build  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from storage import migrate  # noqa: E402
@@ -167,6 +168,7 @@ class Soak:
                 await asyncio.sleep(0.2)
                 continue
             delivery.attempts.append(Attempt(proc.name, start, self.now(), answer.status_code))
+            self.tg.webhook_answered(answer.status_code, answer.content)
             if answer.status_code >= 500:
                 self.tally.status_5xx += 1
                 await asyncio.sleep(0.2)
@@ -395,7 +397,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.set_defaults(duration=30.0, users=40, rate=20.0, open_needs=100)
     opts = parser.parse_args(argv)
     opts.workdir.mkdir(parents=True, exist_ok=True)
-    figures = asyncio.run(run(opts, opts.workdir))
+    figures = loop.run(run(opts, opts.workdir))  # the driver shares the CPU: uvloop
     for key in sorted(figures):
         print(f"{key:<32}{figures[key]:>12}")
     merge(opts.results, figures)

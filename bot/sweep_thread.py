@@ -21,6 +21,7 @@ import threading
 from dataclasses import replace
 
 from bot.bootstrap import App
+from bot.loop import new_event_loop
 from bot.scheduler import Scheduler
 from storage.db import Database
 
@@ -63,7 +64,7 @@ class SweepThread:
             raise RuntimeError("the sweep thread did not start") from self._failed
 
     def _main(self) -> None:
-        loop = asyncio.new_event_loop()
+        loop = new_event_loop()
         asyncio.set_event_loop(loop)
         db: Database | None = None
         try:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import typer
 
+from bot import loop
 from bot.bootstrap import App, build
 from bot.settings import Settings, get_settings
 
@@ -39,7 +39,7 @@ def run_app(work: Callable[[App], Awaitable[Any]], settings: Settings | None = N
         finally:
             await application.close()
 
-    return asyncio.run(main())
+    return loop.run(main())
 
 
 async def _database_or_exit(url: str) -> None:

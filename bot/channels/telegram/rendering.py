@@ -30,6 +30,14 @@ class Outgoing:
     kwargs: dict[str, Any]
 
 
+def in_webhook_response(call: Outgoing) -> dict[str, Any]:
+    """`call` as the body of a webhook's response, which the Bot API performs without telling
+    anyone its result: {"method": "answerCallbackQuery", "callback_query_id": …}. For calls
+    whose arguments are plain JSON values (no markup objects, no files)."""
+    head, *rest = call.method.split("_")
+    return {"method": head + "".join(word.title() for word in rest), **call.kwargs}
+
+
 def utf16_len(text: str) -> int:
     """Length as Telegram measures it."""
     return len(text.encode("utf-16-le")) // 2

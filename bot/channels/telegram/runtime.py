@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from telegram import Bot, BotCommand, Update
 from telegram.ext import Application
@@ -25,6 +25,7 @@ from bot.channels.telegram.adapter import TelegramAdapter
 from bot.channels.telegram.mapping import ALLOWED_UPDATES, CHANNEL
 from bot.channels.telegram.photos import TelegramPhotos
 from bot.channels.telegram.polling import UpdatePoller
+from bot.channels.telegram.rendering import in_webhook_response
 from bot.channels.telegram.transport import LIMITS, BotApi, TelegramTransport
 from bot.sender import Limits, OutboxSender, Transport
 from bot.settings import Settings
@@ -172,13 +173,15 @@ class TelegramChannel:
             log.warning("telegram update malformed, acknowledged and dropped: %s", _kind(exc))
             return Response(status_code=200)
         try:
-            await self.adapter.process(update)
+            answer = await self.adapter.process(update, answer_in_response=True)
         except Exception as exc:  # Telegram redelivers on non-2xx; dedupe makes the retry safe
             if is_unavailable(exc):
                 log.warning("telegram update %s: database unavailable, 503", update.update_id)
                 return Response(status_code=503)
             log.exception("telegram update %s failed", update.update_id)
             return Response(status_code=500)
+        if answer is not None:  # a Bot API call in the response body (see TelegramAdapter)
+            return JSONResponse(in_webhook_response(answer))
         return Response(status_code=200)
 
 

@@ -71,8 +71,11 @@ class TelegramBot:
         )
         if isinstance(update, bytes):
             headers["content-type"] = "application/json"
-            return await self.http.post("/telegram", content=update, headers=headers)
-        return await self.http.post("/telegram", json=update, headers=headers)
+            answer = await self.http.post("/telegram", content=update, headers=headers)
+        else:
+            answer = await self.http.post("/telegram", json=update, headers=headers)
+        self.tg.webhook_answered(answer.status_code, answer.content)
+        return answer
 
     async def send(self, user: User, said: str) -> str:
         """Say a text, "[label]" or "#n" to press a button; returns what the bot sent back."""

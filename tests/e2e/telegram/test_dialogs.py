@@ -60,6 +60,7 @@ async def test_the_keyboard_carries_the_payloads_and_is_retired_after_a_press(
     await bot.send(LIN, "[中文]")
     [answer] = bot.tg.calls_of("answerCallbackQuery")
     assert answer.params["callback_query_id"].startswith("cq")
+    assert answer.via_webhook  # in the webhook's response: no request of its own
     [edit] = bot.tg.calls_of("editMessageText")
     assert edit.params["message_id"] == message["message_id"]
     assert edit.params["text"].endswith("✅ 中文") and "reply_markup" not in edit.params

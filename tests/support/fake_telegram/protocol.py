@@ -39,6 +39,7 @@ class Call:
     at: float
     status: int = 200
     files: dict[str, tuple[str, bytes]] = field(default_factory=dict)
+    via_webhook: bool = False  # made in the response to a webhook, not by a request
 
     @property
     def chat_id(self) -> int | None:

@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import copy
 import itertools
+import json
 import math
 import time
 from typing import Any
@@ -193,6 +194,28 @@ class FakeTelegram:
 
     def _update(self, **content: Any) -> dict[str, Any]:
         return {"update_id": next(self._update_ids), **content}
+
+    def webhook_answered(self, status: int, body: bytes) -> None:
+        """What Telegram does with the response to a webhook: a JSON body naming a method is
+        performed as that call (its result goes nowhere, so an error is only recorded)."""
+        if status != 200 or not body:
+            return
+        try:
+            params = json.loads(body)
+        except ValueError:
+            return
+        if not isinstance(params, dict) or not isinstance(params.get("method"), str):
+            return
+        method = params.pop("method")
+        call = Call(method, params, time.monotonic(), via_webhook=True)
+        self.calls.append(call)
+        handler = getattr(self, f"_api_{method}", None)
+        try:
+            if handler is None or method == "getUpdates":
+                raise ApiError(404, "Not Found")
+            handler(call)
+        except ApiError as exc:
+            call.status = exc.status
 
     # -- the HTTP side ---------------------------------------------------------------------------
 
