@@ -41,7 +41,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-import httpx  # noqa: E402
+import aiohttp  # noqa: E402
 from sqlalchemy import text, update  # noqa: E402
 
 from bench.bench_sweep import seed  # noqa: E402
@@ -69,6 +69,7 @@ DEFAULT_RESULTS = ROOT / "bench" / "results.json"
 DEFAULT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/linli_soak"
 SECRET = "soak-secret"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
+WEBHOOK_CONNECTIONS = 100
 
 
 class Soak:
@@ -120,23 +121,24 @@ class Soak:
         """Seconds since the start."""
         return time.monotonic() - self.t0
 
-    async def start(self, http: httpx.AsyncClient) -> None:
+    async def start(self, http: aiohttp.ClientSession) -> None:
         """Start every process; wait until the serve processes answer /healthz."""
         for proc in (*self.serves, self.worker):
             await self.restart(http, proc)
 
-    async def healthy(self, http: httpx.AsyncClient, proc: Proc) -> bool:
+    async def healthy(self, http: aiohttp.ClientSession, proc: Proc) -> bool:
         """Wait for /healthz of a serve process; False if it exited (e.g. its start timed out)."""
         for _ in range(1200):
             if not proc.alive:
                 return False
-            with contextlib.suppress(httpx.TransportError):
-                if (await http.get(f"{proc.url}/healthz")).status_code == 200:
-                    return True
+            with contextlib.suppress(aiohttp.ClientError):
+                async with http.get(f"{proc.url}/healthz") as answer:
+                    if answer.status == 200:
+                        return True
             await asyncio.sleep(0.1)
         return False
 
-    async def restart(self, http: httpx.AsyncClient, proc: Proc) -> None:
+    async def restart(self, http: aiohttp.ClientSession, proc: Proc) -> None:
         """Start a process again until it runs (a start under load may time out, as in life)."""
         for _ in range(5):
             await proc.start()
@@ -151,7 +153,7 @@ class Soak:
         raise RuntimeError(f"{proc.name} did not start: see {proc.log}")
 
     async def post(
-        self, http: httpx.AsyncClient, update: dict[str, Any], first: int, step: str = ""
+        self, http: aiohttp.ClientSession, update: dict[str, Any], first: int, step: str = ""
     ) -> None:
         """Deliver an update like Telegram: to one process, again to the other if it fails.
         Every attempt is kept (process, start, end, status): see bench/soak_figures.py."""
@@ -161,15 +163,18 @@ class Soak:
             proc = self.serves[(first + attempt) % 2]
             start = self.now()
             try:
-                answer = await http.post(f"{proc.url}/telegram", json=update, headers=HEADERS)
-            except httpx.TransportError:
+                async with http.post(
+                    f"{proc.url}/telegram", json=update, headers=HEADERS
+                ) as answer:
+                    status, body = answer.status, await answer.read()
+            except (aiohttp.ClientError, TimeoutError):
                 delivery.attempts.append(Attempt(proc.name, start, self.now(), None))
                 self.tally.refused += 1
                 await asyncio.sleep(0.2)
                 continue
-            delivery.attempts.append(Attempt(proc.name, start, self.now(), answer.status_code))
-            self.tg.webhook_answered(answer.status_code, answer.content)
-            if answer.status_code >= 500:
+            delivery.attempts.append(Attempt(proc.name, start, self.now(), status))
+            self.tg.webhook_answered(status, body)
+            if status >= 500:
                 self.tally.status_5xx += 1
                 await asyncio.sleep(0.2)
                 continue
@@ -194,7 +199,7 @@ class Soak:
         """A press of the button with this label (or containing it) on the newest keyboard."""
         return self.tg.press(user, label, self.last_with_buttons(user.id))
 
-    async def say(self, http: httpx.AsyncClient, user: User, said: str) -> bool:
+    async def say(self, http: aiohttp.ClientSession, user: User, said: str) -> bool:
         """Send a text or press a button ("[label]"); 5 % delivered twice. False: no button."""
         if said.startswith("["):
             update = None
@@ -219,7 +224,7 @@ class Soak:
             await self.post(http, update, first, step)
         return True
 
-    async def double_tap(self, http: httpx.AsyncClient, user: User, label: str) -> bool:
+    async def double_tap(self, http: aiohttp.ClientSession, user: User, label: str) -> bool:
         """Two presses of one button (two different updates), at once, to both processes."""
         try:
             one = self.press(user, label)
@@ -239,7 +244,9 @@ class Soak:
             return [b["text"] for row in rows for b in row]
         return []
 
-    async def user(self, http: httpx.AsyncClient, index: int, until: float, pace: float) -> None:
+    async def user(
+        self, http: aiohttp.ClientSession, index: int, until: float, pace: float
+    ) -> None:
         """One simulated resident: registers, then asks for help, their data, and proposes."""
         user = User(800_000 + index, f"居民{index}", "zh-hans")
         steps = ["/start", "[中文]", "[社区居民]", "[劲松北社区]", "[第二网格]"]
@@ -259,7 +266,7 @@ class Soak:
             steps = await self.propose_steps(http, user, index, n, pace)
 
     async def propose_steps(
-        self, http: httpx.AsyncClient, user: User, index: int, n: int, pace: float
+        self, http: aiohttp.ClientSession, user: User, index: int, n: int, pace: float
     ) -> list[str]:
         """Send /help, /me and a proposal up to its last button; return the steps of next round."""
         title = f"第{index}号楼第{n}次提议{self.rnd.randrange(10**6)}"
@@ -303,7 +310,9 @@ class Soak:
         await needs_due(app)
         self.tally.needs_at = self.now()
 
-    async def kill_during(self, app: Any, http: httpx.AsyncClient, proc: Proc, label: str) -> int:
+    async def kill_during(
+        self, app: Any, http: aiohttp.ClientSession, proc: Proc, label: str
+    ) -> int:
         """Queue a notice, SIGKILL `proc` while it goes out, restart it 3 s later."""
         broadcast = await queue_notice(app, label)
         await asyncio.sleep(0.3)
@@ -329,8 +338,16 @@ async def run(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         await session.execute(update(Need).values(considered_at=datetime.now(UTC)))
     async with app.db.engine.connect() as conn:
         await conn.execute(text("ANALYZE"))
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=opts.users)
-    async with FakeTelegram() as tg, httpx.AsyncClient(timeout=60, limits=limits) as http:
+    # At most 100 updates in flight, as Telegram sends a webhook (setWebhook max_connections is
+    # 40 by default, 100 at most); more wait, and their wait counts in their latency. aiohttp:
+    # httpx scans every pooled connection on each request, which cost this driver 40-60 % of
+    # its CPU, taken from the processes it measures.
+    connector = aiohttp.TCPConnector(limit=WEBHOOK_CONNECTIONS)
+    timeout = aiohttp.ClientTimeout(total=60)
+    async with (
+        FakeTelegram() as tg,
+        aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
+    ):
         soak = Soak(opts, tg, workdir)
         try:
             await soak.start(http)
