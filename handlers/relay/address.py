@@ -41,7 +41,7 @@ def profile_line(ctx: Ctx) -> str:
     """The /me line: the door on file (or how to give one) and who sees it."""
     if ctx.person.address:
         return ctx.t("relay.me_address", address=ctx.person.address)
-    return ctx.t("relay.me_no_address")
+    return ctx.t("relay.me_no_address", button=ctx.t("relay.address_offer"))
 
 
 # -- asked once, where registration ends: optional, skippable -------------------------------------
