@@ -82,9 +82,9 @@ class Tree:
         return list(self.regions)
 
 
-async def tree(session: AsyncSession, root: Region) -> Tree:
-    """The subtree under a region."""
-    return Tree(root, await all_below(session, root))
+async def tree(session: AsyncSession, root: Region, *, outlines: bool = False) -> Tree:
+    """The subtree under a region (`outlines`: with the regions' geometry, for the map)."""
+    return Tree(root, await all_below(session, root, outlines=outlines))
 
 
 def _flag(condition: Any) -> Any:

@@ -137,7 +137,7 @@ async def map_data(
     `POINT_LIMIT` reports and the newest `POINT_LIMIT` needs (`truncated` says when cut). With an
     `opener` (PostgreSQL) the queries run at once.
     """
-    t = await tree(session, root)
+    t = await tree(session, root, outlines=True)
     ids = t.ids
     # The two scans on their own connections, the two small point queries meanwhile here.
     scans: list[Job] = []

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import undefer
 
 from handlers.core.auth import STAFF_ROLES
 from handlers.core.errors import NotAllowed
@@ -64,7 +65,12 @@ async def subtree(session: AsyncSession, region: Region, down_to: str = "grid") 
     return list(rows.scalars())
 
 
-async def all_below(session: AsyncSession, region: Region) -> list[Region]:
-    """A region and every region under it, buildings included."""
-    rows = await session.execute(select(Region).where(Region.path.startswith(region.path)))
+async def all_below(
+    session: AsyncSession, region: Region, *, outlines: bool = False
+) -> list[Region]:
+    """A region and every region under it, buildings included (`outlines`: with geometry)."""
+    query = select(Region).where(Region.path.startswith(region.path))
+    if outlines:
+        query = query.options(undefer(Region.geometry))
+    rows = await session.execute(query)
     return list(rows.scalars())

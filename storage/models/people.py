@@ -32,8 +32,10 @@ class Region(Base):
     cosign_threshold: Mapped[int | None]
     lat: Mapped[float | None]
     lon: Mapped[float | None]
-    # The outline (GeoJSON Polygon or MultiPolygon, lon/lat) drawn on the office's map.
-    geometry: Mapped[dict[str, Any] | None]
+    # The outline (GeoJSON Polygon or MultiPolygon, lon/lat) drawn on the office's map. Deferred:
+    # a surveyed grid's outline can be tens of KB, and regions are read on most updates (a
+    # person's home, registration's lists); only the map loads it (undefer), see mapdata.py.
+    geometry: Mapped[dict[str, Any] | None] = mapped_column(deferred=True)
 
     parent: Mapped[Region | None] = relationship(remote_side=[id])
 

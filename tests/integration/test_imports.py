@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
+from sqlalchemy.orm import undefer
 
 from bot.bootstrap import App
 from handlers.admin.imports import COLUMNS, import_rows, normalize_phone
@@ -202,7 +203,8 @@ async def test_region_outlines_are_geojson_or_refused(app: App, tmp_path: Path) 
         (7, "import.bad_geometry"),
     ]
     async with app.db.transaction() as session:
-        street = (await session.execute(select(Region).where(Region.code == "S"))).scalar_one()
-        other = (await session.execute(select(Region).where(Region.code == "S2"))).scalar_one()
+        outlined = select(Region).options(undefer(Region.geometry))
+        street = (await session.execute(outlined.where(Region.code == "S"))).scalar_one()
+        other = (await session.execute(outlined.where(Region.code == "S2"))).scalar_one()
     assert street.geometry is not None and street.geometry["type"] == "Polygon"
     assert other.geometry is not None and other.geometry["type"] == "MultiPolygon"
