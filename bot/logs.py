@@ -21,7 +21,7 @@ from typing import Any, TextIO
 FORMATS = ("json", "text")
 # Libraries whose INFO lines are noise or leak secrets (httpx logs request URLs, and the Bot API
 # URL contains the bot token): warnings and errors only.
-QUIET = ("httpx", "httpcore", "apscheduler", "telegram.ext")
+QUIET = ("httpx", "httpcore", "aiohttp", "apscheduler", "telegram.ext")
 # In the terminal (demo, chat) each migration step is noise before the transcript; servers, which
 # log JSON, keep them.
 QUIET_IN_TEXT = ("alembic.runtime.migration",)

@@ -11,7 +11,7 @@ import pytest
 from telegram import Bot
 from telegram.error import NetworkError, TimedOut
 
-from bot.channels.telegram.http import AiohttpRequest
+from bot.channels.telegram.http import AiohttpRequest, _redacted
 from bot.channels.telegram.transport import classify
 from tests.support.fake_telegram import TOKEN, FakeTelegram
 
@@ -72,3 +72,8 @@ async def test_a_server_that_never_answers_times_out(silent_port: int) -> None:
             await bot.send_message(chat_id=5, text="x")
     finally:
         await request.shutdown()
+
+
+def test_an_error_that_quotes_the_url_loses_the_token() -> None:
+    quoted = f"Cannot connect: url='http://127.0.0.1:9/bot{TOKEN}/sendMessage'"
+    assert TOKEN not in _redacted(quoted) and "/bot<token>/sendMessage" in _redacted(quoted)

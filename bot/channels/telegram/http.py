@@ -14,11 +14,14 @@ has no write timeout: an upload is bounded by `media_total_s` instead.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import aiohttp
 from telegram.error import NetworkError, TimedOut
 from telegram.request import BaseRequest, RequestData
+
+_TOKEN_IN_URL = re.compile(r"/bot[^/\s'\"]+")
 
 
 class AiohttpRequest(BaseRequest):
@@ -88,7 +91,13 @@ class AiohttpRequest(BaseRequest):
         except TimeoutError as exc:  # aiohttp's timeouts are TimeoutError (asyncio's, too)
             raise TimedOut(f"aiohttp: {type(exc).__name__}") from exc
         except aiohttp.ClientError as exc:
-            raise NetworkError(f"aiohttp.{type(exc).__name__}: {exc}") from exc
+            raise NetworkError(f"aiohttp.{type(exc).__name__}: {_redacted(str(exc))}") from exc
+
+
+def _redacted(text: str) -> str:
+    """An error's text without the bot token (some aiohttp errors quote the URL, /bot<token>/…):
+    it is kept with the outbox row and may be logged."""
+    return _TOKEN_IN_URL.sub("/bot<token>", text)
 
 
 def _form(request_data: RequestData | None) -> aiohttp.FormData | None:
