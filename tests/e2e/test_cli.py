@@ -49,6 +49,17 @@ def test_every_command_has_english_help(args: list[str], tmp_path: Path) -> None
     assert "Usage" in result.stdout
 
 
+def test_the_command_line_leaves_heavy_libraries_to_first_use() -> None:
+    """scipy's solvers and cn2an cost every `linli` command over half a second; a command imports
+    them when it uses them, and a serving process in its warm-up (tests/e2e/test_operations.py)."""
+    lazy = ("scipy.optimize", "scipy.sparse.csgraph", "cn2an")
+    code = f"import sys, bot.cli; print([m for m in {lazy!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_demo_prints_a_chinese_transcript(tmp_path: Path) -> None:
     result = run(["demo"], tmp_path, log_level="INFO")  # as `make demo` runs it
     assert result.returncode == 0, result.stderr
