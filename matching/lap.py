@@ -14,9 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
-from scipy.sparse import csc_matrix, csr_matrix
-from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 _EPS = 1e-12  # Bellman-Ford improvements below this are rounding noise, not progress
 
@@ -46,9 +43,20 @@ def solve(
     return Solution(chosen, u, columns, v, float(w[chosen].sum()))
 
 
+def load() -> None:
+    """Import the scipy solvers `solve` imports on first use (a process's warm-up calls this)."""
+    import scipy.optimize
+    import scipy.sparse.csgraph  # noqa: F401
+
+
 def _primal(
     e_need: np.ndarray, e_col: np.ndarray, w: np.ndarray, demand: np.ndarray, col_cap: np.ndarray
 ) -> np.ndarray:
+    # scipy is imported here, not at the top: it costs half a second, and every `linli` command
+    # imports the matching package; a serving process loads it in its warm-up (handlers/warmup.py).
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import min_weight_full_bipartite_matching
+
     n_edge = len(w)
     row_start = np.concatenate([[0], np.cumsum(demand)])
     col_start = np.concatenate([[0], np.cumsum(col_cap)])
@@ -166,6 +174,9 @@ def _highs(
     col_cap: np.ndarray,
     columns: np.ndarray,
 ) -> Solution:  # pragma: no cover - fallback only
+    from scipy.optimize import linprog
+    from scipy.sparse import csc_matrix
+
     n_need, n_edge = len(demand), len(w)
     a = csc_matrix(
         (

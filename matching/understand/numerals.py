@@ -10,8 +10,6 @@ import re
 from datetime import timedelta
 from decimal import Decimal
 
-import cn2an
-
 from matching.text import fold
 
 _NUMERAL_RUN = re.compile(
@@ -58,6 +56,10 @@ def _to_digits(found: re.Match[str]) -> str:
     at_end = found.end() >= len(found.string)
     if run in ("十", "一") and not at_end and not _AFTER_NUMBER.match(found.string, found.end()):
         return run  # 一起, 十分
+    # cn2an is imported here, not at the top: it costs a sixth of a second that every `linli`
+    # command would pay; a serving process loads it in its warm-up (handlers/warmup.py).
+    import cn2an
+
     try:
         return str(cn2an.cn2an(run, "smart"))
     except ValueError:

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import sqlite3
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from openpyxl import load_workbook
+
+from tests.support.cli import seed_data_dir
 
 LINLI = [str(Path(sys.executable).with_name("linli"))]
 
@@ -49,6 +52,17 @@ def test_every_command_has_english_help(args: list[str], tmp_path: Path) -> None
     assert "Usage" in result.stdout
 
 
+def test_the_command_line_leaves_heavy_libraries_to_first_use() -> None:
+    """scipy's solvers and cn2an cost every `linli` command over half a second; a command imports
+    them when it uses them, and a serving process in its warm-up (tests/e2e/test_operations.py)."""
+    lazy = ("scipy.optimize", "scipy.sparse.csgraph", "cn2an")
+    code = f"import sys, bot.cli; print([m for m in {lazy!r} if m in sys.modules])"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert result.stdout.strip() == "[]"
+
+
 def test_demo_prints_a_chinese_transcript(tmp_path: Path) -> None:
     result = run(["demo"], tmp_path, log_level="INFO")  # as `make demo` runs it
     assert result.returncode == 0, result.stderr
@@ -72,8 +86,28 @@ def test_demo_runs_in_english(tmp_path: Path) -> None:
     assert "You now hold the role" in result.stdout
 
 
-def test_chat_reads_a_piped_script(tmp_path: Path) -> None:
-    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+def _row_counts(database: Path) -> dict[str, int]:
+    with sqlite3.connect(database) as conn:
+        tables = [r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'table'")]
+        return {t: conn.execute(f'SELECT count(*) FROM "{t}"').fetchone()[0] for t in tables}
+
+
+def test_seed_demo_loads_what_the_other_tests_seed_in_process(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    """The other command tests seed with tests/support/cli.py: it leaves what the command does."""
+    result = run(["admin", "seed-demo"], tmp_path / "command")
+    assert result.returncode == 0, result.stderr
+    summaries = result.stdout.splitlines()
+    assert summaries and all("失败 0 行" in line for line in summaries), result.stdout
+    seed_data_dir(tmp_path / "in-process" / "data", sqlite_template)
+    by_command = _row_counts(tmp_path / "command" / "data" / "linli.db")
+    assert by_command["persons"] > 0 and by_command["regions"] > 0
+    assert by_command == _row_counts(tmp_path / "in-process" / "data" / "linli.db")
+
+
+def test_chat_reads_a_piped_script(tmp_path: Path, sqlite_template: Path) -> None:
+    seed_data_dir(tmp_path / "data", sqlite_template)
     script = "/start\n1\n1\n1\n1\n小林\n1\n/me\n@王海燕 /me\n"
     result = run(["chat", "--user", "小林"], tmp_path, stdin=script)
     assert result.returncode == 0, result.stderr
@@ -94,8 +128,8 @@ def test_import_reports_bad_rows_by_line_and_keeps_good_ones(tmp_path: Path) -> 
     assert "成功 2 行，失败 1 行" in result.stdout
 
 
-def test_invite_grant_and_revoke(tmp_path: Path) -> None:
-    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+def test_invite_grant_and_revoke(tmp_path: Path, sqlite_template: Path) -> None:
+    seed_data_dir(tmp_path / "data", sqlite_template)
     invite = run(["admin", "invite", "grid_worker", "CY-JS-01-G1", "--count", "2"], tmp_path)
     codes = invite.stdout.split()
     assert invite.returncode == 0 and len(codes) == 2 and all(len(c) == 8 for c in codes)
@@ -110,9 +144,11 @@ def test_invite_grant_and_revoke(tmp_path: Path) -> None:
     assert bad.returncode == 1 and "角色「mayor」无效" in bad.stderr
 
 
-def test_import_writes_refused_rows_as_a_safe_spreadsheet(tmp_path: Path) -> None:
+def test_import_writes_refused_rows_as_a_safe_spreadsheet(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
     """The error report quotes what people typed: it goes through the export writer."""
-    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+    seed_data_dir(tmp_path / "data", sqlite_template)
     table = tmp_path / "staff.csv"
     table.write_text(
         'name,role,region_code\n王五,=HYPERLINK("http://x"),CY-JS-01\n'

@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import seed_data_dir
+
 LINLI = [str(Path(sys.executable).with_name("linli"))]
 
 
@@ -29,8 +31,8 @@ def run(args: list[str], tmp_path: Path) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.mark.slow
-def test_1710_report_and_records_export(tmp_path: Path) -> None:
-    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+def test_1710_report_and_records_export(tmp_path: Path, sqlite_template: Path) -> None:
+    seed_data_dir(tmp_path / "data", sqlite_template)
     result = run(["admin", "report", "1710"], tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()

@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
+from tests.support.cli import seed_data_dir
+
 LINLI = str(Path(sys.executable).with_name("linli"))
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -33,10 +35,10 @@ def _run(args: list[str], data: Path, stdin: str = "") -> subprocess.CompletedPr
 
 
 @pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data(tmp_path_factory: pytest.TempPathFactory, sqlite_template: Path) -> Path:
     """The demo district with one need and one grid report, entered through the console."""
     path = tmp_path_factory.mktemp("exports")
-    assert _run(["admin", "seed-demo"], path).returncode == 0
+    seed_data_dir(path, sqlite_template)
     script = (
         "\n".join(
             [

@@ -12,6 +12,7 @@ from handlers.core.errors import UserError
 from storage.models import AuditEntry, InviteCode, RoleGrant
 from tests.e2e.test_cli import run
 from tests.support.chat import Chat
+from tests.support.cli import seed_data_dir
 from tests.support.clock import FakeClock
 
 STEPS = [("/start", "请选择语言"), ("1", "身份"), ("2", "请输入邀请码")]
@@ -73,8 +74,10 @@ async def test_a_used_code_cannot_be_revoked(chat: Chat) -> None:
 
 
 @pytest.mark.slow  # it starts `linli` processes
-def test_cli_revokes_a_code_and_the_audit_log_lists_it(tmp_path: Path) -> None:
-    assert run(["admin", "seed-demo"], tmp_path).returncode == 0
+def test_cli_revokes_a_code_and_the_audit_log_lists_it(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    seed_data_dir(tmp_path / "data", sqlite_template)
     created = run(["admin", "invite", "organizer", "CY-JS-02"], tmp_path)
     [code] = created.stdout.split()
     revoked = run(["admin", "invite", "revoke", code.lower()], tmp_path)

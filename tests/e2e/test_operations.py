@@ -53,11 +53,16 @@ async def web(demo_app: App) -> AsyncIterator[httpx.AsyncClient]:
 
 # -- /healthz ------------------------------------------------------------------------------------
 
+# What the command line leaves out of its imports (tests/e2e/test_cli.py) and the warm-up loads.
+LAZY_IMPORTS = ("scipy.optimize", "scipy.sparse.csgraph", "cn2an")
+
 
 async def test_readiness_waits_for_the_warm_up_and_liveness_does_not(
     demo_app: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(matching.text, "_TOKENIZER", None)  # as in a fresh process
+    for module in LAZY_IMPORTS:  # imported on first use, not by `import bot.cli` (restored after)
+        monkeypatch.delitem(sys.modules, module, raising=False)
     asgi = create_web_app(demo_app, [], senders=False)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=asgi), base_url="http://linli"
@@ -66,8 +71,10 @@ async def test_readiness_waits_for_the_warm_up_and_liveness_does_not(
         assert (before.status_code, before.json()) == (503, {"ok": False, "status": "warming up"})
         assert (await client.get("/livez")).status_code == 200
         assert matching.text._TOKENIZER is None
+        assert not any(module in sys.modules for module in LAZY_IMPORTS)
         async with asgi.router.lifespan_context(asgi):
             assert matching.text._TOKENIZER is not None  # jieba's dictionary is loaded
+            assert all(module in sys.modules for module in LAZY_IMPORTS)
             ready = await client.get("/healthz")
             assert (ready.status_code, ready.json()) == (200, {"ok": True, "status": "ready"})
 

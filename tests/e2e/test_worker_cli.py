@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.audience import demo_audience
+from tests.support.cli import seed_data_dir
 
 ROOT = Path(__file__).resolve().parents[2]
 LINLI = str(Path(sys.executable).with_name("linli"))
@@ -54,8 +55,8 @@ def test_help(args: list[str], tmp_path: Path) -> None:
     assert result.returncode == 0 and "Usage" in result.stdout, result.stderr
 
 
-def test_worker_sweeps_until_sigterm(tmp_path: Path) -> None:
-    assert _linli(["admin", "seed-demo"], tmp_path).returncode == 0
+def test_worker_sweeps_until_sigterm(tmp_path: Path, sqlite_template: Path) -> None:
+    seed_data_dir(tmp_path / "data", sqlite_template)
     worker = subprocess.Popen(
         [LINLI, "worker"], env=_env(tmp_path), cwd=ROOT, stderr=subprocess.PIPE, text=True
     )
@@ -72,8 +73,10 @@ def test_worker_sweeps_until_sigterm(tmp_path: Path) -> None:
     assert "Traceback" not in err, err
 
 
-def test_broadcast_from_the_console_and_its_status_on_the_command_line(tmp_path: Path) -> None:
-    assert _linli(["admin", "seed-demo"], tmp_path).returncode == 0
+def test_broadcast_from_the_console_and_its_status_on_the_command_line(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    seed_data_dir(tmp_path / "data", sqlite_template)
     script = "/broadcast\n1\n2\n1\n1\n周六上午九点社区广场集合扫雪。\n1\n1\n/broadcast_status 1\n"
     chat = _linli(["chat", "--user", "王海燕"], tmp_path, stdin=script)
     volunteers = demo_audience("CY-JS-01", "volunteers")

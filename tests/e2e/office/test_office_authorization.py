@@ -206,14 +206,17 @@ async def _refused_everywhere(
     staff: bool = False,
 ) -> list[str]:
     failures = []
+    before = await _snapshot(chat)
     for method, template, form in TABLE:
         if staff and template in OWN_ROUTES:
             continue  # their own password: tested in test_office_passwords.py
         path = template.format(**items)
         filled = {k: v.format(**items) for k, v in form.items()}
-        before = await _snapshot(chat)
         got = await _call(http, method, path, filled, csrf)
-        changed = [t for t, rows in (await _snapshot(chat)).items() if before[t] != rows]
+        # nothing else writes meanwhile: the state after this call is the state before the next
+        after = await _snapshot(chat)
+        changed = [t for t, rows in after.items() if before[t] != rows]
+        before = after
         home = method == "GET" and path == "/office/" and got.status_code == 303
         if got.status_code not in (401, 403) and not home:
             failures.append(f"{who}: {method} {path} → {got.status_code}")
@@ -322,16 +325,18 @@ async def test_forms_without_the_csrf_token_change_nothing(chat: Chat) -> None:
     failures = []
     async with client(chat.app) as http:
         csrf = await sign_in(chat, http, "王海燕")
+        before = await _snapshot(chat)
         for method, template, form in TABLE:
             if method != "POST":
                 continue
             path = template.format(**items)
             filled = {k: v.format(**items) for k, v in form.items()}
             for token in (None, "", csrf[:-2] + "xx"):
-                before = await _snapshot(chat)
                 got = await _call(http, method, path, filled, token)
-                if got.status_code != 403 or await _snapshot(chat) != before:
+                after = await _snapshot(chat)  # and the state before the next call
+                if got.status_code != 403 or after != before:
                     failures.append(f"{path} with csrf={token!r}: {got.status_code}")
+                before = after
     assert not failures, "\n".join(failures)
 
 

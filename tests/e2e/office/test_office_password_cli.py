@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import seed_data_dir
+
 LINLI = str(Path(sys.executable).with_name("linli"))
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -30,8 +32,10 @@ def _run(args: list[str], data: Path, stdin: str = "") -> subprocess.CompletedPr
     )
 
 
-def test_the_office_sets_and_removes_a_staff_password(tmp_path: Path) -> None:
-    assert _run(["admin", "seed-demo"], tmp_path).returncode == 0
+def test_the_office_sets_and_removes_a_staff_password(
+    tmp_path: Path, sqlite_template: Path
+) -> None:
+    seed_data_dir(tmp_path, sqlite_template)
     secret = "长城-2026-jinsong"
     who = ["admin", "office-password", "console:王海燕"]
     mismatch = _run([*who, "--login", "wanghy"], tmp_path, f"{secret}\nother-password\n")
