@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 LOCALES := handlers/locales
 DOMAINS = $(basename $(notdir $(wildcard $(LOCALES)/zh_CN/LC_MESSAGES/*.po)))
 
-.PHONY: demo test lint bench soak chat i18n install install-dev clean
+.PHONY: demo test lint bench soak chat i18n compile install install-dev clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,8 +19,14 @@ $(VENV)/.installed-dev: pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@ $(VENV)/.installed
 
-install: $(VENV)/.installed i18n
-install-dev: $(VENV)/.installed-dev i18n
+install: $(VENV)/.installed i18n compile
+install-dev: $(VENV)/.installed-dev i18n compile
+
+# Bytecode for the project's own modules (the editable install leaves them as source): where
+# PYTHONDONTWRITEBYTECODE is set no process writes it, and each `linli` process would compile
+# the whole project again (~0.4 s of CPU at every start). Up-to-date files are skipped.
+compile: | $(BIN)/python
+	$(BIN)/python -m compileall -q bot handlers matching storage
 
 # Compile the gettext catalogs (.po → .mo); the binaries are never committed.
 i18n: | $(BIN)/python
