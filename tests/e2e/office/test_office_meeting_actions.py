@@ -13,10 +13,10 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.settings import Settings
-from storage.models import AuditEntry, MeetingItem, MeetingParticipant, Region
+from storage.models import MeetingItem, MeetingParticipant, Region
 from tests.support.chat import Chat
 from tests.support.clock import FakeClock
-from tests.support.meetings import hot_month, meeting, votes
+from tests.support.meetings import hot_month, meeting, meeting_audit, votes
 from tests.support.office import client, office_settings, sign_in
 from tests.support.proposals import get, inbox, inbox_text, propose, set_threshold
 
@@ -48,16 +48,6 @@ async def _items(chat: Chat) -> list[tuple[int, str | None, str | None]]:
             )
         )
         return [tuple(row) for row in rows.all()]  # type: ignore[misc]
-
-
-async def _audited(chat: Chat) -> list[str]:
-    async with chat.app.db.transaction() as session:
-        rows = await session.execute(
-            select(AuditEntry.action)
-            .where(AuditEntry.action.startswith("meeting."))
-            .order_by(AuditEntry.id)
-        )
-        return list(rows.scalars())
 
 
 async def _scheduled(chat: Chat, clock: FakeClock, http: httpx.AsyncClient) -> str:
@@ -249,7 +239,7 @@ async def test_invite_decide_write_minutes_and_publish_on_the_page(
     assert notice not in await inbox_text(chat, "刘思彤")  # another community
     shown = await chat.text("陈永福", "/proposal 1")  # the notice, shown with the proposal
     assert "联席会议 #1 的决定已于" in shown and "向全社区公示" in shown
-    assert await _audited(chat) == [
+    assert await meeting_audit(chat) == [
         "meeting.schedule",
         "meeting.invite",
         "meeting.invite",
