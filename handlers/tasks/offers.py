@@ -184,11 +184,18 @@ def offer_notice(
         "when": view.when,
         "place": place,  # the community and grid, never the building or door
         "notes": need.notes or "—",
-        "said": "、".join(str(word) for word in need.words or ()) or "—",  # what decided it
+        "said": "、".join(_said(need.words or ())) or "—",  # what decided it
         "why": explain_both(sink.i18n, reasons),
         "org": f" · {org.name}" if org else "",
         "due": At(offer.due_at or sink.now),
     }
+
+
+def _said(words: Sequence[Any]) -> list[str]:
+    """The resident's words that decided the match, without those inside another shown
+    ("帮忙" beside "帮忙买")."""
+    said = list(dict.fromkeys(str(word) for word in words))
+    return [word for word in said if not any(word != other and word in other for other in said)]
 
 
 async def make_offer(

@@ -163,6 +163,44 @@ def _gapped_pairs(text: str) -> frozenset[str]:
     )
 
 
+def _said_as(sentence: str, added: dict[str, str], term: str) -> str:
+    """A term the sentence holds as it said it, or else the word that brought the lexicon's
+    addition holding it ("手机" for 智能 in 智能手机, added for 手机)."""
+    if term in sentence:
+        return term
+    return next((variant for canonical, variant in added.items() if term in canonical), term)
+
+
+def _said_of(sentence: str, added: dict[str, str], entry: _Term) -> str:
+    """What the sentence said of a phrase it holds only in part: its runs made of the phrase's
+    character pairs ("帮忙买" of 帮忙买药 in 帮忙买菜送上门; "情绪…疏导" of 情绪疏导), else the
+    words that brought the lexicon's additions holding them, else a pair one apart with what
+    stands between ("填张表" for 填表). Shown to the volunteer as what decided the match."""
+    runs = _runs(sentence, entry.pairs) or [
+        variant for canonical, variant in added.items() if _runs(canonical, entry.pairs)
+    ]
+    if runs:
+        return "…".join(dict.fromkeys(runs))
+    gapped = next(
+        (i for i in range(len(sentence) - 2) if sentence[i] + sentence[i + 2] in entry.pairs),
+        None,
+    )
+    return sentence[gapped : gapped + 3] if gapped is not None else entry.text
+
+
+def _runs(text: str, pairs: frozenset[str]) -> list[str]:
+    """The stretches of `text` made only of character pairs in `pairs`, two characters or more."""
+    runs, start = [], 0
+    while start < len(text) - 1:
+        end = start
+        while end + 1 < len(text) and text[end : end + 2] in pairs:
+            end += 1
+        if end > start:
+            runs.append(text[start : end + 1])
+        start = end + 1
+    return runs
+
+
 def _word_cuts(text: str) -> tuple[frozenset[int], frozenset[int]]:
     """Where jieba's words start and end in a text."""
     starts, ends = set(), set()
@@ -309,7 +347,7 @@ class NeedRanker:
             term = self._terms[position].text
             if not all(beaten) and _whole(expanded, term, cuts):
                 # "领养" in 领养老金 loses to 养老金, the longer reading
-                found.append((position, 1.0, added.get(term, term)))
+                found.append((position, 1.0, _said_as(norm, added, term)))
         exact = {position for position, _, _ in found}
         # phrases whose character pairs are mostly there: split apart, or misspelled
         sentence_pairs = _pairs(expanded) | _gapped_pairs(expanded)
@@ -325,7 +363,7 @@ class NeedRanker:
                 continue
             cover = shared / len(entry.pairs)
             if cover >= PAIR_MIN_COVER:
-                found.append((position, PAIR_FACTOR * cover, entry.text))
+                found.append((position, PAIR_FACTOR * cover, _said_of(norm, added, entry)))
         words = {_stem(w) for w in _ASCII_WORD.findall(expanded) if w not in _EN_STOP}
         for word in words:
             for position in self._ascii_terms.get(word, ()):

@@ -150,3 +150,28 @@ async def test_the_sentence_skills_reach_dispatch(chat: Chat) -> None:
         offers = await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "offer"))
         texts = [row.payload["text"] for row in offers.scalars()]
     assert texts and all("匹配依据：" in text and "医院" in text for text in texts)
+
+
+async def test_the_offer_shows_the_residents_own_words(chat: Chat) -> None:
+    """ "匹配依据" quotes what the resident typed, not a catalog phrase the sentence held only
+    in part (帮忙买菜 once showed "帮忙买药", a word she never said)."""
+    await chat.script(
+        "王凤兰",
+        [
+            ("能不能帮忙买菜送上门，我腿脚不好", "1. "),
+            ("1", "什么时间方便？"),
+            ("2", "1. 在家"),
+            ("1", "还有什么需要说明的吗？"),
+            ("跳过", "服务："),
+            ("1", "已提交服务需求 #1"),
+        ],
+    )
+    await chat.text("王海燕", "/dispatch 1")
+    async with chat.app.db.transaction() as session:
+        offers = await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "offer"))
+        texts = [row.payload["text"] for row in offers.scalars()]
+    assert texts
+    for text in texts:
+        said = text.split("匹配依据：", 1)[1].splitlines()[0]
+        assert said != "—" and "买药" not in said
+        assert all(word in "能不能帮忙买菜送上门，我腿脚不好" for word in said.split("、")), said

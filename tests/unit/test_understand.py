@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from functools import cache
+from pathlib import Path
 
 import pytest
 
 from bench.bench_understanding import load_catalog
 from matching.taxonomy import load_skills
+from matching.text import normalize
 from matching.understand import NeedRanker
 from matching.understand.intents import classify
 
@@ -39,6 +41,31 @@ def test_split_phrase_and_deciding_words() -> None:
     reading = ranker().read("最近情绪很低落，想找人疏导一下")
     assert "psych_support" in [m.code for m in reading.items[:3]]
     assert reading.items[0].words  # the words that decided it, for the volunteer's explanation
+
+
+def _labelled_chinese() -> list[str]:
+    rows = []
+    for name in ("needs.tsv", "needs_fresh.tsv"):
+        path = Path(__file__).resolve().parents[2] / "bench" / "data" / name
+        for line in path.read_text(encoding="utf-8").splitlines():
+            cells = line.split("\t")
+            if not line.startswith("#") and len(cells) == 5 and cells[1] == "zh":
+                rows.append(cells[4])
+    return rows
+
+
+def test_deciding_words_are_the_residents_own() -> None:
+    """The words shown to a volunteer as what decided a match ("匹配依据") are what the resident
+    typed, never a catalog phrase the sentence holds only in part ("帮忙买药" for 帮忙买菜)."""
+    reading = ranker().read("帮忙买菜送上门")
+    assert reading.items and "帮忙买药" not in reading.items[0].words
+    sentences = _labelled_chinese()
+    assert len(sentences) > 100
+    for text in sentences:
+        norm = normalize(text)
+        for match in ranker().read(text).items:
+            for word in match.words:
+                assert all(part in norm for part in word.split("…")), (text, match.code, word)
 
 
 def test_generic_words_alone_are_not_understood() -> None:
