@@ -21,6 +21,9 @@ bench/soak_figures.py (soak_p99_ms: what a live process took; the retry after a 
 phases warm-up, steady, sweep, after kill; sweeps timed from the processes' logs), CPU per
 delivery and soak_rss_growth_mb_per_min (serve processes, slope over the second half). Merged
 into bench/results.json; every delivery goes to requests.json in the work directory.
+
+The same-run baseline (bench/soak_baseline.py), before the load: a bare uvicorn app answering
+the same kind of updates at the same rate; `soak_serve_cpu_ratio` and `soak_p99_ratio` compare.
 `--short`: 30 s, 40 users, 20 updates/s, 100 open needs.
 """
 
@@ -46,6 +49,7 @@ from sqlalchemy import text, update  # noqa: E402
 
 from bench.bench_sweep import seed  # noqa: E402
 from bench.results import merge  # noqa: E402
+from bench.soak_baseline import echo_baseline, ratios  # noqa: E402
 from bench.soak_figures import Attempt, Delivery, Interval, Kill, dump, print_table  # noqa: E402
 from bench.soak_support import (  # noqa: E402
     Proc,
@@ -348,6 +352,16 @@ async def run(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
         FakeTelegram() as tg,
         aiohttp.ClientSession(connector=connector, timeout=timeout) as http,
     ):
+        # The same-run baseline first, while nothing else runs: a bare server, the same load.
+        baseline = await echo_baseline(
+            http,
+            tg,
+            HEADERS,
+            users=opts.users,
+            rate=opts.rate,
+            seconds=opts.baseline_seconds or min(20.0, opts.duration / 10),
+            workdir=workdir,
+        )
         soak = Soak(opts, tg, workdir)
         try:
             await soak.start(http)
@@ -368,7 +382,8 @@ async def run(opts: argparse.Namespace, workdir: Path) -> dict[str, Any]:
             await watcher
             await drained(app, timeout=120)
             await asyncio.sleep(2)
-            figures = await check(app, soak, [first, second])
+            figures = await check(app, soak, [first, second]) | baseline
+            figures |= ratios(figures)
             print_table(soak.table)
             extra = {"needs_at": soak.tally.needs_at, "wall0": soak.wall0, "figures": figures}
             dump(
@@ -405,6 +420,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument(
         "--worker-sweeps-only", action="store_true", help="serve processes do not sweep"
+    )
+    parser.add_argument(
+        "--baseline-seconds",
+        type=float,
+        default=None,
+        help="seconds of the bare-server baseline before the soak (a tenth of --duration, ≤ 20)",
     )
     parser.add_argument("--short", action="store_true", help="30 s, 40 users, 20/s, 100 needs")
     parser.add_argument("--database-url", default=DEFAULT_DB, help="dropped and created again")

@@ -36,7 +36,7 @@ LINLI = str(Path(sys.executable).with_name("linli"))
 
 @dataclass
 class Proc:
-    """One `linli serve` or `linli worker` process."""
+    """One `linli serve` or `linli worker` process (or the baseline's echo server)."""
 
     name: str
     args: list[str]
@@ -47,12 +47,13 @@ class Proc:
     rss: list[tuple[float, float]] = field(default_factory=list)  # (seconds, MB)
     cpu: dict[int, float] = field(default_factory=dict)  # pid → CPU seconds (each life)
     ready_cpu: dict[int, float] = field(default_factory=dict)  # pid → CPU seconds when ready
+    exe: str = LINLI  # the program; args follow it
 
     async def start(self) -> None:
         """Start (or restart) the process."""
         with self.log.open("a") as sink:
             self.process = await asyncio.create_subprocess_exec(
-                LINLI, *self.args, env=self.env, cwd=ROOT, stdout=sink, stderr=sink
+                self.exe, *self.args, env=self.env, cwd=ROOT, stdout=sink, stderr=sink
             )
 
     @property

@@ -33,6 +33,11 @@ KEYS = {
     "soak_sweep_requests",
     "soak_needs_sweep_chunks",
     "soak_needs_ranked",
+    "soak_echo_deliveries",
+    "soak_echo_cpu_ms_per_delivery",
+    "soak_echo_p99_ms",
+    "soak_serve_cpu_ratio",
+    "soak_p99_ratio",
     *(f"soak_phase_{p}_{f}" for p in PHASES for f in ("count", "p50_ms", "p99_ms")),
 }
 
@@ -72,3 +77,7 @@ def test_the_short_soak_runs_and_reports(tmp_path: Path) -> None:
     assert figures["soak_sweep_requests"] > 0
     assert figures["soak_p99_ms_sweeps"] > 0
     assert figures["soak_phase_sweep_count"] > 0
+    # The same-run baseline (a bare server under the same load) ran, and the ratios use it.
+    assert figures["soak_echo_deliveries"] > 0 and figures["soak_echo_p99_ms"] > 0
+    ratio = figures["soak_p99_ms"] / figures["soak_echo_p99_ms"]
+    assert figures["soak_p99_ratio"] == round(ratio, 1)
