@@ -74,6 +74,7 @@ DEFAULT_DB = "postgresql+asyncpg://postgres@127.0.0.1:5432/linli_soak"
 SECRET = "soak-secret"
 HEADERS = {"X-Telegram-Bot-Api-Secret-Token": SECRET}
 WEBHOOK_CONNECTIONS = 100
+WORKER_RUNNING = "worker running"  # what `linli worker` logs once it runs (bot/scheduler.py)
 
 
 class Soak:
@@ -126,9 +127,8 @@ class Soak:
         return time.monotonic() - self.t0
 
     async def start(self, http: aiohttp.ClientSession) -> None:
-        """Start every process; wait until the serve processes answer /healthz."""
-        for proc in (*self.serves, self.worker):
-            await self.restart(http, proc)
+        """Start every process at once; wait until the serve processes answer /healthz."""
+        await asyncio.gather(*(self.restart(http, proc) for proc in (*self.serves, self.worker)))
 
     async def healthy(self, http: aiohttp.ClientSession, proc: Proc) -> bool:
         """Wait for /healthz of a serve process; False if it exited (e.g. its start timed out)."""
@@ -142,13 +142,24 @@ class Soak:
             await asyncio.sleep(0.1)
         return False
 
+    async def says(self, proc: Proc, line: str, times: int) -> bool:
+        """Wait until `line` is in the process's log `times` times; False if it exited first."""
+        for _ in range(600):
+            if not proc.alive:
+                return False
+            if proc.log_count(line) >= times:
+                return True
+            await asyncio.sleep(0.1)
+        return False
+
     async def restart(self, http: aiohttp.ClientSession, proc: Proc) -> None:
         """Start a process again until it runs (a start under load may time out, as in life)."""
         for _ in range(5):
+            runs = proc.log_count(WORKER_RUNNING)
             await proc.start()
             if proc is self.worker:
-                await asyncio.sleep(5)  # a worker that could not reach the Bot API exits
-                if proc.alive:
+                # It says so once running (a worker that could not reach the Bot API exits).
+                if await self.says(proc, WORKER_RUNNING, runs + 1):
                     return
                 continue
             if await self.healthy(http, proc):
@@ -267,15 +278,18 @@ class Soak:
                     break
                 await asyncio.sleep(pace * (0.5 + self.rnd.random()))
             n += 1
-            steps = await self.propose_steps(http, user, index, n, pace)
+            steps = await self.propose_steps(http, user, index, n, pace, until)
 
     async def propose_steps(
-        self, http: aiohttp.ClientSession, user: User, index: int, n: int, pace: float
+        self, http: aiohttp.ClientSession, user: User, index: int, n: int, pace: float, until: float
     ) -> list[str]:
-        """Send /help, /me and a proposal up to its last button; return the steps of next round."""
+        """Send /help, /me and a proposal up to its last button; return the steps of next round
+        (none once the run is over: a proposal left half-way is a dialog like any other)."""
         title = f"第{index}号楼第{n}次提议{self.rnd.randrange(10**6)}"
         body = f"建议{title}：楼道灯坏了很久，晚上老人上下楼不方便，希望尽快修好并定期检查。"
         for said in ("/help", "/me", "/propose", title, body):
+            if self.now() >= until:
+                return []
             await self.say(http, user, said)
             await asyncio.sleep(pace * (0.5 + self.rnd.random()))
         if "仍然提出新提案" in self.buttons(user):

@@ -56,6 +56,12 @@ class Proc:
                 self.exe, *self.args, env=self.env, cwd=ROOT, stdout=sink, stderr=sink
             )
 
+    def log_count(self, line: str) -> int:
+        """How many times its log holds `line` (its lives so far)."""
+        if not self.log.exists():
+            return 0
+        return self.log.read_text(encoding="utf-8", errors="replace").count(line)
+
     @property
     def alive(self) -> bool:
         """Whether the process runs."""

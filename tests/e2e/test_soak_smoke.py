@@ -48,7 +48,7 @@ def test_the_short_soak_runs_and_reports(tmp_path: Path) -> None:
     base = make_url(PG_URL)
     url = base.set(database=f"{base.database}_linli_soak_smoke").render_as_string(False)
     results = tmp_path / "results.json"
-    args = ["--short", "--duration", "20", "--users", "10", "--rate", "10", "--open-needs", "50"]
+    args = ["--short", "--duration", "20", "--users", "20", "--rate", "20", "--open-needs", "200"]
     args += ["--needs-at", "0.1"]  # the needs' sweep starts within a tick (5 s) of their arrival
     args += ["--database-url", url, "--results", str(results), "--workdir", str(tmp_path / "w")]
     done = subprocess.run(
