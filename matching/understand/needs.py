@@ -163,6 +163,33 @@ def _gapped_pairs(text: str) -> frozenset[str]:
     )
 
 
+def _spans_said(sentence: str, words: list[str]) -> tuple[str, ...]:
+    """The deciding words as the stretches of the sentence they cover, words that overlap or
+    touch joined ("帮忙买" and "买菜" → "帮忙买菜"), in the sentence's order; a split phrase
+    ("情绪…疏导") or a word found only elsewhere after them, unless what they say is shown."""
+    found: list[tuple[int, int]] = []
+    rest: list[str] = []
+    for word in words:
+        start = sentence.find(word) if "…" not in word else -1
+        if start < 0:
+            rest.append(word)
+        else:
+            found.append((start, start + len(word)))
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(found):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], end))
+        else:
+            merged.append((start, end))
+    shown = [sentence[a:b] for a, b in merged]
+    rest = [
+        word
+        for word in rest
+        if not all(any(part in other for other in shown) for part in word.split("…"))
+    ]
+    return tuple(dict.fromkeys(shown + rest))
+
+
 def _said_as(sentence: str, added: dict[str, str], term: str) -> str:
     """A term the sentence holds as it said it, or else the word that brought the lexicon's
     addition holding it ("手机" for 智能 in 智能手机, added for 手机)."""
@@ -399,8 +426,9 @@ class NeedRanker:
                 direct[code] = max(direct[code], weight * credit)
         ranked = sorted(scores.items(), key=lambda pair: (-pair[1], self.entries[pair[0]].code))
         ranked = [(index, score) for index, score in ranked if score >= MIN_SCORE][:limit]
+        norm = normalize(text)
         items = tuple(
-            ItemMatch(self.entries[index].code, round(score, 3), tuple(why[index]))
+            ItemMatch(self.entries[index].code, round(score, 3), _spans_said(norm, why[index]))
             for index, score in ranked
         )
         sentence_skills = tuple(
