@@ -89,14 +89,13 @@ async def summary(ctx: Ctx, data: dict[str, Any], masked_phone: str) -> str:
             sensitive=_when(ctx, sensitive) if sensitive else ctx.t("exports.mydata_no"),
         ),
     ]
-    sep = "、" if ctx.lang.startswith("zh") else ", "
     held = [
         f"{_label(ctx, ROLES, r['role'])}（{r['region']}）"
         for r in data.get("roles", [])
         if not r.get("revoked_at")
     ]
     if held:
-        parts.append(ctx.t("exports.mydata_roles", roles=sep.join(held)))
+        parts.append(ctx.t("exports.mydata_roles", roles=ctx.join(held)))
     if data.get("volunteer_profile"):
         parts.append(ctx.t("exports.mydata_volunteer"))
     parts += _section(

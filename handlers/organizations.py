@@ -109,7 +109,7 @@ def gap_text(t: Translate, row: Row1710) -> str:
         for tier in ORG_TIERS
         if row.missing(tier)
     ]
-    return t("orgs.gap", parts=t("orgs.list_sep").join(parts)) if parts else t("orgs.met")
+    return t("orgs.gap", parts=t("common.list_separator").join(parts)) if parts else t("orgs.met")
 
 
 def table_1710(t: Translate, rows: list[Row1710]) -> tuple[list[str], list[list[str]]]:

@@ -124,8 +124,7 @@ async def _refuse_if_busy(ctx: Ctx) -> None:
     busy = await repo.busy_with(ctx.session, ctx.person.id)
     if busy["tasks"] or busy["needs"]:
         ids = [f"#{i}" for i in busy["tasks"] + busy["needs"]]
-        sep = "、" if ctx.lang.startswith("zh") else ", "
-        raise UserError("privacy.forget_busy", items=sep.join(ids))
+        raise UserError("privacy.forget_busy", items=ctx.join(ids))
 
 
 async def _ask_forget(ctx: Ctx) -> Reply:

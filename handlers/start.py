@@ -289,7 +289,7 @@ async def show_me(ctx: Ctx) -> list[Reply]:
     if home is None and person.home_region_id:
         home = await regions.by_id(ctx.session, person.home_region_id)
     held = await role_names(ctx)
-    roles_text = "、".join(f"{ctx.t(ROLE_LABELS[r])}（{name}）" for r, name in held) or ctx.t(
+    roles_text = ctx.join(f"{ctx.t(ROLE_LABELS[r])}（{name}）" for r, name in held) or ctx.t(
         "me.no_roles"
     )
     consent = (

@@ -59,15 +59,16 @@ def routes(app: App, templates: Templates) -> list[Route]:
         if len(affiliation) > AFFILIATION_MAX:
             raise InvalidInput("meetings.affiliation_too_long", limit=AFFILIATION_MAX)
         names = parse_names(form.get("names", ""))
-        done = await invite(ctx_of(visit), meeting.id, form.get("capacity", ""), names, affiliation)
+        ctx = ctx_of(visit)
+        done = await invite(ctx, meeting.id, form.get("capacity", ""), names, affiliation)
         # On a page, all or nothing: a name not found (or shared) invites no one, so the
         # organizer corrects the list and sends it again.
         if done.missing:
-            raise InvalidInput("meetings.invite_missing", names="、".join(done.missing))
+            raise InvalidInput("meetings.invite_missing", names=ctx.join(done.missing))
         if done.ambiguous:
-            raise InvalidInput("meetings.invite_ambiguous", names="、".join(done.ambiguous))
+            raise InvalidInput("meetings.invite_ambiguous", names=ctx.join(done.ambiguous))
         if not done.invited:
-            raise Conflict("meetings.invite_already", names="、".join(done.already))
+            raise Conflict("meetings.invite_already", names=ctx.join(done.already))
         return redirect(f"/office/meetings/{meeting.id}?done=invited")
 
     @signed_in(app, templates, form=True)

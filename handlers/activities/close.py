@@ -219,15 +219,14 @@ async def _ask_confirm(ctx: Ctx) -> Reply:
     absent = [s for s in roster if not _present(ctx, s)]
     # What the organizer sees is what is recorded, even if someone checks in meanwhile.
     ctx.data["present"] = [s.id for s in present]
-    sep = "、" if ctx.lang.startswith("zh") else ", "
     came = [names.get(s.person_id) or "—" for s in present]
     added = await repo.names(ctx.session, ctx.data.get("walkins", []))
     came += [added.get(p) or "—" for p in ctx.data.get("walkins", [])]
     return ctx.reply(
         "activities.ask_close",
         title=activity.title,
-        present=sep.join(came) or "—",
-        absent=sep.join(names.get(s.person_id) or "—" for s in absent) or "—",
+        present=ctx.join(came) or "—",
+        absent=ctx.join(names.get(s.person_id) or "—" for s in absent) or "—",
         n_present=len(came),
         n_absent=len(absent),
         hours=ctx.data["hours"],

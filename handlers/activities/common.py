@@ -75,12 +75,11 @@ def span(i18n: Translator, lang: str, start: datetime, end: datetime) -> str:
     return f"{first}–{i18n.datetime(lang, end, 'HH:mm') if same_day else i18n.datetime(lang, end)}"
 
 
-def skill_names(codes: Sequence[str], lang: str, limit: int = 5) -> str:
+def skill_names(i18n: Translator, codes: Sequence[str], lang: str, limit: int = 5) -> str:
     """Skill codes as names in a language, the first few only ("陪诊、助浴 …")."""
     table = taxonomy.skill_by_code()
     names = [table[c].name(lang) if c in table else c for c in codes]
-    sep = "、" if lang.startswith("zh") else ", "
-    shown = sep.join(names[:limit])
+    shown = i18n.join(lang, names[:limit])
     return shown + (" …" if len(names) > limit else "")
 
 

@@ -227,7 +227,9 @@ async def _ask_confirm(ctx: Ctx) -> Reply:
         when=span(ctx.deps.i18n, ctx.lang, start, end),
         place=ctx.data["place"],
         slots=ctx.data["slots"],
-        skills=skill_names(skills, ctx.lang) if skills else ctx.t("activities.skills_any"),
+        skills=skill_names(ctx.deps.i18n, skills, ctx.lang)
+        if skills
+        else ctx.t("activities.skills_any"),
         audience=await _region_label(ctx, region) if region else "—",
         choices=[Choice(ctx.t("activities.publish"), "publish")],
     )

@@ -190,8 +190,7 @@ async def mobilize_command(ctx: Ctx) -> list[Reply]:
     tally: dict[str, int] = {}
     for why in result.skipped.values():
         tally[why] = tally.get(why, 0) + 1
-    sep = "、" if ctx.lang.startswith("zh") else ", "
-    skipped = sep.join(ctx.t(REASONS[why], n=n) for why, n in tally.items()) or "—"
+    skipped = ctx.join(ctx.t(REASONS[why], n=n) for why, n in tally.items()) or "—"
     return [
         ctx.reply(
             "activities.mobilized",

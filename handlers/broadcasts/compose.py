@@ -86,7 +86,7 @@ async def _take_skills(ctx: Ctx, message: Message) -> str | None:
     # The sign-up's reader: "会开车的，还有懂急救的" names 开车 and 急救.
     typed = typed_skills(message.text, load_skills())
     if typed.unknown:
-        raise InvalidInput("broadcasts.unknown_skills", words="、".join(typed.unknown))
+        raise InvalidInput("broadcasts.unknown_skills", words=ctx.join(typed.unknown))
     codes = list(typed.codes)
     if not codes:
         raise InvalidInput("broadcasts.unknown_skills", words="—")
@@ -151,7 +151,7 @@ def _summary(ctx: Ctx, region: Region) -> str:
         "broadcasts.summary",
         region=region.name,
         role=ctx.t(ROLE_LABELS[ctx.data["role"]]),
-        skills="、".join(skills[c].name(ctx.lang) for c in ctx.data["skills"] if c in skills)
+        skills=ctx.join(skills[c].name(ctx.lang) for c in ctx.data["skills"] if c in skills)
         or ctx.t("broadcasts.any"),
         lang=LANG_LABELS.get(ctx.data["lang"] or "", ctx.t("broadcasts.lang_all")),
         when=ctx.when(datetime.fromisoformat(ctx.data["at"]))

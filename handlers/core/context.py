@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -56,6 +56,10 @@ class Ctx:
     def reply(self, key: str, /, *, choices: Sequence[Choice] = (), **params: Any) -> Reply:
         """A reply with catalog text and optional choices."""
         return Reply(self.t(key, **params), tuple(choices))
+
+    def join(self, items: Iterable[str]) -> str:
+        """Items as a list in a sentence of the user's language: "甲、乙", "A, B"."""
+        return self.deps.i18n.join(self.lang, items)
 
     def when(self, value: datetime) -> str:
         """A UTC time shown in the user's local time and style."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,10 @@ class Translator:
         catalog = self._catalogs.get(lang) or self._catalogs[DEFAULT_LANG]
         text = catalog.gettext(key)
         return text.format(**params) if params else text
+
+    def join(self, lang: str, items: Iterable[str]) -> str:
+        """Items as a list in a sentence of `lang`: "甲、乙", "A, B"."""
+        return self.translate(lang, "common.list_separator").join(items)
 
     def has(self, lang: str, key: str) -> bool:
         """Whether the catalog of `lang` translates `key`."""

@@ -105,6 +105,16 @@ class Day:
     value: datetime
 
 
+@dataclass(frozen=True)
+class Listed:
+    """Items shown as a list in the recipient's language ("甲、乙", "A, B"); "—" if none."""
+
+    items: tuple[str, ...]
+
+    def localize(self, i18n: Translator, lang: str) -> str:
+        return i18n.join(lang, self.items) or "—"
+
+
 def localize(i18n: Translator, lang: str, value: Any) -> Any:
     """A parameter in the recipient's language; objects with a `localize(i18n, lang)` do it."""
     if hasattr(value, "localize"):

@@ -84,14 +84,14 @@ class Invited:
 
     def lines(self, ctx: Ctx, meeting_id: int) -> list[str]:
         """The answer, a line per kind of outcome."""
-        lines = [ctx.t("meetings.invited", id=meeting_id, names="、".join(self.invited) or "—")]
+        lines = [ctx.t("meetings.invited", id=meeting_id, names=ctx.join(self.invited) or "—")]
         for key, names in (
             ("meetings.invite_already", self.already),
             ("meetings.invite_missing", self.missing),
             ("meetings.invite_ambiguous", self.ambiguous),
         ):
             if names:
-                lines.append(ctx.t(key, names="、".join(names)))
+                lines.append(ctx.t(key, names=ctx.join(names)))
         return lines
 
 

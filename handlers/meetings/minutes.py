@@ -28,7 +28,7 @@ async def _ready(ctx: Ctx, meeting: Meeting) -> Region:
     items = await repo.items(ctx.session, meeting.id)
     undecided = [str(n) for n, i in enumerate(items, start=1) if not i.outcome]
     if undecided:
-        raise UserError("meetings.undecided_left", id=meeting.id, items="、".join(undecided))
+        raise UserError("meetings.undecided_left", id=meeting.id, items=ctx.join(undecided))
     return community
 
 

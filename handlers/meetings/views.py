@@ -117,7 +117,7 @@ async def show_meeting(ctx: Ctx) -> list[Reply]:
         if organizer or meeting.status == "published":
             votes = await repo.votes_by_name(ctx.session, item.id)
             if votes:
-                cast = "、".join(f"{n}：{ctx.t(VOTE_LABELS[c])}" for n, c in votes)
+                cast = ctx.join(f"{n}：{ctx.t(VOTE_LABELS[c])}" for n, c in votes)
                 lines.append(ctx.t("meetings.votes_line", votes=cast))
         if item.kind == "hot_issue":
             lines.append(hot_issue.describe(ctx, meeting.hot_issue))

@@ -150,7 +150,7 @@ async def group_names(ctx: Ctx, need: Need) -> str:
     wanted = set(need.target_groups or [])
     groups = await needs_repo.target_groups(ctx.session)
     zh = ctx.lang.startswith("zh")
-    return "、".join(g.name_zh if zh else g.name_en for g in groups if g.code in wanted) or "—"
+    return ctx.join(g.name_zh if zh else g.name_en for g in groups if g.code in wanted) or "—"
 
 
 async def staff_scopes(ctx: Ctx) -> list[Region]:

@@ -223,7 +223,7 @@ async def _take_consent(ctx: Ctx, message: Message) -> str | None:
 async def _group_names(ctx: Ctx) -> str:
     wanted = set(ctx.data.get("groups", []))
     groups = await needs_repo.target_groups(ctx.session)
-    return "、".join(_group_name(ctx, g) for g in groups if g.code in wanted) or "—"
+    return ctx.join(_group_name(ctx, g) for g in groups if g.code in wanted) or "—"
 
 
 async def _person_name(ctx: Ctx, person_id: int | None) -> str:

@@ -15,7 +15,7 @@ from handlers.core.config import CoreConfig, DispatchRules
 from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.messages import Reply
-from handlers.core.notify import At, Key, Pair, Sink, notify
+from handlers.core.notify import At, Key, Listed, Pair, Sink, notify
 from handlers.core.numbers import first_id, parse_id
 from handlers.core.timing import timed
 from handlers.needs import set_status
@@ -184,7 +184,7 @@ def offer_notice(
         "when": view.when,
         "place": place,  # the community and grid, never the building or door
         "notes": need.notes or "—",
-        "said": "、".join(_said(need.words or ())) or "—",  # what decided it
+        "said": Listed(tuple(_said(need.words or ()))),  # what decided it
         "why": explain_both(sink.i18n, reasons),
         "org": f" · {org.name}" if org else "",
         "due": At(offer.due_at or sink.now),

@@ -74,7 +74,7 @@ def cert_name(ctx: Ctx, code: str) -> str:
 
 def joined(ctx: Ctx, items: Sequence[str]) -> str:
     """Items joined the way the language lists them, or "none"."""
-    return ctx.t("volunteers.list_sep").join(items) if items else ctx.t("volunteers.none")
+    return ctx.join(items) if items else ctx.t("volunteers.none")
 
 
 def skill_names(ctx: Ctx, codes: Sequence[str]) -> str:
@@ -115,11 +115,11 @@ def slots_text(ctx: Ctx, slots: Sequence[str]) -> str:
         if len(days) >= 3:
             day_text = ctx.t("volunteers.day_range", first=names[0], last=names[-1])
         else:
-            day_text = ctx.t("volunteers.list_sep").join(names)
+            day_text = ctx.join(names)
         if len(parts) == len(PARTS):
             part_text = ctx.t("volunteers.all_day")
         else:
-            part_text = ctx.t("volunteers.list_sep").join(ctx.t(PART_LABELS[p]) for p in parts)
+            part_text = ctx.join(ctx.t(PART_LABELS[p]) for p in parts)
         segments.append(ctx.t("volunteers.slot_segment", days=day_text, parts=part_text))
     return ctx.t("volunteers.group_sep").join(segments)
 

@@ -140,3 +140,24 @@ def test_languages_have_the_same_keys_and_placeholders() -> None:
 def test_compiled_catalogs_load(translator: Translator) -> None:
     assert translator.translate("zh_CN", "start.agree") == "同意"
     assert translator.translate("en", "start.agree") == "I agree"
+
+
+def test_lists_in_a_sentence_follow_the_language(translator: Translator) -> None:
+    from handlers.core.notify import Listed, localize
+
+    assert translator.join("zh_CN", ["陪诊", "助浴"]) == "陪诊、助浴"
+    assert translator.join("en", ["escort", "bathing"]) == "escort, bathing"
+    assert localize(translator, "en", Listed(("water pipe", "leaking"))) == "water pipe, leaking"
+    assert localize(translator, "zh_CN", Listed(())) == "—"
+
+
+def test_no_code_joins_a_list_with_a_chinese_separator() -> None:
+    """English readers once got "Matched on: water pipe、leaking": lists go through `ctx.join`,
+    `Translator.join` or `Listed` (the separator is the catalog's `common.list_separator`)."""
+    found = []
+    for package in PACKAGES:
+        for path in (ROOT / package).rglob("*.py"):
+            for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+                if isinstance(node, ast.Constant) and node.value in ("、", "，"):
+                    found.append(f"{path.relative_to(ROOT)}:{node.lineno}")
+    assert not found, found
