@@ -7,7 +7,7 @@ from handlers.admin.roles import usable
 from handlers.core.auth import is_registered, role_names
 from handlers.core.codes import normalize
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT, Flow, Step
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, skipped
 from handlers.core.errors import InvalidInput
 from handlers.core.features import Feature, MenuEntry
 from handlers.core.i18n import N_
@@ -150,10 +150,13 @@ async def _ask_name(ctx: Ctx) -> Reply:
 
 
 async def _take_name(ctx: Ctx, message: Message) -> str | None:
-    if message.value == "keep" and _offered_name(ctx):
+    # "跳过" / "skip" typed here (other steps can be skipped) is not a name: the offered one, if any
+    if (message.value == "keep" or skipped(message)) and _offered_name(ctx):
         ctx.data["name"] = _offered_name(ctx)
         return NEXT
     name = message.text.strip()
+    if skipped(message):
+        raise InvalidInput("start.name_needed")
     if not name or name.startswith("/") or not NAME.fits(name):
         raise InvalidInput("start.name_invalid", limit=NAME.limit)
     ctx.data["name"] = name

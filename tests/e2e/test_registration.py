@@ -57,6 +57,32 @@ async def test_resident_registers_in_english(chat: Chat) -> None:
     assert "Language set to English" in render(await chat.pick("tom", "English"))
 
 
+async def test_skip_typed_for_the_name_takes_the_offered_one(chat: Chat) -> None:
+    """ "跳过" at the name step (other steps can be skipped) once became the person's name."""
+    await chat.script("小王", REGISTRATION[:5])
+    await chat.script("小王", [("跳过", "隐私政策"), (Pick("同意", "1"), "登记完成，小王")])
+    await chat.script(
+        "tom",
+        [
+            ("/start", "请选择语言"),
+            (Pick("English"), "How will you use Linli"),
+            (Pick("Resident"), "choose your community"),
+            (Pick("百环社区"), "choose your grid"),
+            (Pick("Not sure, skip"), "What should we call you"),
+            ("skip", "Privacy policy"),
+            (Pick("I agree"), "You are registered, tom"),
+        ],
+    )
+
+
+async def test_skip_typed_for_the_name_with_none_offered_asks_again(chat: Chat) -> None:
+    for said, _ in REGISTRATION[:5]:
+        await chat.say("u", chat.typed("u", said), display_name="")
+    text = render(await chat.say("u", "跳过", display_name=""))
+    assert "这一步不能跳过" in text and "我们怎么称呼您" in text
+    assert "隐私政策" in render(await chat.say("u", "小于", display_name=""))
+
+
 async def test_first_contact_answers_in_the_platform_language(chat: Chat) -> None:
     greeted = await chat.text("amy", "hello", lang_hint="en-US")
     assert "Send /start" in greeted and "did not understand" not in greeted  # a welcome

@@ -71,8 +71,10 @@ class Chat:
         photo: str | None = None,
         update_key: str | None = None,
         lang_hint: str | None = None,
+        display_name: str | None = None,
     ) -> list[Reply]:
-        """Send one message as `user`; returns the replies."""
+        """Send one message as `user` (the platform's display name: `user`, or `display_name`;
+        "" for none); returns the replies."""
         message = Message(
             channel=self.channel,
             user_id=user,
@@ -80,7 +82,7 @@ class Chat:
             payload=payload,
             location=location,
             photo=photo,
-            display_name=user,
+            display_name=user if display_name is None else (display_name or None),
             lang_hint=lang_hint,
             update_key=update_key or f"k{next(_keys)}",
         )
