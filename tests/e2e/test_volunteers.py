@@ -220,3 +220,22 @@ async def test_volunteer_signs_up_in_english(talk: Talk) -> None:
     assert stored is not None and stored.skills == ["medical_escort"]
     assert stored.home_grid_id == await region_id(talk.chat, "CY-JS-02-G2")
     assert await person_id(talk.chat, "Michael Brown")
+
+
+async def test_skills_said_in_a_sentence_are_added(talk: Talk) -> None:
+    """What volunteers type is a sentence, not a skill's name: "I can also fix a tap and help
+    with shopping" once got "No skill close to …" (and so did 我会修水龙头，也能帮忙买菜)."""
+    await talk.script(
+        "Michael Brown",
+        [
+            ("/volunteer", "What can you help with?"),
+            ("I can also fix a tap and help with shopping", "Added: Plumbing, Errands"),
+        ],
+    )
+    await talk.script(
+        "王凤兰",
+        [
+            ("/volunteer", "您能提供哪些志愿服务"),
+            ("我会修水龙头，也能帮忙买菜", "已添加：水管维修、代购代办"),
+        ],
+    )

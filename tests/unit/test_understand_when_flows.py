@@ -220,6 +220,11 @@ def test_weekly_slots(text: str, slots: list[tuple[int, str]]) -> None:
         ("abc", (), ("abc",)),
         ("陪诊，扫地机器人", ("medical_escort",), ("扫地机器人",)),  # not "机器人" science
         ("I can drive", ("driving",), ()),
+        # what else a piece says does not stop it; the understanding lexicon reads the rest
+        ("周末可以开车送老人去医院", ("driving",), ()),
+        ("我会修水龙头，也能帮忙买菜", ("plumbing", "errand_shopping"), ()),
+        ("I can also fix a tap and help with shopping", ("plumbing", "errand_shopping"), ()),
+        ("可以提供法律咨询", ("legal_consult",), ()),
     ],
 )
 def test_typed_skills(text: str, codes: tuple[str, ...], unknown: tuple[str, ...]) -> None:
