@@ -29,6 +29,14 @@ REGISTRATION = [
     ("小林", "隐私政策"),
     (Pick("同意", "1"), "登记完成，小林"),
 ]
+# The same in English, as far as the name step.
+ENGLISH_TO_NAME = [
+    ("/start", "请选择语言"),
+    (Pick("English"), "How will you use Linli"),
+    (Pick("Resident"), "choose your community"),
+    (Pick("百环社区"), "choose your grid"),
+    (Pick("Not sure, skip"), "What should we call you"),
+]
 
 
 async def test_resident_registers_in_chinese(chat: Chat) -> None:
@@ -43,11 +51,7 @@ async def test_resident_registers_in_english(chat: Chat) -> None:
     await chat.script(
         "tom",
         [
-            ("/start", "请选择语言"),
-            (Pick("English"), "How will you use Linli"),
-            (Pick("Resident"), "choose your community"),
-            (Pick("百环社区"), "choose your grid"),
-            (Pick("Not sure, skip"), "What should we call you"),
+            *ENGLISH_TO_NAME,
             (Pick('Call me "tom"'), "Privacy policy"),
             (Pick("I agree"), "You are registered, tom"),
         ],
@@ -64,11 +68,7 @@ async def test_skip_typed_for_the_name_takes_the_offered_one(chat: Chat) -> None
     await chat.script(
         "tom",
         [
-            ("/start", "请选择语言"),
-            (Pick("English"), "How will you use Linli"),
-            (Pick("Resident"), "choose your community"),
-            (Pick("百环社区"), "choose your grid"),
-            (Pick("Not sure, skip"), "What should we call you"),
+            *ENGLISH_TO_NAME,
             ("skip", "Privacy policy"),
             (Pick("I agree"), "You are registered, tom"),
         ],
