@@ -1,8 +1,9 @@
 """Benchmark of the skills volunteers type in their own words (matching/understand/skills.py).
 
-Run ``python bench/bench_typed_skills.py [--results PATH] [--misses]``. Reads bench/data/volunteer_skills.tsv
-(sentences a volunteer might type at sign-up, Chinese and English, with the skills each names;
-"dev" lines were looked at while tuning, "held" lines never) and measures, per split:
+Run ``python bench/bench_typed_skills.py [--results PATH] [--misses]``. Reads
+bench/data/volunteer_skills.tsv (sentences a volunteer might type at sign-up, Chinese and
+English, with the skills each names; "dev" lines were looked at while tuning, "held" lines never)
+and measures, per split:
 
 - `read_pct`: sentences of which every named skill was found (any of its alternatives);
 - `slot_recall_pct`: named skills found, over all named;

@@ -102,8 +102,19 @@ async def go(ctx: Ctx, intent: str, text: str) -> list[Reply]:
         return [_menu(ctx, "understanding.greeting", DEFAULT_CHOICES)]
     replies = await _run(ctx, TARGETS[intent])
     if intent == "report":
+        if ctx.state.flow == "report" and _describes_a_problem(text):
+            ctx.data["said"] = text  # offered as the report's description (handlers/reports)
         return await _with_named_option(ctx, text) or replies
     return replies
+
+
+# Cues that only say "a report" ("我要报事", "I want to report a problem"), not what is wrong.
+_GENERIC_REPORT_CUES = frozenset({"报事", "举报", "反映一下", "反映个", "发现一处", "report"})
+
+
+def _describes_a_problem(text: str) -> bool:
+    """Whether a sentence that means a report also says what is wrong ("路灯坏了好几天了")."""
+    return any(cue not in _GENERIC_REPORT_CUES for cue in classify(text).cues)
 
 
 async def _with_named_option(ctx: Ctx, text: str) -> list[Reply] | None:

@@ -61,12 +61,17 @@ def _keep_photo(ctx: Ctx, message: Message) -> None:
 
 
 async def _ask_text(ctx: Ctx) -> Reply:
+    said = str(ctx.data.get("said") or "")
+    if said:  # the sentence that started the report (handlers/understanding.py) says it already
+        choices = [Choice(ctx.t("reports.use_said"), "said")]
+        return ctx.reply("reports.ask_text_said", said=said[:TEXT_LIMIT], choices=choices)
     return ctx.reply("reports.ask_text")
 
 
 async def _take_text(ctx: Ctx, message: Message) -> str | None:
     _keep_photo(ctx, message)  # a photo with a caption answers two questions at once
-    text = _text(message)
+    said = str(ctx.data.get("said") or "")
+    text = said if message.value == "said" and said else _text(message)
     if not text:
         raise InvalidInput("reports.text_empty")
     if len(text) > TEXT_LIMIT:

@@ -175,3 +175,34 @@ async def test_the_offer_shows_the_residents_own_words(chat: Chat) -> None:
         said = text.split("匹配依据：", 1)[1].splitlines()[0]
         assert said != "—" and "买药" not in said
         assert all(word in "能不能帮忙买菜送上门，我腿脚不好" for word in said.split("、")), said
+
+
+async def test_a_report_in_everyday_words_offers_the_sentence_as_its_description(
+    chat: Chat,
+) -> None:
+    """The resident already said what is wrong: the report does not make her type it again."""
+    said = "楼下有人在绿化带里私搭乱建了一个小棚子"
+    await chat.script(
+        "王凤兰",
+        [
+            (said, f"「{said}」"),  # the category 私搭乱建 was named: on to the description
+            ("1", "有照片吗"),  # "✔ 就用这句"
+            ("跳过", "问题在哪里"),
+            ("1", f"内容：{said}"),
+        ],
+    )
+    await chat.script(
+        "Michael Brown",
+        [
+            ("there is graffiti on the wall by gate 3", "choose the kind of problem"),
+            ("4", '"there is graffiti on the wall by gate 3"'),
+            ("1", "Do you have a photo"),
+            ("skip", "Where is it"),
+            ("1", "What: there is graffiti on the wall by gate 3"),
+        ],
+    )
+    # Only saying "a report" is no description: the question is asked plainly.
+    await chat.text("王凤兰", "/cancel")
+    await chat.text("王凤兰", "我要报事")
+    asked = await chat.text("王凤兰", "1")
+    assert "请简单描述问题" in asked and "您刚才说" not in asked
