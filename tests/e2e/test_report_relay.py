@@ -42,6 +42,7 @@ async def test_reporter_and_worker_write_from_the_notices(chat: Chat, clock: Fak
     assert WRITE in (await inbox_choices(chat.app, "张磊"))[0]
     opened = await talk.text("张磊", payload=WRITE)
     assert "请输入要转达" in opened
+    assert "报事 #1（" in opened and "r1" not in opened  # one number, as everywhere else
     assert "已转达" in await talk.text("张磊", "您好，请问地锁在哪个车位？")
     assert "对话已关闭" in await talk.text("张磊", "结束")
     heard = (await inbox(chat.app, "王凤兰"))[-1]
