@@ -33,6 +33,16 @@ _FILLERS = re.compile(
 )
 
 
+# English words around the skills in a sentence ("people who can drive and know first aid"):
+# not named back as unknown skills.
+_EN_FILLERS = frozenset(
+    "a an the and or also too i i'm im am is are be can could will would who that which people"  # noqa: SIM905
+    " person someone anyone those these them they we us our my me to with at in on of for from"
+    " do does did know knows good able help helping happy like love have has having volunteer"
+    " volunteers some any".split()
+)
+
+
 @dataclass(frozen=True, slots=True)
 class TypedSkills:
     """Skill codes named, in the order written, and the pieces that named nothing."""
@@ -59,7 +69,10 @@ def _leftover(piece: str, phrases: list[str]) -> str:
     return " ".join(
         w
         for w in piece.split()
-        if not _FILLERS.fullmatch(w) and len(w) > 1 and w[:STEM] not in stems
+        if not _FILLERS.fullmatch(w)
+        and len(w) > 1
+        and w[:STEM] not in stems
+        and w not in _EN_FILLERS
     )
 
 

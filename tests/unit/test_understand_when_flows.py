@@ -225,6 +225,8 @@ def test_weekly_slots(text: str, slots: list[tuple[int, str]]) -> None:
         ("我会修水龙头，也能帮忙买菜", ("plumbing", "errand_shopping"), ()),
         ("I can also fix a tap and help with shopping", ("plumbing", "errand_shopping"), ()),
         ("可以提供法律咨询", ("legal_consult",), ()),
+        # the words around them are not unknown skills (the broadcast filter refused these)
+        ("people who can drive and know first aid", ("driving", "first_aid"), ()),
     ],
 )
 def test_typed_skills(text: str, codes: tuple[str, ...], unknown: tuple[str, ...]) -> None:
