@@ -23,7 +23,6 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 # Single characters that carry no skill: what is left of "我也会修电脑" once 修电脑 is read.
 _FILLER_CHARS = frozenset("我你他她也还会懂能有的都要可以擅长熟悉一点些行人过")
 STEM = 4  # "drive" is covered by "driving"
-MEANINGFUL_CHARS = 2  # this much Chinese left uncovered makes a piece unread
 # Within one piece only the best readings count: "sign language" is not also "language teaching".
 PIECE_MARGIN = 0.1
 _PIECES = re.compile(r"\s*(?:[,，、;；/。]+|还有|以及|和|或者|\band\b|\bor\b)\s*")
