@@ -101,20 +101,38 @@ async def go(ctx: Ctx, intent: str, text: str) -> list[Reply]:
         await dialogs.begin(ctx, UNDERSTOOD, answers={"said": ""})
         return [_menu(ctx, "understanding.greeting", DEFAULT_CHOICES)]
     replies = await _run(ctx, TARGETS[intent])
+    if intent in ("report", "proposal") and ctx.state.flow == TARGETS[intent] and _describes(text):
+        ctx.data["said"] = text  # offered as the description (handlers/reports, proposals)
     if intent == "report":
-        if ctx.state.flow == "report" and _describes_a_problem(text):
-            ctx.data["said"] = text  # offered as the report's description (handlers/reports)
         return await _with_named_option(ctx, text) or replies
     return replies
 
 
-# Cues that only say "a report" ("我要报事", "I want to report a problem"), not what is wrong.
-_GENERIC_REPORT_CUES = frozenset({"报事", "举报", "反映一下", "反映个", "发现一处", "report"})
+# Words that only say "a report" or "a proposal" ("我要报事", "I want to make a proposal").
+_GENERIC_CUES = frozenset(
+    {"报事", "举报", "反映一下", "反映个", "发现一处", "提案", "提个建议", "建议", "意见", "我要"}
+    | {"report", "reports", "suggest", "suggestion", "propose", "proposal", "complaint"}
+)
+_CJK_FILLER = frozenset("我你他她们要想的了个一下请帮吗呢吧啊有是在")
+_EN_FILLER = frozenset(
+    "i we you a an the to of and or is are it this that there my our want would like make"  # noqa: SIM905
+    " have has please can could about some".split()
+)
+DESCRIBES_CJK = 6  # this many other Chinese characters, or
+DESCRIBES_EN = 3  # this many other English words, say what it is about
 
 
-def _describes_a_problem(text: str) -> bool:
-    """Whether a sentence that means a report also says what is wrong ("路灯坏了好几天了")."""
-    return any(cue not in _GENERIC_REPORT_CUES for cue in classify(text).cues)
+def _describes(text: str) -> bool:
+    """Whether a sentence meaning a report or a proposal also says what it is about ("路灯坏了
+    好几天了", "I suggest a bench at the bus stop"), not only that it is one ("我要提案")."""
+    if any(cue not in _GENERIC_CUES for cue in classify(text).cues):
+        return True
+    rest = text.lower()
+    for cue in sorted(_GENERIC_CUES, key=len, reverse=True):
+        rest = rest.replace(cue, " ")
+    chinese = [ch for ch in rest if "\u4e00" <= ch <= "\u9fff" and ch not in _CJK_FILLER]
+    english = [w for w in re.findall(r"[a-z]+", rest) if w not in _EN_FILLER]
+    return len(chinese) >= DESCRIBES_CJK or len(english) >= DESCRIBES_EN
 
 
 async def _with_named_option(ctx: Ctx, text: str) -> list[Reply] | None:
@@ -147,7 +165,8 @@ def _menu(ctx: Ctx, key: str, intents: tuple[str, ...] | list[str]) -> Reply:
 async def understand(ctx: Ctx) -> list[Reply]:
     """Free text outside a flow: the flow it means, one question when unsure, or 转人工."""
     await require_registered(ctx)
-    text = unicodedata.normalize("NFKC", ctx.message.text).strip()
+    said = ctx.message.text.strip()  # as typed: it may become a report's or proposal's text
+    text = unicodedata.normalize("NFKC", said)
     with_number = _KEYWORD_ARG.match(text)
     if with_number:
         _, keywords = _routes()
@@ -161,11 +180,11 @@ async def understand(ctx: Ctx) -> list[Reply]:
     hits = catalog.read(text, items)[0] if items else []
     found = classify(text, hits[0].score if hits else 0.0)
     if found.intent is not None and found.sure:
-        return await go(ctx, found.intent, text)
+        return await go(ctx, found.intent, said)
     intents = [intent for intent, _ in found.choices if intent in LABELS and intent != "human"]
     key = "understanding.which" if intents else "understanding.not_understood"
     intents += [intent for intent in DEFAULT_CHOICES if intent not in intents]
-    await dialogs.begin(ctx, UNDERSTOOD, answers={"said": text})
+    await dialogs.begin(ctx, UNDERSTOOD, answers={"said": said})
     ctx.state.step = "pick"
     return [_menu(ctx, key, intents[:MAX_CHOICES])]
 

@@ -62,11 +62,16 @@ async def _take_title(ctx: Ctx, message: Message) -> str | None:
 
 
 async def _ask_body(ctx: Ctx) -> Reply:
+    said = str(ctx.data.get("said") or "")
+    if said:  # the sentence that started the proposal (handlers/understanding.py) says it
+        choices = [Choice(ctx.t("proposals.use_said"), "said")]
+        return ctx.reply("proposals.ask_body_said", limit=BODY_MAX, said=said, choices=choices)
     return ctx.reply("proposals.ask_body", limit=BODY_MAX)
 
 
 async def _take_body(ctx: Ctx, message: Message) -> str | None:
-    body = _text_of(message)
+    said = str(ctx.data.get("said") or "")
+    body = said if message.value == "said" and said else _text_of(message)
     if not body:
         raise InvalidInput("proposals.body_empty")
     if len(body) > BODY_MAX:

@@ -202,7 +202,53 @@ async def test_a_report_in_everyday_words_offers_the_sentence_as_its_description
         ],
     )
     # Only saying "a report" is no description: the question is asked plainly.
+    await asked_plainly(chat, "王凤兰", ("我要报事", "1"), "请简单描述问题", "您刚才说")
+
+
+async def asked_plainly(
+    chat: Chat, user: str, said: tuple[str, str], question: str, offer: str
+) -> None:
+    """After /cancel, `said` (an opening that names no subject, then the next answer) gets
+    `question` without the offer of the sentence."""
+    await chat.text(user, "/cancel")
+    await chat.text(user, said[0])
+    asked = await chat.text(user, said[1])
+    assert question in asked and offer not in asked
+
+
+async def test_a_proposal_in_everyday_words_offers_the_sentence_as_its_text(chat: Chat) -> None:
+    said = "我建议在小区里加装几个快递柜，现在快递都堆在门口容易丢"  # kept as typed (，not ,)
+    await chat.script(
+        "王凤兰",
+        [
+            (said, "提案的标题"),
+            ("加装快递柜", f"「{said}」"),
+            ("1", "涉及的范围"),  # "✔ 就用这句"
+        ],
+    )
     await chat.text("王凤兰", "/cancel")
-    await chat.text("王凤兰", "我要报事")
-    asked = await chat.text("王凤兰", "1")
-    assert "请简单描述问题" in asked and "您刚才说" not in asked
+    await chat.script(
+        "Michael Brown",
+        [
+            ("I suggest we put a bench at the bus stop by gate 2", "title"),
+            ("A bench at the bus stop", '"I suggest we put a bench at the bus stop by gate 2"'),
+        ],
+    )
+    opening = ("I want to make a proposal", "A bench at the bus stop")
+    await asked_plainly(chat, "Michael Brown", opening, "Describe the situation", "You said")
+
+
+def test_what_a_sentence_is_about_decides_whether_it_is_offered() -> None:
+    from handlers.understanding import _describes
+
+    for about in (
+        "路灯坏了好几天了",
+        "楼下有人私装地锁",
+        "我建议小区加装电梯",
+        "there is graffiti on the wall by gate 3",
+        "I suggest we put a bench at the bus stop by gate 2",
+    ):
+        assert _describes(about), about
+    for only in ("我要报事", "举报", "我要提案", "我想提个建议", "I want to report a problem"):
+        assert not _describes(only), only
+    assert not _describes("I want to make a proposal")
