@@ -14,7 +14,7 @@ from handlers.core.auth import require_sensitive_consent
 from handlers.core.context import Ctx
 from handlers.core.dialogs import Step, free_text, skipped
 from handlers.core.errors import InvalidInput, UserError
-from handlers.core.messages import Message
+from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import steps
 from handlers.needs.common import NOTES_LIMIT
 
@@ -47,11 +47,42 @@ def _joined(clauses: list[str]) -> str:
     return "".join(clauses).strip().rstrip("，,；;")
 
 
+# What of the request's sentence is worth offering as notes: this much beyond the item's words.
+MORE_CJK = 4
+MORE_EN = 3
+_CJK_FILLER = frozenset("我你他她们要想的了吗呢吧啊能不可以请帮忙一下个有是在")
+_EN_FILLER = frozenset(
+    "i we you a an the to of and or is are it my our me need want would like can could please"  # noqa: SIM905
+    " someone somebody help with for some".split()
+)
+
+
+def offered_sentence(ctx: Ctx) -> str:
+    """The sentence the request began with ("能不能帮忙买菜送上门，我腿脚不好"), when it says more
+    than the words that chose the service, so the helper can read it as notes; else ""."""
+    said = str(ctx.data.get("query") or "")
+    rest = said.lower()
+    for word in ctx.data.get("words", {}).get(str(ctx.data.get("item")), []):
+        rest = rest.replace(str(word).lower(), " ")
+    chinese = [ch for ch in rest if "\u4e00" <= ch <= "\u9fff" and ch not in _CJK_FILLER]
+    english = [w for w in re.findall(r"[a-z]+", rest) if w not in _EN_FILLER]
+    return said if len(chinese) >= MORE_CJK or len(english) >= MORE_EN else ""
+
+
+async def _ask_notes(ctx: Ctx) -> Reply:
+    said = offered_sentence(ctx)
+    if not said:
+        return await steps.NOTES.ask(ctx)
+    choices = [Choice(ctx.t("needs.use_said"), "said"), Choice(ctx.t("common.skip"), "skip")]
+    return ctx.reply("needs.ask_notes_said", said=said, choices=choices)
+
+
 async def _take_notes(ctx: Ctx, message: Message) -> str | None:
     if skipped(message):
         ctx.data["notes"], ctx.data["sensitive"] = "", ""
         return None
-    text = free_text(message)
+    said = offered_sentence(ctx)
+    text = said if message.value == "said" and said else free_text(message)
     if not text:
         raise InvalidInput("needs.notes_empty")
     if len(text) > NOTES_LIMIT:
@@ -72,5 +103,6 @@ async def summary_extra(ctx: Ctx) -> str:
     return ctx.t("needs.summary_sensitive", note=note) if note else ""
 
 
-# The resident's own notes step: the shared prompt, the health clauses taken apart.
-NOTES = Step("notes", steps.NOTES.ask, _take_notes)
+# The resident's own notes step: the shared prompt (or the request's sentence offered), the health
+# clauses taken apart.
+NOTES = Step("notes", _ask_notes, _take_notes)

@@ -252,3 +252,28 @@ def test_what_a_sentence_is_about_decides_whether_it_is_offered() -> None:
     for only in ("我要报事", "举报", "我要提案", "我想提个建议", "I want to report a problem"):
         assert not _describes(only), only
     assert not _describes("I want to make a proposal")
+
+
+async def test_the_request_sentence_can_be_the_notes_the_volunteer_reads(chat: Chat) -> None:
+    """ "我腿脚不好" was said once, at the start: it reaches the volunteer without typing it again.
+    A sentence that only names the service ("陪老人看病") is not offered."""
+    said = "能不能帮忙买菜送上门，我腿脚不好"
+    await chat.script(
+        "王凤兰",
+        [
+            (said, "1. "),
+            ("1", "什么时间方便？"),
+            ("2", "1. 在家"),
+            ("1", f"「{said}」"),
+            ("1", f"备注：{said}"),  # "✔ 就用这句"
+            ("1", "已提交服务需求 #1"),
+        ],
+    )
+    await chat.text("王海燕", "/dispatch 1")
+    async with chat.app.db.transaction() as session:
+        offers = await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "offer"))
+        texts = [row.payload["text"] for row in offers.scalars()]
+    assert texts and all(f"说明：{said}" in text for text in texts)
+    await chat.script("王凤兰", [("陪老人看病", "1. "), ("1", "什么时间方便？"), ("2", "1. 在家")])
+    asked = await chat.text("王凤兰", "1")
+    assert "还有什么需要说明的吗" in asked and "您一开始说" not in asked
