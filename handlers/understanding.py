@@ -21,6 +21,7 @@ from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import catalog
 from handlers.person_requests import HUMAN, forward
+from matching.text import said_besides
 from matching.understand import classify
 from storage.repos import needs as needs_repo
 
@@ -113,11 +114,6 @@ _GENERIC_CUES = frozenset(
     {"报事", "举报", "反映一下", "反映个", "发现一处", "提案", "提个建议", "建议", "意见", "我要"}
     | {"report", "reports", "suggest", "suggestion", "propose", "proposal", "complaint"}
 )
-_CJK_FILLER = frozenset("我你他她们要想的了个一下请帮吗呢吧啊有是在")
-_EN_FILLER = frozenset(
-    "i we you a an the to of and or is are it this that there my our want would like make"  # noqa: SIM905
-    " have has please can could about some".split()
-)
 DESCRIBES_CJK = 6  # this many other Chinese characters, or
 DESCRIBES_EN = 3  # this many other English words, say what it is about
 
@@ -127,12 +123,8 @@ def _describes(text: str) -> bool:
     好几天了", "I suggest a bench at the bus stop"), not only that it is one ("我要提案")."""
     if any(cue not in _GENERIC_CUES for cue in classify(text).cues):
         return True
-    rest = text.lower()
-    for cue in sorted(_GENERIC_CUES, key=len, reverse=True):
-        rest = rest.replace(cue, " ")
-    chinese = [ch for ch in rest if "\u4e00" <= ch <= "\u9fff" and ch not in _CJK_FILLER]
-    english = [w for w in re.findall(r"[a-z]+", rest) if w not in _EN_FILLER]
-    return len(chinese) >= DESCRIBES_CJK or len(english) >= DESCRIBES_EN
+    chinese, english = said_besides(text, _GENERIC_CUES)
+    return chinese >= DESCRIBES_CJK or english >= DESCRIBES_EN
 
 
 async def _with_named_option(ctx: Ctx, text: str) -> list[Reply] | None:

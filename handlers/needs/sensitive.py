@@ -17,6 +17,7 @@ from handlers.core.errors import InvalidInput, UserError
 from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import steps
 from handlers.needs.common import NOTES_LIMIT
+from matching.text import said_besides
 
 # Words that make a clause a health detail (conditions, diagnoses, treatments), Chinese and English.
 HEALTH_WORDS = (
@@ -50,23 +51,15 @@ def _joined(clauses: list[str]) -> str:
 # What of the request's sentence is worth offering as notes: this much beyond the item's words.
 MORE_CJK = 4
 MORE_EN = 3
-_CJK_FILLER = frozenset("我你他她们要想的了吗呢吧啊能不可以请帮忙一下个有是在")
-_EN_FILLER = frozenset(
-    "i we you a an the to of and or is are it my our me need want would like can could please"  # noqa: SIM905
-    " someone somebody help with for some".split()
-)
 
 
 def offered_sentence(ctx: Ctx) -> str:
     """The sentence the request began with ("能不能帮忙买菜送上门，我腿脚不好"), when it says more
     than the words that chose the service, so the helper can read it as notes; else ""."""
     said = str(ctx.data.get("query") or "")
-    rest = said.lower()
-    for word in ctx.data.get("words", {}).get(str(ctx.data.get("item")), []):
-        rest = rest.replace(str(word).lower(), " ")
-    chinese = [ch for ch in rest if "\u4e00" <= ch <= "\u9fff" and ch not in _CJK_FILLER]
-    english = [w for w in re.findall(r"[a-z]+", rest) if w not in _EN_FILLER]
-    return said if len(chinese) >= MORE_CJK or len(english) >= MORE_EN else ""
+    chosen = ctx.data.get("words", {}).get(str(ctx.data.get("item")), [])
+    chinese, english = said_besides(said, chosen)
+    return said if chinese >= MORE_CJK or english >= MORE_EN else ""
 
 
 async def _ask_notes(ctx: Ctx) -> Reply:
