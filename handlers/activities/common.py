@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -20,18 +19,6 @@ from storage.repos import activities as repo
 from storage.repos import regions
 
 MANAGERS = ORGANIZERS
-
-
-@dataclass(frozen=True)
-class Span:
-    """An activity's start and end, shown in each reader's local time and style."""
-
-    start: datetime
-    end: datetime
-
-    def localize(self, i18n: Translator, lang: str) -> str:
-        """The span in a reader's language and local time."""
-        return span(i18n, lang, self.start, self.end)
 
 
 @dataclass(frozen=True)
@@ -68,13 +55,6 @@ class Env(Sink):
         )
 
 
-def span(i18n: Translator, lang: str, start: datetime, end: datetime) -> str:
-    """Local time like 2026-12-06 09:00–11:00; the end in full when it falls on another day."""
-    first = i18n.datetime(lang, start)
-    same_day = i18n.datetime(lang, start, "yyyy-MM-dd") == i18n.datetime(lang, end, "yyyy-MM-dd")
-    return f"{first}–{i18n.datetime(lang, end, 'HH:mm') if same_day else i18n.datetime(lang, end)}"
-
-
 def skill_names(i18n: Translator, codes: Sequence[str], lang: str, limit: int = 5) -> str:
     """Skill codes as names in a language, the first few only ("陪诊、助浴 …")."""
     table = taxonomy.skill_by_code()
@@ -106,7 +86,7 @@ def card(ctx: Ctx, activity: Activity, held: int, waiting: int) -> str:
         "activities.card",
         id=activity.id,
         title=activity.title,
-        when=span(ctx.deps.i18n, ctx.lang, activity.starts_at, activity.ends_at),
+        when=ctx.deps.i18n.span(ctx.lang, activity.starts_at, activity.ends_at),
         place=activity.place,
         taken=held,
         slots=activity.slots,

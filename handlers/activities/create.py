@@ -6,7 +6,7 @@ import unicodedata
 from datetime import datetime
 
 from handlers.activities.checkin import new_code
-from handlers.activities.common import MANAGERS, Env, skill_names, span
+from handlers.activities.common import MANAGERS, Env, skill_names
 from handlers.core.auth import require_role
 from handlers.core.context import Ctx
 from handlers.core.dialogs import DONE, NEXT, Flow, Step
@@ -224,7 +224,7 @@ async def _ask_confirm(ctx: Ctx) -> Reply:
     return ctx.reply(
         "activities.ask_confirm",
         title=ctx.data["title"],
-        when=span(ctx.deps.i18n, ctx.lang, start, end),
+        when=ctx.deps.i18n.span(ctx.lang, start, end),
         place=ctx.data["place"],
         slots=ctx.data["slots"],
         skills=skill_names(ctx.deps.i18n, skills, ctx.lang)

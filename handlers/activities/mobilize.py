@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import flag_modified
 
-from handlers.activities.common import Env, Span, find, manage
+from handlers.activities.common import Env, find, manage
 from handlers.core.context import Ctx, Deps
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Reply
-from handlers.core.notify import Sink
+from handlers.core.notify import Sink, Span
 from handlers.core.numbers import parse_id
 from matching import taxonomy
 from storage.models import Activity, DueJob

@@ -11,11 +11,11 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from handlers.activities.common import Env, Span
+from handlers.activities.common import Env
 from handlers.core.context import Deps
 from handlers.core.errors import UserError
 from handlers.core.i18n import N_
-from handlers.core.notify import Sink
+from handlers.core.notify import Sink, Span
 from storage.models import Activity, ActivitySignup, DueJob, Person
 from storage.repos import activities as repo
 from storage.repos import jobs

@@ -9,7 +9,6 @@ from handlers.activities.common import (
     card,
     find,
     held_and_waiting,
-    span,
 )
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
@@ -93,7 +92,7 @@ async def on_button(ctx: Ctx, args: list[str]) -> list[Reply]:
 async def join(ctx: Ctx, activity_id: int) -> list[Reply]:
     """Take a place, or a place on the waitlist."""
     activity, entry = await signups.join(Env.of(ctx), activity_id, ctx.person)
-    when = span(ctx.deps.i18n, ctx.lang, activity.starts_at, activity.ends_at)
+    when = ctx.deps.i18n.span(ctx.lang, activity.starts_at, activity.ends_at)
     if entry.status == "confirmed":
         return [
             ctx.reply(
@@ -119,7 +118,7 @@ async def accept(ctx: Ctx, activity_id: int) -> list[Reply]:
     activity, taken = await signups.confirm(Env.of(ctx), activity_id, ctx.person.id)
     if not taken:
         return [ctx.reply("activities.offer_too_late", title=activity.title)]
-    when = span(ctx.deps.i18n, ctx.lang, activity.starts_at, activity.ends_at)
+    when = ctx.deps.i18n.span(ctx.lang, activity.starts_at, activity.ends_at)
     return [
         ctx.reply(
             "activities.joined",

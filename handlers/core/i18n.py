@@ -71,6 +71,13 @@ class Translator:
         """Items as a list in a sentence of `lang`: "甲、乙", "A, B"."""
         return self.translate(lang, "common.list_separator").join(items)
 
+    def span(self, lang: str, start: datetime, end: datetime) -> str:
+        """Local time like 2026-12-06 09:00–11:00; the end in full when it falls on another day."""
+        day = "yyyy-MM-dd"
+        same_day = self.datetime(lang, start, day) == self.datetime(lang, end, day)
+        tail = self.datetime(lang, end, "HH:mm") if same_day else self.datetime(lang, end)
+        return f"{self.datetime(lang, start)}–{tail}"
+
     def has(self, lang: str, key: str) -> bool:
         """Whether the catalog of `lang` translates `key`."""
         return self._catalogs[lang].gettext(key) != key

@@ -99,6 +99,17 @@ class At:
 
 
 @dataclass(frozen=True)
+class Span:
+    """A start and end in UTC, shown in the recipient's local time ("2026-12-06 09:00–11:00")."""
+
+    start: datetime
+    end: datetime
+
+    def localize(self, i18n: Translator, lang: str) -> str:
+        return i18n.span(lang, self.start, self.end)
+
+
+@dataclass(frozen=True)
 class Day:
     """A UTC time shown as the recipient's local date."""
 

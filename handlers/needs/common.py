@@ -80,12 +80,7 @@ def window_text(ctx: Ctx, start: datetime | None, end: datetime | None) -> str:
     """A time window in the user's local time ("2026-12-03 14:00–16:00")."""
     if start is None or end is None:
         return ctx.t("needs.window_flexible")
-    i18n = ctx.deps.i18n
-    same_day = i18n.datetime(ctx.lang, start, "yyyy-MM-dd") == i18n.datetime(
-        ctx.lang, end, "yyyy-MM-dd"
-    )
-    tail = i18n.datetime(ctx.lang, end, "HH:mm") if same_day else ctx.when(end)
-    return f"{ctx.when(start)}–{tail}"
+    return ctx.deps.i18n.span(ctx.lang, start, end)
 
 
 async def place_label(session: AsyncSession, region: Region) -> str:

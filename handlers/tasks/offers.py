@@ -15,7 +15,7 @@ from handlers.core.config import CoreConfig, DispatchRules
 from handlers.core.context import Ctx
 from handlers.core.errors import Conflict, NotAllowed
 from handlers.core.messages import Reply
-from handlers.core.notify import At, Key, Listed, Pair, Sink, notify
+from handlers.core.notify import At, Key, Listed, Pair, Sink, Span, notify
 from handlers.core.numbers import first_id, parse_id
 from handlers.core.timing import timed
 from handlers.needs import set_status
@@ -70,9 +70,12 @@ class NeedView:
         return Pair(self.item.name_zh, self.item.name_en)
 
     @property
-    def when(self) -> At | Key:
-        """When the service is wanted."""
-        return At(self.need.window_start) if self.need.window_start else Key("tasks.any_time")
+    def when(self) -> At | Span | Key:
+        """When the service is wanted: its window ("2026-12-08 08:00–12:00"), else its start."""
+        start, end = self.need.window_start, self.need.window_end
+        if start is not None and end is not None:
+            return Span(start, end)
+        return At(start) if start is not None else Key("tasks.any_time")
 
 
 async def offer_round(

@@ -274,6 +274,8 @@ async def test_the_request_sentence_can_be_the_notes_the_volunteer_reads(chat: C
         offers = await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "offer"))
         texts = [row.payload["text"] for row in offers.scalars()]
     assert texts and all(f"说明：{said}" in text for text in texts)
+    # the window she chose (明天上午), as she saw it, not only its start
+    assert all("时间：2026-12-01 08:00–12:00" in text for text in texts), texts[0]
     await chat.script("王凤兰", [("陪老人看病", "1. "), ("1", "什么时间方便？"), ("2", "1. 在家")])
     asked = await chat.text("王凤兰", "1")
     assert "还有什么需要说明的吗" in asked and "您一开始说" not in asked
