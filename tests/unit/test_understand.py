@@ -30,6 +30,7 @@ def ranker() -> NeedRanker:
         ("家里闹耗子了", "pest_control"),  # 耗子 = 老鼠, 灭鼠 = 消杀
         ("my water pipe is leaking", "water_electric_repair"),
         ("每年都要认证领养老金", "pension_certification"),  # 领养 is not what was said
+        ("帮我填一下申请表", "letter_writing"),  # 填…表, however it is said
     ],
 )
 def test_first_item(text: str, expected: str) -> None:
@@ -92,12 +93,24 @@ def test_sentence_skills_reach_dispatch() -> None:
         ("你好", "greeting"),
         ("I want to volunteer", "volunteer"),
         ("my water pipe is leaking", "need"),
+        # a shared facility broken is a report, not a repair for the home ("电脑坏了" still is)
+        ("楼里电梯坏了一个星期了", "report"),
+        ("the elevator is broken", "report"),
+        ("电脑坏了一个星期了", "need"),
     ],
 )
 def test_intents(text: str, intent: str) -> None:
     reading = ranker().read(text)
     found = classify(text, reading.items[0].score if reading.items else 0.0)
     assert found.intent == intent, found.choices
+
+
+def test_an_escort_to_a_check_up_is_understood_surely() -> None:
+    """复查 is a hospital visit: "陪着去复查" reads as 陪诊, sure enough to start the need."""
+    text = "家里老人需要有人陪着去复查"
+    reading = ranker().read(text)
+    assert reading.items[0].code == "medical_escort_service"
+    assert classify(text, reading.items[0].score).sure
 
 
 def test_unclear_message_is_not_sure() -> None:
