@@ -111,7 +111,8 @@ async def go(ctx: Ctx, intent: str, text: str) -> list[Reply]:
 
 # Words that only say "a report" or "a proposal" ("我要报事", "I want to make a proposal").
 _GENERIC_CUES = frozenset(
-    {"报事", "举报", "反映一下", "反映个", "发现一处", "提案", "提个建议", "建议", "意见", "我要"}
+    {"报事", "举报", "反映一下", "反映个", "发现一处", "提案", "提个建议", "建议", "我要"}
+    | {"意见", "提意见", "提个意见", "有个意见", "我有个想法", "我有一个想法", "提议"}
     | {"report", "reports", "suggest", "suggestion", "propose", "proposal", "complaint"}
 )
 DESCRIBES_CJK = 6  # this many other Chinese characters, or

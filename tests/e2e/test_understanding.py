@@ -249,7 +249,8 @@ def test_what_a_sentence_is_about_decides_whether_it_is_offered() -> None:
         "I suggest we put a bench at the bus stop by gate 2",
     ):
         assert _describes(about), about
-    for only in ("我要报事", "举报", "我要提案", "我想提个建议", "I want to report a problem"):
+    only_that = ("我要报事", "举报", "我要提案", "我想提个建议", "我想给社区提个意见")
+    for only in (*only_that, "I want to report a problem"):
         assert not _describes(only), only
     assert not _describes("I want to make a proposal")
 

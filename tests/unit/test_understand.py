@@ -97,6 +97,9 @@ def test_sentence_skills_reach_dispatch() -> None:
         ("楼里电梯坏了一个星期了", "report"),
         ("the elevator is broken", "report"),
         ("电脑坏了一个星期了", "need"),
+        ("楼下饭馆油烟太大了", "report"),  # a neighbour's fumes; the range hood is a repair:
+        ("抽油烟机不好使了", "need"),
+        ("我想给社区提个意见", "proposal"),
     ],
 )
 def test_intents(text: str, intent: str) -> None:
