@@ -103,24 +103,57 @@ def _parts(part: str) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
+# Words that mean any time of the week ("随时都可以", "anytime").
+ANY_TIME_WORDS = ("随时", "什么时候都", "啥时候都", "任何时间", "any time", "anytime", "whenever")
+# What follows these is left out ("除了周一都可以", "any day except sunday").
+_EXCEPT = re.compile(
+    r"(?:除了|除去|不包括|不含|except(?: for)?|but not|other than|apart from)\s*"
+    r"(?P<out>.+?)\s*(?=都|其他|其余|以外|之外|外|,|，|;|$)"
+)
+# A day, then that it does not suit ("周一不行", "sunday is out"): left out too.
+_NOT_FREE = re.compile(
+    r"(?P<out>(?:周|星期|礼拜)[1-7一二三四五六日天](?:[上下]午|晚上)?)\s*"
+    r"(?:不行|没空|不可以|不方便|没时间)"
+)
+
+
 def weekly(text: str) -> list[tuple[int, str]]:
     """The (weekday, part) slots a text names, in week order; [] when it names no day.
 
     A part without days of its own takes the days of the part before ("周六上午和下午"); a part
-    with days and no part of the day means the whole day ("周日全天", "周末").
+    with days and no part of the day means the whole day ("周日全天", "周末"); parts of the day
+    with no day at all mean every day ("晚上都有空", "evenings"); "随时", "anytime" the whole
+    week. What is excepted is left out ("除了周一都可以", "周日不行", "any day except sunday").
     """
     norm = digits(text).strip().lower()
+    left_out: set[tuple[int, str]] = set()
+    for pattern in (_EXCEPT, _NOT_FREE):
+        for match in pattern.finditer(norm):
+            left_out |= set(_slots(match["out"]))
+        norm = pattern.sub(" ", norm)
+    slots = set(_slots(norm))
+    if not slots and (left_out or any(word in norm for word in ANY_TIME_WORDS)):
+        slots = {(d, p) for d in ALL_DAYS for p, _, _ in PARTS}
+    order = [name for name, _, _ in PARTS]
+    return sorted(slots - left_out, key=lambda slot: (slot[0], order.index(slot[1])))
+
+
+def _slots(norm: str) -> list[tuple[int, str]]:
+    """The slots of a text with no exceptions in it (see `weekly`)."""
     whole = [word for word in WHOLE_DAY_WORDS if word in norm]
     for word in whole:
         norm = norm.replace(word, " ")
     slots: set[tuple[int, str]] = set()
     last_days: tuple[int, ...] = ()
-    for piece in (p for p in JOIN.split(norm) if p.strip()):
+    pieces = [p for p in JOIN.split(norm) if p.strip()]
+    named_days = any(_days(piece) for piece in pieces)
+    for piece in pieces:
         days = _days(piece) or last_days
+        if not days and not named_days and _parts(piece):  # "晚上都有空": every evening
+            days = ALL_DAYS
         if not days:
             continue
         last_days = days
         parts = _parts(piece) or tuple(name for name, _, _ in PARTS)
         slots |= {(d, p) for d in days for p in parts}
-    order = [name for name, _, _ in PARTS]
-    return sorted(slots, key=lambda slot: (slot[0], order.index(slot[1])))
+    return list(slots)

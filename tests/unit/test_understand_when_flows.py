@@ -200,6 +200,13 @@ def test_a_number_alone_is_not_a_count_in_a_sentence() -> None:
         ("saturday afternoon and sunday all day", [(5, "pm"), (6, "am"), (6, "pm"), (6, "ev")]),
         ("mon-fri evenings", [(d, "ev") for d in range(5)]),
         ("随便", []),
+        # every day of a part, the whole week, and what is excepted
+        ("晚上都有空", [(d, "ev") for d in range(7)]),
+        ("evenings after 7", [(d, "ev") for d in range(7)]),
+        ("随时都可以", [(d, p) for d in range(7) for p in ("am", "pm", "ev")]),
+        ("除了周一都可以", [(d, p) for d in range(1, 7) for p in ("am", "pm", "ev")]),
+        ("周日不行，其他时间都可以", [(d, p) for d in range(6) for p in ("am", "pm", "ev")]),
+        ("weekdays except friday", [(d, p) for d in range(4) for p in ("am", "pm", "ev")]),
     ],
 )
 def test_weekly_slots(text: str, slots: list[tuple[int, str]]) -> None:
