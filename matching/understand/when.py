@@ -72,7 +72,6 @@ RELATIVE_DAYS = {
     "今天": 0,
     "今日": 0,
     "today": 0,
-    "tonight": 0,
 }
 WEEKDAYS_ZH = "一二三四五六日"
 WEEKDAY_DIGITS = "123456"
@@ -290,12 +289,33 @@ def _find_times(text: str, period: str | None) -> tuple[tuple[int, int], tuple[i
     return start, end
 
 
+# Short ways of saying a day and a part of it, said in full before reading ("明早九点").
+SHORT_FORMS = (
+    ("明早", "明天早上"),
+    ("明晚", "明天晚上"),
+    ("今早", "今天早上"),
+    ("今晚", "今天晚上"),
+    ("tonight", "today evening"),
+    ("this evening", "today evening"),
+    ("this morning", "today morning"),
+    ("this afternoon", "today afternoon"),
+    ("after lunch", "afternoon"),
+)
+_SHORT = re.compile("|".join(re.escape(short) for short, _ in SHORT_FORMS), re.IGNORECASE)
+
+
+def _read(text: str) -> str:
+    """The text as the readers below take it: digits for numerals, short forms in full."""
+    full = dict(SHORT_FORMS)
+    return _SHORT.sub(lambda m: full[m[0].lower()], digits(text).strip())
+
+
 def span(text: str, now: datetime) -> tuple[datetime, datetime]:
     """The window a text names as written, in local time, not checked against now.
 
     Raises WindowError "unknown" (nothing read, or a clock that does not exist) or "order".
     """
-    norm = digits(text).strip()
+    norm = _read(text)
     if "周末" in norm or "weekend" in norm:
         start, end = preset("weekend", now)
         if norm.startswith(("下", "next")):
@@ -348,7 +368,7 @@ def parse_all(text: str, now: datetime) -> list[tuple[datetime, datetime]]:
 
     A part without a day of its own takes the day of the part before ("周六上午和下午").
     """
-    norm = digits(text).strip()
+    norm = _read(text)
     for word in WHOLE_DAY_WORDS:
         norm = norm.replace(word, " ")
     parts = [part for part in JOIN.split(norm) if part.strip()]
@@ -372,7 +392,7 @@ def moment(text: str, now: datetime) -> datetime | None:
     A clock time is required; without a day it is its next occurrence, a date without a year
     the next such day. Anything else in the text ("下周 9:00") makes it None rather than a guess.
     """
-    norm = digits(text).strip()
+    norm = _read(text)
     try:
         found_day, rest = _find_day(norm, now.date())
     except WindowError:
@@ -404,7 +424,7 @@ def day(text: str, today: date) -> date | None:
     A date without a year is the next such day from `today` (local); anything else in the text
     makes it None.
     """
-    norm = digits(text).strip()
+    norm = _read(text)
     try:
         found, rest = _find_day(norm, today, dashes=True)
     except WindowError:

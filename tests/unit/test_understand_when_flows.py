@@ -50,6 +50,10 @@ def at(month: int, day: int, hour: int, minute: int = 0, year: int = 2026) -> da
         ("周六晚上7点", at(12, 5, 19)),
         ("tomorrow 7pm", at(12, 1, 19)),
         ("saturday 9 am", at(12, 5, 9)),
+        # short forms of a day and its part
+        ("明早九点", at(12, 1, 9)),  # tomorrow, not this morning's 9:00 (past already)
+        ("今晚8点", at(11, 30, 20)),
+        ("tonight 8pm", at(11, 30, 20)),
     ],
 )
 def test_notice_times(typed: str, meant: datetime) -> None:
@@ -120,6 +124,9 @@ def test_other_text_is_not_a_date(text: str) -> None:
         ("this saturday 9am to 11am", at(12, 5, 9), at(12, 5, 11)),
         ("dec 7 0:00-2:00", at(12, 7, 0), at(12, 7, 2)),
         ("今天 9:00-9:30", at(11, 30, 9), at(11, 30, 9, 30)),  # the flow says it is past
+        ("明晚七点到九点", at(12, 1, 19), at(12, 1, 21)),
+        ("tonight", at(11, 30, 18), at(11, 30, 21)),  # the evening, not the whole day
+        ("tomorrow after lunch", at(12, 1, 14), at(12, 1, 18)),
     ],
 )
 def test_activity_spans(text: str, start: datetime, end: datetime) -> None:
