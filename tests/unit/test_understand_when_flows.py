@@ -13,7 +13,7 @@ import pytest
 
 from matching.taxonomy import load_skills
 from matching.understand import when
-from matching.understand.numerals import parse_count, parse_hours
+from matching.understand.numerals import digits, parse_count, parse_hours
 from matching.understand.skills import typed_skills
 from matching.understand.weekly import weekly
 
@@ -163,6 +163,15 @@ def test_several_windows_in_english_too() -> None:
         ("two", 2),
         ("5 people", 5),
         ("abc", None),
+        # about so many: the number said, the larger of two ("两三个" once read as 23)
+        ("两三个人就够了", 3),
+        ("三四个", 4),
+        ("十来个人", 10),
+        ("二十几个", 20),
+        ("大概二十人左右", 20),
+        ("about 10", 10),
+        ("a dozen volunteers", 12),
+        ("one or two", 2),
     ],
 )
 def test_bare_counts(text: str, count: int | None) -> None:
@@ -180,12 +189,21 @@ def test_bare_counts(text: str, count: int | None) -> None:
         ("90分钟", "1.5"),
         ("3 hours", "3"),
         ("abc", None),
+        ("1小时20分钟", "1.33"),  # each part counts (it read 1)
+        ("three hours", "3"),
+        ("an hour and a half", "1.5"),
+        ("half an hour", "0.5"),
     ],
 )
 def test_hours_as_answers(text: str, hours: str | None) -> None:
     """Hours served (closing an activity, /hours_fix): the old inputs and everyday ones."""
     found = parse_hours(text)
     assert (str(found.normalize()) if found is not None else None) == hours
+
+
+def test_two_numerals_in_a_row_are_about_the_larger() -> None:
+    assert digits("下午两三点") == "下午3点" and digits("二十三个人") == "23个人"
+    assert digits("一多半") == "一多半"
 
 
 def test_a_number_alone_is_not_a_count_in_a_sentence() -> None:
