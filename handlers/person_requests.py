@@ -31,8 +31,9 @@ async def _community(ctx: Ctx) -> Region | None:
     return await regions.ancestor_at(ctx.session, home, "community") or home
 
 
-async def forward(ctx: Ctx, text: str) -> list[Reply]:
-    """Put a resident's message to the organizers of their community; tell the resident."""
+async def forward(ctx: Ctx, text: str, *, urgent: bool = False) -> list[Reply]:
+    """Put a resident's message to the organizers of their community; tell the resident.
+    `urgent` (an emergency): the organizers are told at once, in the quiet hours too."""
     await require_registered(ctx)
     community = await _community(ctx)
     request = PersonRequest(
@@ -50,8 +51,9 @@ async def forward(ctx: Ctx, text: str) -> list[Reply]:
         await notify(
             sink,
             person_id,
-            "person_requests.alert",
+            "person_requests.alert_urgent" if urgent else "person_requests.alert",
             choices=[("person_requests.answer_button", f"pans:{request.id}")],
+            urgent=urgent,
             id=request.id,
             name=ctx.person.display_name,
             text=request.text,

@@ -87,10 +87,18 @@ async def _start_need(ctx: Ctx, text: str) -> list[Reply]:
 
 async def go(ctx: Ctx, intent: str, text: str) -> list[Reply]:
     """Take the resident where an intent leads, with what they said."""
+    if intent == "emergency":  # someone fell, a fire, gas: the emergency numbers first
+        await dialogs.begin(ctx, UNDERSTOOD, answers={"said": text, "urgent": True})
+        ctx.state.step = "pick"
+        return [
+            ctx.reply("understanding.emergency", choices=[Choice(ctx.t(LABELS["human"]), "human")])
+        ]
     if intent == "need":
         return await _start_need(ctx, text) if text else await _run(ctx, "need")
     if intent == "human":
-        return await forward(ctx, text) if text else await dialogs.begin(ctx, HUMAN)
+        if not text:
+            return await dialogs.begin(ctx, HUMAN)
+        return await forward(ctx, text, urgent=bool(ctx.data.get("urgent")))
     if intent == "my_items":
         folded = text.lower()
         command = next((c for words, c in MY_LISTS if any(w in folded for w in words)), "needs")
@@ -172,6 +180,8 @@ async def understand(ctx: Ctx) -> list[Reply]:
     items = await needs_repo.service_items(ctx.session)
     hits = catalog.read(text, items)[0] if items else []
     found = classify(text, hits[0].score if hits else 0.0)
+    if any(intent == "emergency" for intent, _ in found.choices):  # never a question first
+        return await go(ctx, "emergency", said)
     if found.intent is not None and found.sure:
         return await go(ctx, found.intent, said)
     intents = [intent for intent, _ in found.choices if intent in LABELS and intent != "human"]

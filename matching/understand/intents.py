@@ -18,6 +18,7 @@ from matching.text import normalize
 
 CUES = Path(__file__).with_name("intents.csv")
 INTENTS = (
+    "emergency",  # someone hurt or in danger: the emergency numbers, before anything else
     "need",
     "report",
     "proposal",

@@ -10,6 +10,8 @@ from storage.models import Need, OutboxMessage, PersonRequest, Region, ServiceIt
 from tests.support.chat import Chat
 from tests.support.needs_reports import count, inbox, inbox_choices
 
+ORGANIZER = "王海燕"  # organizer of 劲松北社区, where 王凤兰 lives
+
 
 async def test_a_need_in_everyday_words_starts_the_need_flow_with_the_sentence(chat: Chat) -> None:
     await chat.script(
@@ -280,3 +282,21 @@ async def test_the_request_sentence_can_be_the_notes_the_volunteer_reads(chat: C
     await chat.script("王凤兰", [("陪老人看病", "1. "), ("1", "什么时间方便？"), ("2", "1. 在家")])
     asked = await chat.text("王凤兰", "1")
     assert "还有什么需要说明的吗" in asked and "您一开始说" not in asked
+
+
+async def test_an_emergency_gets_the_numbers_first_and_staff_at_once(chat: Chat) -> None:
+    """ "我妈摔倒了起不来" went to the need flow (a care service tomorrow morning): it now gets the
+    emergency numbers at once, and one press tells the organizers, marked, in the quiet hours
+    too."""
+    said = "我妈摔倒了起不来"
+    got = await chat.text("王凤兰", said)
+    assert "120" in got and "转人工" in got and "什么时间方便" not in got
+    assert "已转给社区工作人员" in await chat.text("王凤兰", "1")
+    told = await inbox(chat.app, ORGANIZER)
+    assert any("可能有紧急情况" in text and said in text for text in told), told
+    async with chat.app.db.transaction() as session:
+        rows = await session.execute(select(OutboxMessage).where(OutboxMessage.kind == "notice"))
+        alerts = [row for row in rows.scalars() if "可能有紧急情况" in row.payload["text"]]
+    assert alerts and all(row.urgent for row in alerts)  # not held for the quiet hours
+    got = await chat.text("Michael Brown", "my father fell and can't get up")
+    assert "call 120" in got and "Talk to a person" in got

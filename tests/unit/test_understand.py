@@ -100,6 +100,11 @@ def test_sentence_skills_reach_dispatch() -> None:
         ("楼下饭馆油烟太大了", "report"),  # a neighbour's fumes; the range hood is a repair:
         ("抽油烟机不好使了", "need"),
         ("我想给社区提个意见", "proposal"),
+        # someone hurt or in danger: the emergency numbers come first
+        ("我妈摔倒了起不来", "emergency"),
+        ("厨房煤气泄漏了", "emergency"),
+        ("my father fell and can't get up", "emergency"),
+        ("想学急救知识", "need"),  # first aid to learn is no emergency
     ],
 )
 def test_intents(text: str, intent: str) -> None:
@@ -114,6 +119,15 @@ def test_an_escort_to_a_check_up_is_understood_surely() -> None:
     reading = ranker().read(text)
     assert reading.items[0].code == "medical_escort_service"
     assert classify(text, reading.items[0].score).sure
+
+
+@pytest.mark.parametrize(
+    "text", ["I can teach fire safety", "消防宣传志愿者", "想学急救知识", "中风后的康复训练"]
+)
+def test_talk_of_fire_and_first_aid_is_no_emergency(text: str) -> None:
+    reading = ranker().read(text)
+    found = classify(text, reading.items[0].score if reading.items else 0.0)
+    assert "emergency" not in dict(found.choices), found
 
 
 def test_unclear_message_is_not_sure() -> None:
