@@ -54,6 +54,11 @@ MY_LISTS = (
 DEFAULT_CHOICES = ("need", "report", "proposal")
 MAX_CHOICES = 3
 # "附议 1", "确认12", "cosign #3": a keyword and a number typed together.
+# A thank-you and nothing else ("谢谢你们！", "thanks a lot").
+_THANKS = re.compile(
+    r"(?:谢谢|多谢|感谢|谢了|谢啦|thank you|thanks|thx)\s*"
+    r"(?:你们|你|您|大家|啦|了|a lot|so much|very much)?\s*[!！。.~～]*"
+)
 _KEYWORD_ARG = re.compile(r"^(?P<word>[^\d#＃]+?)\s*[#＃]?(?P<arg>\d+)$")
 
 
@@ -174,6 +179,8 @@ async def understand(ctx: Ctx) -> list[Reply]:
         command = keywords.get(with_number["word"].strip().lower())
         if command is not None:
             return await _run(ctx, command, with_number["arg"])
+    if _THANKS.fullmatch(text.lower()):  # "谢谢你们": no menu, just an answer
+        return [ctx.reply("understanding.thanks")]
     answered = await broadcasts.answer(ctx, text)  # "我能来" to a notice received lately
     if answered is not None:
         return answered

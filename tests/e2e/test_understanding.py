@@ -300,3 +300,9 @@ async def test_an_emergency_gets_the_numbers_first_and_staff_at_once(chat: Chat)
     assert alerts and all(row.urgent for row in alerts)  # not held for the quiet hours
     got = await chat.text("Michael Brown", "my father fell and can't get up")
     assert "call 120" in got and "Talk to a person" in got
+
+
+async def test_a_thank_you_gets_a_welcome_not_a_menu(chat: Chat) -> None:
+    assert await chat.text("王凤兰", "谢谢你们！") == "不客气！有需要随时告诉我。"
+    assert "welcome" in await chat.text("Michael Brown", "Thanks a lot")
+    assert "水电维修" in await chat.text("王凤兰", "谢谢，我家水管漏了")  # thanks, and a need
