@@ -155,7 +155,8 @@ class Soak:
     async def restart(self, http: aiohttp.ClientSession, proc: Proc) -> None:
         """Start a process again until it runs (a start under load may time out, as in life)."""
         for _ in range(5):
-            runs = proc.log_count(WORKER_RUNNING)
+            # (read for the worker only: a serve process's log holds a line per request)
+            runs = proc.log_count(WORKER_RUNNING) if proc is self.worker else 0
             await proc.start()
             if proc is self.worker:
                 # It says so once running (a worker that could not reach the Bot API exits).

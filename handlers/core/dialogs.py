@@ -201,6 +201,19 @@ def choice_step(
     return Step(name, ask, take, skip=skip)
 
 
+SAID = "said"  # the payload of "✔ 就用这句": take the sentence the person already said
+
+
+def use_said(ctx: Ctx) -> Choice:
+    """The choice that answers a step with a sentence said before ("✔ 就用这句")."""
+    return Choice(ctx.t("common.use_said"), SAID)
+
+
+def said_or(message: Message, said: str, typed: str) -> str:
+    """`said` if the person chose it (`use_said`), else what they typed."""
+    return said if said and message.value == SAID else typed
+
+
 def skipped(message: Message) -> bool:
     """The "skip" button, or a skip word typed."""
     return message.value.strip().lower() in SKIP_WORDS

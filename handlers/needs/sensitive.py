@@ -12,7 +12,7 @@ import re
 
 from handlers.core.auth import require_sensitive_consent
 from handlers.core.context import Ctx
-from handlers.core.dialogs import Step, free_text, skipped
+from handlers.core.dialogs import Step, free_text, said_or, skipped, use_said
 from handlers.core.errors import InvalidInput, UserError
 from handlers.core.messages import Choice, Message, Reply
 from handlers.needs import steps
@@ -66,7 +66,7 @@ async def _ask_notes(ctx: Ctx) -> Reply:
     said = offered_sentence(ctx)
     if not said:
         return await steps.NOTES.ask(ctx)
-    choices = [Choice(ctx.t("needs.use_said"), "said"), Choice(ctx.t("common.skip"), "skip")]
+    choices = [use_said(ctx), Choice(ctx.t("common.skip"), "skip")]
     return ctx.reply("needs.ask_notes_said", said=said, choices=choices)
 
 
@@ -75,7 +75,7 @@ async def _take_notes(ctx: Ctx, message: Message) -> str | None:
         ctx.data["notes"], ctx.data["sensitive"] = "", ""
         return None
     said = offered_sentence(ctx)
-    text = said if message.value == "said" and said else free_text(message)
+    text = said_or(message, said, free_text(message))
     if not text:
         raise InvalidInput("needs.notes_empty")
     if len(text) > NOTES_LIMIT:

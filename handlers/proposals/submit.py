@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT, Flow, Step
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, said_or, use_said
 from handlers.core.errors import InvalidInput, UserError
 from handlers.core.messages import Choice, Message, Reply
 from handlers.proposals import similarity
@@ -64,14 +64,15 @@ async def _take_title(ctx: Ctx, message: Message) -> str | None:
 async def _ask_body(ctx: Ctx) -> Reply:
     said = str(ctx.data.get("said") or "")
     if said:  # the sentence that started the proposal (handlers/understanding.py) says it
-        choices = [Choice(ctx.t("proposals.use_said"), "said")]
-        return ctx.reply("proposals.ask_body_said", limit=BODY_MAX, said=said, choices=choices)
+        return ctx.reply(
+            "proposals.ask_body_said", limit=BODY_MAX, said=said, choices=[use_said(ctx)]
+        )
     return ctx.reply("proposals.ask_body", limit=BODY_MAX)
 
 
 async def _take_body(ctx: Ctx, message: Message) -> str | None:
     said = str(ctx.data.get("said") or "")
-    body = said if message.value == "said" and said else _text_of(message)
+    body = said_or(message, said, _text_of(message))
     if not body:
         raise InvalidInput("proposals.body_empty")
     if len(body) > BODY_MAX:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from handlers.core.auth import require_registered
 from handlers.core.context import Ctx
-from handlers.core.dialogs import DONE, NEXT, Flow, Step, skipped
+from handlers.core.dialogs import DONE, NEXT, Flow, Step, said_or, skipped, use_said
 from handlers.core.errors import Conflict, InvalidInput, UserError
 from handlers.core.i18n import N_
 from handlers.core.messages import Choice, Message, Reply
@@ -63,15 +63,14 @@ def _keep_photo(ctx: Ctx, message: Message) -> None:
 async def _ask_text(ctx: Ctx) -> Reply:
     said = str(ctx.data.get("said") or "")
     if said:  # the sentence that started the report (handlers/understanding.py) says it already
-        choices = [Choice(ctx.t("reports.use_said"), "said")]
-        return ctx.reply("reports.ask_text_said", said=said[:TEXT_LIMIT], choices=choices)
+        return ctx.reply("reports.ask_text_said", said=said[:TEXT_LIMIT], choices=[use_said(ctx)])
     return ctx.reply("reports.ask_text")
 
 
 async def _take_text(ctx: Ctx, message: Message) -> str | None:
     _keep_photo(ctx, message)  # a photo with a caption answers two questions at once
     said = str(ctx.data.get("said") or "")
-    text = said if message.value == "said" and said else _text(message)
+    text = said_or(message, said, _text(message))
     if not text:
         raise InvalidInput("reports.text_empty")
     if len(text) > TEXT_LIMIT:

@@ -126,10 +126,10 @@ def parse_hours(text: str) -> Decimal | None:
 _EN_HALF = re.compile(
     r"(?P<n>\d+)\s*(?:hours?|hrs?)\s+and\s+a\s+half|(?P<m>\d+)\s+and\s+a\s+half\s+(?:hours?|hrs?)"
 )
-_EN_DIGIT = re.compile(
-    r"\b(?:an|a|one|two|three|four|five|six|seven|eight|nine|ten)\b(?=\s+hours?\b|\s+and\s+a\s+half|\s+minutes?\b)"
-)
 _EN_DIGITS = {"an": 1, "a": 1} | {w: n for w, n in EN_NUMBERS.items() if " " not in w}
+_EN_DIGIT = re.compile(
+    r"\b(?:" + "|".join(_EN_DIGITS) + r")\b(?=\s+hours?\b|\s+and\s+a\s+half|\s+minutes?\b)"
+)
 
 
 def parse_duration(text: str) -> timedelta | None:

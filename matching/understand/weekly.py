@@ -129,26 +129,26 @@ def weekly(text: str) -> list[tuple[int, str]]:
     left_out: set[tuple[int, str]] = set()
     for pattern in (_EXCEPT, _NOT_FREE):
         for match in pattern.finditer(norm):
-            left_out |= set(_slots(match["out"]))
+            left_out |= _slots(match["out"])
         norm = pattern.sub(" ", norm)
-    slots = set(_slots(norm))
+    slots = _slots(norm)
     if not slots and (left_out or any(word in norm for word in ANY_TIME_WORDS)):
         slots = {(d, p) for d in ALL_DAYS for p, _, _ in PARTS}
     order = [name for name, _, _ in PARTS]
     return sorted(slots - left_out, key=lambda slot: (slot[0], order.index(slot[1])))
 
 
-def _slots(norm: str) -> list[tuple[int, str]]:
+def _slots(norm: str) -> set[tuple[int, str]]:
     """The slots of a text with no exceptions in it (see `weekly`)."""
     whole = [word for word in WHOLE_DAY_WORDS if word in norm]
     for word in whole:
         norm = norm.replace(word, " ")
     slots: set[tuple[int, str]] = set()
     last_days: tuple[int, ...] = ()
-    pieces = [p for p in JOIN.split(norm) if p.strip()]
-    named_days = any(_days(piece) for piece in pieces)
-    for piece in pieces:
-        days = _days(piece) or last_days
+    pieces = [(p, _days(p)) for p in JOIN.split(norm) if p.strip()]
+    named_days = any(days for _, days in pieces)
+    for piece, own_days in pieces:
+        days = own_days or last_days
         if not days and not named_days and _parts(piece):  # "晚上都有空": every evening
             days = ALL_DAYS
         if not days:
@@ -156,4 +156,4 @@ def _slots(norm: str) -> list[tuple[int, str]]:
         last_days = days
         parts = _parts(piece) or tuple(name for name, _, _ in PARTS)
         slots |= {(d, p) for d in days for p in parts}
-    return list(slots)
+    return slots

@@ -301,13 +301,13 @@ SHORT_FORMS = (
     ("this afternoon", "today afternoon"),
     ("after lunch", "afternoon"),
 )
-_SHORT = re.compile("|".join(re.escape(short) for short, _ in SHORT_FORMS), re.IGNORECASE)
+_FULL_FORMS = dict(SHORT_FORMS)
+_SHORT = re.compile("|".join(re.escape(short) for short in _FULL_FORMS), re.IGNORECASE)
 
 
 def _read(text: str) -> str:
     """The text as the readers below take it: digits for numerals, short forms in full."""
-    full = dict(SHORT_FORMS)
-    return _SHORT.sub(lambda m: full[m[0].lower()], digits(text).strip())
+    return _SHORT.sub(lambda m: _FULL_FORMS[m[0].lower()], digits(text).strip())
 
 
 def span(text: str, now: datetime) -> tuple[datetime, datetime]:
